@@ -1,0 +1,164 @@
+//! Wire types of the agent's HTTP and WebSocket contract.
+//!
+//! The console deserializes exactly these types, so the contract has one
+//! definition. Timestamps are Unix milliseconds (UTC) throughout.
+
+use serde::{Deserialize, Serialize};
+
+/// Latest state of one symbol after an accepted tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub symbol: String,
+    /// Last trade price.
+    pub price: f64,
+    pub bid: f64,
+    pub ask: f64,
+    /// Size of the last trade.
+    pub size: f64,
+    /// Volume traded since the session opened (agent start or UTC midnight).
+    pub volume: f64,
+    /// First price of the session, for "change since open".
+    pub open: f64,
+    /// Exchange (or simulator) timestamp of the tick, Unix ms.
+    pub ts: i64,
+    /// Name of the source that produced the tick.
+    pub source: String,
+}
+
+/// One OHLCV bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Start of the bar's interval, Unix ms.
+    pub start: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    /// Number of ticks folded into the bar.
+    pub ticks: u64,
+}
+
+/// Bar interval served by `/api/v1/bars/{symbol}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BarInterval {
+    #[serde(rename = "1s")]
+    OneSecond,
+    #[serde(rename = "1m")]
+    OneMinute,
+}
+
+impl BarInterval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BarInterval::OneSecond => "1s",
+            BarInterval::OneMinute => "1m",
+        }
+    }
+
+    pub fn millis(self) -> i64 {
+        match self {
+            BarInterval::OneSecond => 1_000,
+            BarInterval::OneMinute => 60_000,
+        }
+    }
+}
+
+/// `GET /api/v1/bars/{symbol}` response, oldest bar first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BarsResponse {
+    pub symbol: String,
+    pub interval: BarInterval,
+    pub bars: Vec<Bar>,
+}
+
+/// `GET /api/v1/symbols` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SymbolsResponse {
+    pub symbols: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+    Down,
+}
+
+/// State of one data source as `/health` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceState {
+    /// Delivering fresh ticks.
+    Up,
+    /// Connected but no accepted tick within the staleness threshold.
+    Stale,
+    /// Not delivering (stopped, disconnected, or never started).
+    Down,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    pub name: String,
+    pub state: SourceState,
+    /// Age of the newest accepted tick; `None` before the first one.
+    pub last_tick_age_ms: Option<u64>,
+}
+
+/// `GET /health` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: HealthStatus,
+    pub version: String,
+    pub uptime_s: f64,
+    pub sources: Vec<SourceHealth>,
+}
+
+/// Body of every error response: `{"error":{"code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `unknown_symbol`, `bad_request`.
+    pub code: String,
+    pub message: String,
+}
+
+/// Frames a WebSocket client sends. `"*"` in `symbols` means every symbol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Subscribe { symbols: Vec<String> },
+    Unsubscribe { symbols: Vec<String> },
+}
+
+/// Why the server sent a snapshot of latest quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotReason {
+    /// Right after a subscription: the current state to start from.
+    Subscribe,
+    /// The client fell behind; updates in between were conflated into this.
+    Resync,
+}
+
+/// Frames the server sends on `/ws`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Acknowledges a subscribe/unsubscribe with the resulting subscription.
+    Subscribed { symbols: Vec<String> },
+    /// A batch of accepted ticks, in pipeline order. `seq` increases by one per
+    /// batch published, so a gap tells the client it missed batches.
+    Ticks { seq: u64, ticks: Vec<Quote> },
+    /// Latest quote of every subscribed symbol.
+    Snapshot { reason: SnapshotReason, quotes: Vec<Quote> },
+    /// Sent when no other frame went out for the heartbeat interval.
+    Heartbeat { ts: i64 },
+    /// The client's last frame could not be handled; the connection stays open.
+    Error { error: ErrorDetail },
+}

@@ -1,0 +1,205 @@
+//! The console's state and its pure update function.
+//!
+//! `App::update` takes a `Msg` and returns the `Command`s to run; it does no
+//! I/O, so every behaviour of the console is tested by feeding messages.
+
+mod keys;
+pub mod msg;
+pub mod prices;
+pub mod screen;
+mod view;
+
+use std::collections::HashMap;
+
+use market_data_agent::api::{BarInterval, Health};
+
+pub use msg::{Command, Link, Msg, SourceId};
+pub use screen::Screen;
+
+use prices::{BarsData, Detail, PricesState};
+
+/// How often the selected symbol's bars are refreshed while it stays selected.
+const BARS_REFRESH_MS: i64 = 5_000;
+/// Bars requested per fetch.
+pub const BARS_LIMIT: usize = 120;
+
+/// Settings the app needs that come from config and flags.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Shown in the header, e.g. `agent 127.0.0.1:8080 (embedded)`.
+    pub target: String,
+    pub stale_after_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceStatus {
+    pub link: Link,
+    pub last_message_ms: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub config: AppConfig,
+    pub screen: Screen,
+    pub prices: PricesState,
+    pub sources: HashMap<SourceId, SourceStatus>,
+    pub health: Option<Health>,
+    pub show_help: bool,
+    pub now_ms: i64,
+    clock_text: String,
+    should_quit: bool,
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(config: AppConfig, now_ms: i64) -> App {
+        let sources = SourceId::ALL
+            .iter()
+            .map(|&id| {
+                let status = SourceStatus { link: Link::Connecting, last_message_ms: None };
+                (id, status)
+            })
+            .collect();
+        App {
+            config,
+            screen: Screen::Prices,
+            prices: PricesState::default(),
+            sources,
+            health: None,
+            show_help: false,
+            now_ms,
+            clock_text: format_clock(now_ms),
+            should_quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    /// Whether anything visible changed since the last call.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        self.dirty = true;
+        if let Some(at_ms) = msg.at_ms() {
+            self.now_ms = self.now_ms.max(at_ms);
+        }
+        match msg {
+            Msg::Key(key) => return self.on_key(key),
+            Msg::Clock { now_ms } => {
+                self.now_ms = now_ms;
+                self.clock_text = format_clock(now_ms);
+                return self.refresh_bars_if_due();
+            }
+            Msg::Link { source, link, at_ms } => {
+                let status = self.source_mut(source);
+                if link == Link::Connected {
+                    status.last_message_ms = Some(at_ms);
+                }
+                status.link = link;
+            }
+            Msg::Symbols { symbols, at_ms } => {
+                self.touch(SourceId::AgentApi, at_ms);
+                self.prices.add_symbols(symbols);
+                return self.ensure_detail();
+            }
+            Msg::Quotes { quotes, at_ms } => {
+                self.touch(SourceId::AgentStream, at_ms);
+                for quote in quotes {
+                    self.prices.apply_quote(quote, at_ms);
+                }
+                return self.ensure_detail();
+            }
+            Msg::Heartbeat { source, at_ms } => self.touch(source, at_ms),
+            Msg::Health { health, at_ms } => {
+                self.touch(SourceId::AgentApi, at_ms);
+                self.health = Some(health);
+            }
+            Msg::Bars { symbol, interval, result } => self.on_bars(symbol, interval, result),
+        }
+        Vec::new()
+    }
+
+    fn source_mut(&mut self, source: SourceId) -> &mut SourceStatus {
+        self.sources.entry(source).or_insert(SourceStatus { link: Link::Connecting, last_message_ms: None })
+    }
+
+    /// A message arrived from `source`: it is alive, whatever it said before.
+    fn touch(&mut self, source: SourceId, at_ms: i64) {
+        let status = self.source_mut(source);
+        status.last_message_ms = Some(at_ms);
+        status.link = Link::Connected;
+    }
+
+    fn on_bars(
+        &mut self,
+        symbol: String,
+        interval: BarInterval,
+        result: Result<Vec<market_data_agent::api::Bar>, String>,
+    ) {
+        let Some(detail) = self.prices.detail.as_mut() else { return };
+        if detail.symbol != symbol || detail.interval != interval {
+            return;
+        }
+        detail.fetched_at_ms = Some(self.now_ms);
+        detail.bars = match result {
+            Ok(bars) => {
+                let points = bars.iter().map(|bar| (bar.start as f64, bar.close)).collect();
+                BarsData::Ready { points, bars }
+            }
+            Err(error) => BarsData::Failed(error),
+        };
+    }
+
+    /// Makes the detail pane follow the selection, selecting the first row
+    /// once there is one, and asks for bars when the pane's subject changes.
+    fn ensure_detail(&mut self) -> Vec<Command> {
+        if self.prices.selected.is_none() {
+            let rows = self.prices.rows(self.now_ms, self.config.stale_after_ms);
+            self.prices.selected = rows.first().map(|row| row.symbol.to_string());
+        }
+        let Some(symbol) = self.prices.selected.clone() else {
+            self.prices.detail = None;
+            return Vec::new();
+        };
+        let interval = self.prices.interval;
+        let unchanged = self
+            .prices
+            .detail
+            .as_ref()
+            .is_some_and(|detail| detail.symbol == symbol && detail.interval == interval);
+        if unchanged {
+            return Vec::new();
+        }
+        self.prices.detail = Some(Detail {
+            symbol: symbol.clone(),
+            interval,
+            bars: BarsData::Loading,
+            fetched_at_ms: None,
+        });
+        vec![Command::FetchBars { symbol, interval }]
+    }
+
+    fn refresh_bars_if_due(&mut self) -> Vec<Command> {
+        let Some(detail) = self.prices.detail.as_mut() else { return Vec::new() };
+        let due = detail
+            .fetched_at_ms
+            .is_some_and(|at| self.now_ms - at >= BARS_REFRESH_MS);
+        if !due {
+            return Vec::new();
+        }
+        detail.fetched_at_ms = None;
+        vec![Command::FetchBars { symbol: detail.symbol.clone(), interval: detail.interval }]
+    }
+}
+
+/// `HH:MM:SS UTC` for the header clock.
+fn format_clock(now_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|t| t.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! Messages into the app and commands out of it. Every input the console
+//! reacts to is a `Msg`, carrying its own timestamps, so `App::update` stays pure.
+
+use crossterm::event::KeyEvent;
+use market_data_agent::api::{Bar, BarInterval, Health, Quote};
+
+/// The upstream connections the header reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceId {
+    /// The agent's REST API (symbols, bars, health).
+    AgentApi,
+    /// The agent's WebSocket tick stream.
+    AgentStream,
+}
+
+impl SourceId {
+    pub const ALL: [SourceId; 2] = [SourceId::AgentApi, SourceId::AgentStream];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceId::AgentApi => "agent api",
+            SourceId::AgentStream => "agent ws",
+        }
+    }
+}
+
+/// Connection state of one source, as its task reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Connected,
+    /// The last attempt failed; the task waits before attempt `attempt`.
+    Reconnecting { attempt: u32, last_error: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Wall clock, Unix ms: ages, staleness and rates are computed against it.
+    Clock { now_ms: i64 },
+    Link { source: SourceId, link: Link, at_ms: i64 },
+    Symbols { symbols: Vec<String>, at_ms: i64 },
+    /// Quotes from a tick batch or a snapshot, in arrival order.
+    Quotes { quotes: Vec<Quote>, at_ms: i64 },
+    /// A frame proving the source is alive though no quote changed.
+    Heartbeat { source: SourceId, at_ms: i64 },
+    Health { health: Health, at_ms: i64 },
+    Bars {
+        symbol: String,
+        interval: BarInterval,
+        result: Result<Vec<Bar>, String>,
+    },
+}
+
+/// Work the app asks the runtime to do; results come back as `Msg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    FetchBars { symbol: String, interval: BarInterval },
+}
+
+impl Msg {
+    /// When a source message was received; it advances the app's clock so
+    /// ages never come out negative between clock ticks.
+    pub fn at_ms(&self) -> Option<i64> {
+        match self {
+            Msg::Link { at_ms, .. }
+            | Msg::Symbols { at_ms, .. }
+            | Msg::Quotes { at_ms, .. }
+            | Msg::Heartbeat { at_ms, .. }
+            | Msg::Health { at_ms, .. } => Some(*at_ms),
+            Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The console's screens, in switcher order.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Prices,
+    Slos,
+    Incidents,
+    Capacity,
+    Dr,
+    Cluster,
+}
+
+/// What a screen needs before it can show anything, and how to provide it.
+pub struct Requirement {
+    pub purpose: &'static str,
+    pub how_to_configure: &'static [&'static str],
+}
+
+impl Screen {
+    pub const ALL: [Screen; 6] = [
+        Screen::Prices,
+        Screen::Slos,
+        Screen::Incidents,
+        Screen::Capacity,
+        Screen::Dr,
+        Screen::Cluster,
+    ];
+
+    pub const TITLES: [&'static str; 6] = ["Prices", "SLOs", "Incidents", "Capacity", "DR", "Cluster"];
+
+    pub fn index(self) -> usize {
+        Screen::ALL.iter().position(|&s| s == self).unwrap_or(0)
+    }
+
+    pub fn title(self) -> &'static str {
+        Screen::TITLES[self.index()]
+    }
+
+    pub fn next(self) -> Screen {
+        Screen::ALL[(self.index() + 1) % Screen::ALL.len()]
+    }
+
+    pub fn previous(self) -> Screen {
+        Screen::ALL[(self.index() + Screen::ALL.len() - 1) % Screen::ALL.len()]
+    }
+
+    /// For screens whose source this build does not read yet: what they are
+    /// for and how an operator will configure them. `None` for live screens.
+    pub fn requirement(self) -> Option<Requirement> {
+        match self {
+            Screen::Prices => None,
+            Screen::Slos => Some(Requirement {
+                purpose: "SLO error-budget burn rates (page / ticket) per window",
+                how_to_configure: &[
+                    "This build does not read SLO data yet: nothing is shown rather than a guess.",
+                    "Source to come: Prometheus (--prometheus URL), or the agent's /metrics",
+                    "scraped by mdops itself, with definitions from config/slo.toml.",
+                ],
+            }),
+            Screen::Incidents => Some(Requirement {
+                purpose: "Firing alerts and agent-detected incidents, with ack and silence",
+                how_to_configure: &[
+                    "This build does not read incidents yet: nothing is shown rather than a guess.",
+                    "Sources to come: Alertmanager API v2 (--alertmanager URL) and the",
+                    "agent's /api/v1/incidents.",
+                ],
+            }),
+            Screen::Capacity => Some(Requirement {
+                purpose: "Resource use, forecasts with bands, and time until limits",
+                how_to_configure: &[
+                    "This build does not read capacity data yet: nothing is shown rather than a guess.",
+                    "Source to come: Prometheus range queries (--prometheus URL), or the",
+                    "history mdops keeps from the agent's /metrics.",
+                ],
+            }),
+            Screen::Dr => Some(Requirement {
+                purpose: "Backups, RPO / RTO against target, and the last restore drill",
+                how_to_configure: &[
+                    "This build does not read DR status yet: nothing is shown rather than a guess.",
+                    "Source to come: the agent's /api/v1/dr.",
+                ],
+            }),
+            Screen::Cluster => Some(Requirement {
+                purpose: "Deployments, pods and warning events of the agent's namespace",
+                how_to_configure: &[
+                    "This build does not read the cluster yet: nothing is shown rather than a guess.",
+                    "Source to come: the Kubernetes API (--kube-context NAME --namespace NS,",
+                    "kubeconfig as kubectl reads it, or in-cluster config).",
+                ],
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_and_previous_wrap_around() {
+        assert_eq!(Screen::Cluster.next(), Screen::Prices);
+        assert_eq!(Screen::Prices.previous(), Screen::Cluster);
+        for screen in Screen::ALL {
+            assert_eq!(screen.next().previous(), screen);
+        }
+    }
+
+    #[test]
+    fn only_prices_is_live() {
+        let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
+        assert_eq!(live, [&Screen::Prices]);
+    }
+}

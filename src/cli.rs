@@ -1,0 +1,92 @@
+//! Command line (the contract in DESIGN.md). Secrets never come from flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mdops",
+    version,
+    about = "On-call console for the Market Data Agent",
+    long_about = "On-call console for the Market Data Agent.\n\n\
+        With no --agent, mdops starts the agent in-process on 127.0.0.1 with a simulated \
+        feed, so `mdops` alone shows live data. Press ? inside the console for the keys."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+}
+
+/// Options shared by the console and every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Base URL of a running agent (e.g. http://127.0.0.1:8080). Default: start one in-process.
+    #[arg(long, value_name = "URL", global = true)]
+    pub agent: Option<String>,
+
+    /// Config file. Default: $XDG_CONFIG_HOME/mdops/config.toml when it exists.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Colour theme: default, high-contrast, monochrome, or a path to a theme TOML file.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+
+    /// Maximum frames drawn per second (nothing is drawn while nothing changes).
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub fps: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Print every panel once and exit: for scripts, tickets and chat.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
+    pub format: SnapshotFormat,
+
+    /// Longest wait for first data from every configured source, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub wait: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn snapshot_takes_format_and_global_flags() {
+        let cli = Cli::parse_from(["mdops", "snapshot", "--format", "json", "--agent", "http://h:1"]);
+        assert_eq!(cli.global.agent.as_deref(), Some("http://h:1"));
+        match cli.command {
+            Some(CliCommand::Snapshot(args)) => assert_eq!(args.format, SnapshotFormat::Json),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fps_out_of_range_is_rejected() {
+        assert!(Cli::try_parse_from(["mdops", "--fps", "0"]).is_err());
+    }
+}

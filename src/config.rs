@@ -1,0 +1,224 @@
+//! Console configuration: embedded defaults, overridden by the user's file,
+//! overridden by flags. A bad file fails with its path, line and key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub console: ConsoleConfig,
+    pub agent: AgentSection,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    pub fps: u32,
+    pub theme: String,
+    pub color: ColorMode,
+    pub stale_after_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ColorMode {
+    #[serde(rename = "auto")]
+    Auto,
+    #[serde(rename = "truecolor")]
+    TrueColor,
+    #[serde(rename = "256")]
+    Ansi256,
+    #[serde(rename = "16")]
+    Ansi16,
+    #[serde(rename = "none")]
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentSection {
+    pub url: String,
+    pub request_timeout_ms: u64,
+    pub health_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub file: String,
+    pub level: String,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            fps: 30,
+            theme: "default".to_string(),
+            color: ColorMode::Auto,
+            stale_after_ms: 5_000,
+        }
+    }
+}
+
+impl Default for AgentSection {
+    fn default() -> Self {
+        AgentSection {
+            url: String::new(),
+            request_timeout_ms: 3_000,
+            health_interval_ms: 2_000,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            file: String::new(),
+            level: "info".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{origin}{location}: {message}")]
+    Invalid {
+        origin: String,
+        location: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Loads `explicit` if given, else the XDG user file if it exists, else
+    /// the defaults (which `config/mdops.toml` documents).
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => user_config_path().filter(|p| p.exists()),
+        };
+        match path {
+            None => Ok(Config::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Config::parse(&text, &path.display().to_string())
+            }
+        }
+    }
+
+    /// Parses a config file; keys it leaves out keep their default.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| invalid(text, origin, &e))?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        let fail = |key: &str, message: &str| ConfigError::Invalid {
+            origin: origin.to_string(),
+            location: String::new(),
+            message: format!("key `{key}`: {message}"),
+        };
+        if !(1..=240).contains(&self.console.fps) {
+            return Err(fail("console.fps", "must be between 1 and 240"));
+        }
+        if self.console.stale_after_ms == 0 {
+            return Err(fail("console.stale_after_ms", "must be greater than 0"));
+        }
+        if self.agent.request_timeout_ms == 0 {
+            return Err(fail("agent.request_timeout_ms", "must be greater than 0"));
+        }
+        if self.agent.health_interval_ms < 100 {
+            return Err(fail("agent.health_interval_ms", "must be at least 100"));
+        }
+        Ok(())
+    }
+}
+
+/// `$XDG_CONFIG_HOME/mdops/config.toml`, falling back to `~/.config`.
+pub fn user_config_path() -> Option<PathBuf> {
+    xdg_dir("XDG_CONFIG_HOME", ".config").map(|dir| dir.join("mdops").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/mdops/mdops.log`, falling back to `~/.local/state`.
+pub fn default_log_path() -> PathBuf {
+    xdg_dir("XDG_STATE_HOME", ".local/state")
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mdops")
+        .join("mdops.log")
+}
+
+fn xdg_dir(var: &str, home_fallback: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => std::env::var_os("HOME").map(|home| PathBuf::from(home).join(home_fallback)),
+    }
+}
+
+fn invalid(source: &str, origin: &str, error: &toml::de::Error) -> ConfigError {
+    let location = error
+        .span()
+        .map(|span| {
+            let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
+            format!(":{line}")
+        })
+        .unwrap_or_default();
+    ConfigError::Invalid {
+        origin: origin.to_string(),
+        location,
+        message: error.message().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_example_matches_the_defaults() {
+        let shipped = include_str!("../config/mdops.toml");
+        assert_eq!(Config::parse(shipped, "config/mdops.toml").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn user_file_overrides_only_what_it_sets() {
+        let config = Config::parse("[console]\nfps = 10\n", "mine.toml").unwrap();
+        assert_eq!(config.console.fps, 10);
+        assert_eq!(config.console.theme, "default");
+    }
+
+    #[test]
+    fn typo_names_file_line_and_key() {
+        let err = Config::parse("[console]\nfps = 10\nstale_afer_ms = 3\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mine.toml"), "{err}");
+        assert!(err.contains("stale_afer_ms"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_file_and_line() {
+        let err = Config::parse("[console]\n\nfps = \"fast\"\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mine.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_value_names_key() {
+        let err = Config::parse("[console]\nfps = 0\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("console.fps"), "{err}");
+    }
+}

@@ -1,0 +1,95 @@
+//! The interactive console: one select loop over terminal events, source
+//! messages and a frame timer. It draws only when state changed, at most
+//! `fps` times a second, inside synchronized updates so nothing tears.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures_util::StreamExt;
+use mdops_views::{Theme, ViewState};
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::app::{App, Msg};
+use crate::sources::now_ms;
+use crate::upstream::Upstream;
+
+/// Messages applied before a frame is considered, so a burst of tick frames
+/// costs one draw rather than one per frame.
+const MAX_MSGS_PER_TURN: usize = 256;
+
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    upstream: &mut Upstream,
+    tx: mpsc::Sender<Msg>,
+    mut rx: mpsc::Receiver<Msg>,
+    theme: &Theme,
+    fps: u32,
+) -> anyhow::Result<()> {
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut view_state = ViewState::default();
+    let mut last_frame: Option<Instant> = None;
+    let mut frame_due: Option<Instant> = Some(Instant::now());
+
+    while !app.should_quit() {
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => dispatch(app, upstream, &tx, Msg::Key(key)),
+                Some(Ok(Event::Resize(..))) => frame_due = Some(Instant::now()),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error).context("reading terminal events"),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                dispatch(app, upstream, &tx, msg);
+                for _ in 1..MAX_MSGS_PER_TURN {
+                    match rx.try_recv() {
+                        Ok(msg) => dispatch(app, upstream, &tx, msg),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = clock.tick() => dispatch(app, upstream, &tx, Msg::Clock { now_ms: now_ms() }),
+            _ = sleep_until(frame_due) => {
+                app.take_dirty();
+                draw(terminal, app, theme, &mut view_state)?;
+                last_frame = Some(Instant::now());
+                frame_due = None;
+            }
+        }
+        if frame_due.is_none() && app.take_dirty() {
+            let earliest = last_frame.map_or_else(Instant::now, |at| at + frame_interval);
+            frame_due = Some(earliest.max(Instant::now()));
+        }
+    }
+    Ok(())
+}
+
+fn dispatch(app: &mut App, upstream: &mut Upstream, tx: &mpsc::Sender<Msg>, msg: Msg) {
+    for command in app.update(msg) {
+        upstream.execute(command, tx);
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn draw(terminal: &mut DefaultTerminal, app: &App, theme: &Theme, view_state: &mut ViewState) -> anyhow::Result<()> {
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| mdops_views::render(frame, &app.view(), theme, view_state))?;
+    crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()?;
+    Ok(())
+}

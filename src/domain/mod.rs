@@ -1,0 +1,5 @@
+//! Pure domain logic with its own tests: no I/O, no clocks, no terminal.
+
+pub mod backoff;
+pub mod price_history;
+pub mod rate;

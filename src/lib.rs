@@ -1,0 +1,13 @@
+//! mdops: the on-call console for the Market Data Agent.
+
+pub mod app;
+pub mod appearance;
+pub mod cli;
+pub mod config;
+mod console;
+pub mod domain;
+pub mod logging;
+pub mod run;
+pub mod snapshot;
+pub mod sources;
+pub mod upstream;

@@ -1,0 +1,50 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use mdops::cli::{Cli, CliCommand};
+use mdops::config::Config;
+use mdops::{appearance, logging, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.global.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("mdops: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let theme_name = cli.global.theme.clone().unwrap_or_else(|| config.console.theme.clone());
+    let theme = match appearance::load_theme(&theme_name, config.console.color) {
+        Ok(theme) => theme,
+        Err(error) => {
+            eprintln!("mdops: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(error) = logging::init(&config.log) {
+        eprintln!("mdops: {error:#}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("mdops: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            None => run::console(&cli.global, &config, &theme).await,
+            Some(CliCommand::Snapshot(args)) => run::snapshot(&cli.global, &config, &theme, &args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "mdops failed");
+            eprintln!("mdops: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Entry points of the binary's modes: the interactive console and the
+//! one-shot snapshot.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mdops_views::Theme;
+use tokio::sync::mpsc;
+
+use crate::app::{App, AppConfig, Link, Msg, SourceId};
+use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotFormat};
+use crate::config::Config;
+use crate::snapshot::Report;
+use crate::sources::now_ms;
+use crate::upstream::Upstream;
+
+/// Room for bursts of tick frames while the UI draws.
+const CHANNEL_CAPACITY: usize = 1024;
+/// Width of the text snapshot.
+const SNAPSHOT_WIDTH: u16 = 120;
+
+async fn start(global: &GlobalArgs, config: &Config) -> anyhow::Result<(App, Upstream, mpsc::Sender<Msg>, mpsc::Receiver<Msg>)> {
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let upstream = Upstream::start(global.agent.as_deref(), config, tx.clone()).await?;
+    let app_config = AppConfig { target: upstream.target.clone(), stale_after_ms: config.console.stale_after_ms };
+    let app = App::new(app_config, now_ms());
+    Ok((app, upstream, tx, rx))
+}
+
+pub async fn console(global: &GlobalArgs, config: &Config, theme: &Theme) -> anyhow::Result<ExitCode> {
+    let (mut app, mut upstream, tx, rx) = start(global, config).await?;
+    let fps = global.fps.unwrap_or(config.console.fps);
+    let mut terminal = ratatui::init();
+    let result = crate::console::run(&mut terminal, &mut app, &mut upstream, tx, rx, theme, fps).await;
+    ratatui::restore();
+    upstream.shutdown().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+pub async fn snapshot(global: &GlobalArgs, config: &Config, theme: &Theme, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let (mut app, mut upstream, tx, mut rx) = start(global, config).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait.max(0.0));
+    while !snapshot_ready(&app) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg)) => {
+                for command in app.update(msg) {
+                    upstream.execute(command, &tx);
+                }
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    app.update(Msg::Clock { now_ms: now_ms() });
+    upstream.shutdown().await;
+    let report = Report::from_app(&app);
+    let output = match args.format {
+        SnapshotFormat::Json => report.to_json(),
+        SnapshotFormat::Markdown => report.to_markdown(),
+        SnapshotFormat::Text => report.to_text(&app, theme, SNAPSHOT_WIDTH),
+    };
+    println!("{output}");
+    let unreachable: Vec<String> = SourceId::ALL
+        .iter()
+        .filter(|id| app.sources[id].last_message_ms.is_none())
+        .map(|&id| match &app.sources[&id].link {
+            Link::Reconnecting { last_error, .. } => format!("{} ({last_error})", id.name()),
+            _ => format!("{} (no answer within {}s)", id.name(), args.wait),
+        })
+        .collect();
+    if unreachable.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("mdops: could not reach: {}", unreachable.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Every configured source has answered and the panels have their first data.
+fn snapshot_ready(app: &App) -> bool {
+    let answered = SourceId::ALL.iter().all(|id| app.sources[id].last_message_ms.is_some());
+    let priced = !app.prices.symbols.is_empty() && app.prices.symbols.values().all(|s| s.quote.is_some());
+    let detail_done = app
+        .prices
+        .detail
+        .as_ref()
+        .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
+    answered && priced && detail_done && app.health.is_some()
+}

@@ -1,0 +1,197 @@
+//! `mdops snapshot`: one report of every panel, as text, Markdown or JSON.
+//!
+//! The JSON field names are a contract for scripts (documented in the
+//! README): add fields, never rename or remove them.
+
+use std::fmt::Write as _;
+
+use mdops_views::Theme;
+use serde::Serialize;
+
+use crate::app::{App, Link, Screen, SourceId};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// RFC 3339 UTC time the report was taken.
+    pub generated_at: String,
+    pub target: String,
+    pub sources: Vec<SourceReport>,
+    /// The agent's own `/health` answer, when it was reached.
+    pub agent_status: Option<String>,
+    pub prices: Vec<PriceReport>,
+    pub screens: Vec<ScreenReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceReport {
+    pub name: String,
+    /// `connecting`, `connected` or `reconnecting`.
+    pub state: &'static str,
+    pub attempt: Option<u32>,
+    pub last_error: Option<String>,
+    /// Age of the newest message from the source; null before the first.
+    pub data_age_ms: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PriceReport {
+    pub symbol: String,
+    /// Null until the first quote arrived.
+    pub last: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    pub spread: Option<f64>,
+    pub volume: Option<f64>,
+    pub ticks_per_sec: f64,
+    pub stale: bool,
+    /// Tick time, Unix ms.
+    pub ts: Option<i64>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScreenReport {
+    pub name: &'static str,
+    /// `live` or `not_configured`.
+    pub status: &'static str,
+    pub detail: String,
+}
+
+impl Report {
+    pub fn from_app(app: &App) -> Report {
+        let sources = SourceId::ALL
+            .iter()
+            .map(|&id| {
+                let status = &app.sources[&id];
+                let (state, attempt, last_error) = match &status.link {
+                    Link::Connecting => ("connecting", None, None),
+                    Link::Connected => ("connected", None, None),
+                    Link::Reconnecting { attempt, last_error } => {
+                        ("reconnecting", Some(*attempt), Some(last_error.clone()))
+                    }
+                };
+                SourceReport {
+                    name: id.name().to_string(),
+                    state,
+                    attempt,
+                    last_error,
+                    data_age_ms: status.last_message_ms.map(|at| (app.now_ms - at).max(0)),
+                }
+            })
+            .collect();
+        let mut symbols: Vec<&String> = app.prices.symbols.keys().collect();
+        symbols.sort();
+        let prices = symbols
+            .into_iter()
+            .map(|symbol| {
+                let state = &app.prices.symbols[symbol];
+                let quote = state.quote.as_ref();
+                PriceReport {
+                    symbol: symbol.clone(),
+                    last: quote.map(|q| q.price),
+                    change_pct: quote
+                        .filter(|q| q.open > 0.0)
+                        .map(|q| (q.price - q.open) / q.open * 100.0),
+                    bid: quote.map(|q| q.bid),
+                    ask: quote.map(|q| q.ask),
+                    spread: quote.map(|q| q.ask - q.bid),
+                    volume: quote.map(|q| q.volume),
+                    ticks_per_sec: state.rate.per_second(app.now_ms),
+                    stale: quote.is_none_or(|q| app.now_ms - q.ts > app.config.stale_after_ms as i64),
+                    ts: quote.map(|q| q.ts),
+                    source: quote.map(|q| q.source.clone()),
+                }
+            })
+            .collect();
+        let screens = Screen::ALL
+            .iter()
+            .map(|&screen| match screen.requirement() {
+                None => ScreenReport {
+                    name: screen.title(),
+                    status: "live",
+                    detail: format!("{} symbols", app.prices.symbols.len()),
+                },
+                Some(requirement) => ScreenReport {
+                    name: screen.title(),
+                    status: "not_configured",
+                    detail: requirement.how_to_configure.join(" "),
+                },
+            })
+            .collect();
+        Report {
+            generated_at: chrono::DateTime::from_timestamp_millis(app.now_ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_default(),
+            target: app.config.target.clone(),
+            sources,
+            agent_status: app.health.as_ref().map(|h| {
+                serde_json::to_value(h.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }),
+            prices,
+            screens,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serializes")
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "## mdops snapshot: {}\n", self.target);
+        let _ = writeln!(out, "Taken {}.", self.generated_at);
+        if let Some(status) = &self.agent_status {
+            let _ = writeln!(out, "Agent health: **{status}**.");
+        }
+        out.push_str("\n### Sources\n\n| source | state | data age | last error |\n|---|---|---|---|\n");
+        for source in &self.sources {
+            let age = source.data_age_ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
+            let error = source.last_error.as_deref().unwrap_or("");
+            let _ = writeln!(out, "| {} | {} | {} | {} |", source.name, source.state, age, escape_cell(error));
+        }
+        out.push_str("\n### Prices\n\n| symbol | last | chg% | bid | ask | volume | ticks/s | stale |\n|---|--:|--:|--:|--:|--:|--:|---|\n");
+        for p in &self.prices {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+                p.symbol,
+                number(p.last),
+                p.change_pct.map_or("-".to_string(), |c| format!("{c:+.2}")),
+                number(p.bid),
+                number(p.ask),
+                p.volume.map_or("-".to_string(), |v| format!("{v:.0}")),
+                p.ticks_per_sec,
+                if p.stale { "STALE" } else { "" },
+            );
+        }
+        out.push_str("\n### Other screens\n\n");
+        for screen in self.screens.iter().filter(|s| s.status != "live") {
+            let _ = writeln!(out, "- **{}**: {} — {}", screen.name, screen.status.replace('_', " "), screen.detail);
+        }
+        out
+    }
+
+    /// The prices screen drawn as the console draws it, followed by the
+    /// other screens' state.
+    pub fn to_text(&self, app: &App, theme: &Theme, width: u16) -> String {
+        let height = u16::try_from(app.prices.symbols.len() + 8).unwrap_or(u16::MAX).max(24);
+        let mut out = mdops_views::render_to_text(&app.view(), theme, width, height);
+        out.push('\n');
+        for screen in self.screens.iter().filter(|s| s.status != "live") {
+            let _ = writeln!(out, "\n{}: {}\n  {}", screen.name, screen.status.replace('_', " "), screen.detail);
+        }
+        out
+    }
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map_or("-".to_string(), |v| if v.abs() >= 1.0 { format!("{v:.2}") } else { format!("{v:.6}") })
+}
+
+fn escape_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,0 +1,297 @@
+//! Behaviour of the console's `App`, driven by messages alone: no terminal,
+//! no network.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use market_data_agent::api::{Bar, BarInterval, Quote};
+use mdops::app::{App, AppConfig, Command, Link, Msg, Screen, SourceId};
+use mdops_views::model::{BodyModel, Direction, LinkState, PriceColumn, PricesModel};
+
+const T0: i64 = 1_800_000_000_000;
+
+fn app() -> App {
+    App::new(AppConfig { target: "agent test".to_string(), stale_after_ms: 5_000 }, T0)
+}
+
+fn quote(symbol: &str, price: f64, ts: i64) -> Quote {
+    Quote {
+        symbol: symbol.to_string(),
+        price,
+        bid: price - 0.01,
+        ask: price + 0.01,
+        size: 1.0,
+        volume: 100.0,
+        open: 100.0,
+        ts,
+        source: "sim".to_string(),
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn feed(app: &mut App, quotes: Vec<Quote>, at_ms: i64) -> Vec<Command> {
+    app.update(Msg::Quotes { quotes, at_ms })
+}
+
+fn with_prices<R>(app: &App, f: impl FnOnce(&PricesModel<'_>) -> R) -> R {
+    match app.view().body {
+        BodyModel::Prices(prices) => f(&prices),
+        other => panic!("expected the prices body, got {other:?}"),
+    }
+}
+
+fn symbols_in_order(app: &App) -> Vec<String> {
+    with_prices(app, |p| p.rows.iter().map(|r| r.symbol.to_string()).collect())
+}
+
+fn three_symbols(app: &mut App) {
+    app.update(Msg::Symbols { symbols: vec!["MSFT".into(), "AAPL".into(), "GOOG".into()], at_ms: T0 });
+    feed(app, vec![quote("AAPL", 190.0, T0), quote("MSFT", 410.0, T0), quote("GOOG", 150.0, T0)], T0);
+}
+
+#[test]
+fn first_data_selects_first_row_and_asks_for_its_bars() {
+    let mut app = app();
+    let commands = app.update(Msg::Symbols { symbols: vec!["MSFT".into(), "AAPL".into()], at_ms: T0 });
+    assert_eq!(
+        commands,
+        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneSecond }]
+    );
+    with_prices(&app, |p| {
+        assert_eq!(p.total, 2);
+        assert_eq!(p.selected, Some(0));
+        assert!(p.rows.iter().all(|r| r.stale), "symbols without quotes are not fresh");
+    });
+}
+
+#[test]
+fn link_states_show_in_header_with_attempt_and_error() {
+    let mut app = app();
+    app.update(Msg::Link {
+        source: SourceId::AgentStream,
+        link: Link::Reconnecting { attempt: 3, last_error: "Connection refused".into() },
+        at_ms: T0,
+    });
+    let view = app.view();
+    let ws = view.header.sources.iter().find(|b| b.name == "agent ws").unwrap();
+    assert_eq!(ws.state, LinkState::Reconnecting { attempt: 3, last_error: "Connection refused" });
+    assert_eq!(ws.data_age, None, "a source that never answered has no data age");
+    drop(view);
+
+    feed(&mut app, vec![quote("AAPL", 1.0, T0 + 10)], T0 + 10);
+    app.update(Msg::Clock { now_ms: T0 + 2_510 });
+    let view = app.view();
+    let ws = view.header.sources.iter().find(|b| b.name == "agent ws").unwrap();
+    assert_eq!(ws.state, LinkState::Connected, "data proves the stream is up");
+    assert_eq!(ws.data_age, Some(std::time::Duration::from_millis(2_500)));
+}
+
+#[test]
+fn quotes_older_than_threshold_are_marked_stale() {
+    let mut app = app();
+    three_symbols(&mut app);
+    feed(&mut app, vec![quote("AAPL", 191.0, T0 + 4_000)], T0 + 4_000);
+    app.update(Msg::Clock { now_ms: T0 + 6_000 });
+    with_prices(&app, |p| {
+        for row in &p.rows {
+            assert_eq!(row.stale, row.symbol != "AAPL", "{}", row.symbol);
+        }
+    });
+}
+
+#[test]
+fn direction_and_change_follow_prices() {
+    let mut app = app();
+    three_symbols(&mut app);
+    feed(&mut app, vec![quote("AAPL", 189.0, T0 + 100), quote("MSFT", 411.0, T0 + 100)], T0 + 100);
+    with_prices(&app, |p| {
+        let row = |s: &str| p.rows.iter().find(|r| r.symbol == s).unwrap().clone();
+        assert_eq!(row("AAPL").direction, Direction::Down);
+        assert_eq!(row("MSFT").direction, Direction::Up);
+        assert_eq!(row("GOOG").direction, Direction::Flat);
+        assert!((row("GOOG").change_pct.unwrap() - 50.0).abs() < 1e-9);
+    });
+}
+
+#[test]
+fn out_of_order_quote_is_ignored() {
+    let mut app = app();
+    three_symbols(&mut app);
+    feed(&mut app, vec![quote("AAPL", 195.0, T0 + 500)], T0 + 500);
+    feed(&mut app, vec![quote("AAPL", 1.0, T0 + 200)], T0 + 600);
+    with_prices(&app, |p| assert_eq!(p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().last, 195.0));
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let mut app = app();
+    three_symbols(&mut app);
+    assert_eq!(symbols_in_order(&app), ["AAPL", "GOOG", "MSFT"]);
+    key(&mut app, KeyCode::Char('s'));
+    with_prices(&app, |p| assert_eq!(p.sort, PriceColumn::Last));
+    assert_eq!(symbols_in_order(&app), ["GOOG", "AAPL", "MSFT"]);
+    key(&mut app, KeyCode::Char('S'));
+    assert_eq!(symbols_in_order(&app), ["MSFT", "AAPL", "GOOG"]);
+}
+
+#[test]
+fn selection_is_kept_by_symbol_across_resorting() {
+    let mut app = app();
+    three_symbols(&mut app);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.prices.selected.as_deref(), Some("GOOG"));
+    key(&mut app, KeyCode::Char('S'));
+    with_prices(&app, |p| assert_eq!(p.rows[p.selected.unwrap()].symbol, "GOOG"));
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.prices.selected.as_deref(), Some("AAPL"));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.prices.selected.as_deref(), Some("AAPL"), "selection stops at the last row");
+}
+
+#[test]
+fn filter_narrows_rows_and_escape_clears_it() {
+    let mut app = app();
+    three_symbols(&mut app);
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ms");
+    assert_eq!(symbols_in_order(&app), ["MSFT"]);
+    let status = app.view().status;
+    let filter = status.filter.expect("the filter shows on the status line");
+    assert!(filter.editing);
+    assert_eq!(filter.text, "ms");
+    assert_eq!(app.prices.selected.as_deref(), Some("MSFT"), "selection follows the filter");
+
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.prices.filter_editing);
+    with_prices(&app, |p| assert_eq!((p.rows.len(), p.total), (1, 3)));
+
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(symbols_in_order(&app).len(), 3);
+}
+
+#[test]
+fn typing_q_in_the_filter_does_not_quit() {
+    let mut app = app();
+    three_symbols(&mut app);
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "q");
+    assert!(!app.should_quit());
+    assert_eq!(app.prices.filter, "q");
+}
+
+#[test]
+fn screens_switch_by_number_and_tab() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.screen, Screen::Incidents);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.screen, Screen::Capacity);
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.screen, Screen::Slos);
+    key(&mut app, KeyCode::Char('9'));
+    assert_eq!(app.screen, Screen::Slos, "a number without a screen does nothing");
+    match app.view().body {
+        BodyModel::NotConfigured(model) => {
+            assert_eq!(model.screen, "SLOs");
+            assert!(!model.how_to_configure.is_empty());
+        }
+        other => panic!("SLOs has no source in this build: {other:?}"),
+    }
+    assert_eq!(app.view().tabs.selected, 1);
+}
+
+#[test]
+fn help_toggles_and_swallows_keys() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.view().help.is_some());
+    key(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.screen, Screen::Prices, "keys do not leak through the help overlay");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.view().help.is_none());
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit());
+    let mut app = self::app();
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn bars_arrive_for_the_selected_symbol_and_refresh_later() {
+    let mut app = app();
+    three_symbols(&mut app);
+    let bar = Bar { start: T0, open: 1.0, high: 2.0, low: 0.5, close: 1.5, volume: 10.0, ticks: 3 };
+    app.update(Msg::Bars { symbol: "AAPL".into(), interval: BarInterval::OneSecond, result: Ok(vec![bar]) });
+    let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
+    assert!(detail.contains("Ready"), "{detail}");
+
+    assert!(app.update(Msg::Clock { now_ms: T0 + 1_000 }).is_empty());
+    assert_eq!(
+        app.update(Msg::Clock { now_ms: T0 + 5_000 }),
+        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneSecond }]
+    );
+}
+
+#[test]
+fn bars_for_another_symbol_are_dropped_and_errors_are_shown() {
+    let mut app = app();
+    three_symbols(&mut app);
+    app.update(Msg::Bars { symbol: "MSFT".into(), interval: BarInterval::OneSecond, result: Ok(vec![]) });
+    let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
+    assert!(detail.contains("Loading"), "{detail}");
+    app.update(Msg::Bars {
+        symbol: "AAPL".into(),
+        interval: BarInterval::OneSecond,
+        result: Err("HTTP 500: boom".into()),
+    });
+    let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
+    assert!(detail.contains("HTTP 500: boom"), "{detail}");
+}
+
+#[test]
+fn interval_key_refetches_in_the_other_interval() {
+    let mut app = app();
+    three_symbols(&mut app);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('i')),
+        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneMinute }]
+    );
+}
+
+#[test]
+fn idle_keys_do_not_mark_the_screen_dirty() {
+    let mut app = app();
+    app.take_dirty();
+    key(&mut app, KeyCode::Char('z'));
+    assert!(!app.take_dirty(), "an unbound key must not cost a frame");
+    key(&mut app, KeyCode::Char('s'));
+    assert!(app.take_dirty());
+}
+
+#[test]
+fn ticks_per_second_come_from_arrivals() {
+    let mut app = app();
+    three_symbols(&mut app);
+    for i in 1..=40 {
+        let at = T0 + i * 50;
+        feed(&mut app, vec![quote("AAPL", 190.0, at)], at);
+    }
+    app.update(Msg::Clock { now_ms: T0 + 2_000 });
+    with_prices(&app, |p| {
+        let rate = p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().ticks_per_sec;
+        assert!((rate - 20.5).abs() < 0.01, "41 ticks over 2 s, got {rate}");
+    });
+}

@@ -1,0 +1,91 @@
+//! `mdops-views`: pure rendering of the console's view models with ratatui.
+//!
+//! The console builds an [`AppView`](model::AppView) each frame, borrowing
+//! from its state, and calls [`render`] with a [`Theme`] and the
+//! [`ViewState`] it keeps between frames. Nothing here knows about tokio,
+//! HTTP or the app.
+
+pub mod model;
+mod render;
+pub mod theme;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use unicode_width::UnicodeWidthStr;
+
+pub use theme::{ColorDepth, Theme, ThemeError};
+
+use model::AppView;
+
+/// What the views remember between frames.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    /// First row of the prices table on screen.
+    prices_offset: usize,
+    /// How many table rows fitted in the last frame.
+    prices_page: usize,
+}
+
+impl ViewState {
+    /// Index of the first prices row on screen in the last frame.
+    pub fn prices_offset(&self) -> usize {
+        self.prices_offset
+    }
+
+    /// How many prices rows the last frame showed: the step for Page Up/Down.
+    pub fn prices_page_rows(&self) -> usize {
+        self.prices_page
+    }
+}
+
+/// Draws one frame.
+pub fn render(frame: &mut ratatui::Frame, view: &AppView, theme: &Theme, state: &mut ViewState) {
+    render_buffer(frame.buffer_mut(), view, theme, state);
+}
+
+/// Draws one frame into a buffer (its `area` is the screen).
+pub fn render_buffer(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut ViewState) {
+    render::draw(buf, view, theme, state);
+}
+
+/// Draws `view` on a `width` x `height` screen and returns the text: lines
+/// joined by `'\n'`, trailing spaces trimmed. For `mdops snapshot --format text`.
+pub fn render_to_text(view: &AppView, theme: &Theme, width: u16, height: u16) -> String {
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).expect("the test backend cannot fail");
+    let mut state = ViewState::default();
+    terminal
+        .draw(|f| render(f, view, theme, &mut state))
+        .expect("the test backend cannot fail");
+    buffer_to_text(terminal.backend().buffer())
+}
+
+/// The text of a buffer: one line per row, trailing spaces trimmed, cells
+/// hidden behind wide characters skipped.
+pub fn buffer_to_text(buf: &Buffer) -> String {
+    let width = buf.area.width as usize;
+    let mut out = String::with_capacity(buf.content.len() + buf.area.height as usize);
+    if width == 0 {
+        return out;
+    }
+    for (i, row) in buf.content.chunks(width).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let start = out.len();
+        let mut skip = 0usize;
+        for cell in row {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = cell.symbol();
+            out.push_str(sym);
+            skip = sym.width().saturating_sub(1);
+        }
+        let trimmed = out[start..].trim_end_matches(' ').len();
+        out.truncate(start + trimmed);
+    }
+    out
+}

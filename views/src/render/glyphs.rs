@@ -1,0 +1,72 @@
+//! Glyph sets: Unicode by default, ASCII for poor fonts on bastion hosts.
+
+use ratatui::symbols::{self, border};
+
+pub(crate) struct Glyphs {
+    /// Sparkline levels, lowest first.
+    pub spark: [&'static str; 8],
+    pub sort_up: &'static str,
+    pub sort_down: &'static str,
+    pub ellipsis: &'static str,
+    /// Marks the selected row.
+    pub selected: &'static str,
+    /// Marks a stale row before its symbol.
+    pub stale: &'static str,
+    /// Text cursor after the filter being typed.
+    pub cursor: &'static str,
+    pub connected: &'static str,
+    pub connecting: &'static str,
+    pub reconnecting: &'static str,
+    pub not_configured: &'static str,
+    /// Separator between header items.
+    pub sep: &'static str,
+    pub border: border::Set<'static>,
+    pub marker: symbols::Marker,
+}
+
+pub(crate) const UNICODE: Glyphs = Glyphs {
+    spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
+    sort_up: "▲",
+    sort_down: "▼",
+    ellipsis: "…",
+    selected: "▶",
+    stale: "!",
+    cursor: "▏",
+    connected: "●",
+    connecting: "◌",
+    reconnecting: "↻",
+    not_configured: "–",
+    sep: "│",
+    border: border::ROUNDED,
+    marker: symbols::Marker::Braille,
+};
+
+pub(crate) const ASCII: Glyphs = Glyphs {
+    spark: ["_", ".", ",", "-", "~", "=", "*", "#"],
+    sort_up: "^",
+    sort_down: "v",
+    ellipsis: "~",
+    selected: ">",
+    stale: "!",
+    cursor: "_",
+    connected: "*",
+    connecting: "o",
+    reconnecting: "@",
+    not_configured: "-",
+    sep: "|",
+    border: border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    },
+    marker: symbols::Marker::Custom('*'),
+};
+
+pub(crate) fn for_theme(theme: &crate::Theme) -> &'static Glyphs {
+    if theme.ascii { &ASCII } else { &UNICODE }
+}

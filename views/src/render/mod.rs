@@ -1,0 +1,127 @@
+//! Drawing of an [`AppView`]: one module per part of the screen.
+
+mod detail;
+mod glyphs;
+mod header;
+mod help;
+mod not_configured;
+mod prices;
+mod status;
+mod tabs;
+pub(crate) mod text;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use crate::model::{AppView, BodyModel};
+use crate::{Theme, ViewState};
+
+use glyphs::Glyphs;
+
+/// Below this the screen only says it is too small.
+const MIN_WIDTH: u16 = 30;
+const MIN_HEIGHT: u16 = 5;
+
+/// What every renderer needs besides its model.
+pub(crate) struct Ctx<'t> {
+    pub theme: &'t Theme,
+    pub g: &'static Glyphs,
+}
+
+impl Ctx<'_> {
+    /// A bordered box in the theme's border style with a title.
+    pub fn block<'a>(&self, title: impl Into<Line<'a>>) -> Block<'a> {
+        Block::bordered()
+            .border_set(self.g.border)
+            .border_style(self.theme.border)
+            .title(title.into().style(self.theme.title))
+    }
+}
+
+pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut ViewState) {
+    let area = buf.area;
+    let ctx = Ctx {
+        theme,
+        g: glyphs::for_theme(theme),
+    };
+    buf.set_style(area, theme.base);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(buf, area, &ctx);
+        return;
+    }
+    let [header_area, tabs_area, body_area, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    header::render(buf, header_area, &view.header, &ctx);
+    tabs::render(buf, tabs_area, &view.tabs, &ctx);
+    let filter = view
+        .status
+        .filter
+        .as_ref()
+        .map(|f| f.text)
+        .filter(|t| !t.is_empty());
+    match &view.body {
+        BodyModel::Prices(p) => prices::render(buf, body_area, p, filter, &ctx, state),
+        BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
+    }
+    status::render(buf, status_area, &view.status, &ctx);
+    if let Some(help) = &view.help {
+        help::render(buf, area, help, &ctx);
+    }
+}
+
+fn too_small(buf: &mut Buffer, area: Rect, ctx: &Ctx) {
+    let msg = format!("terminal too small ({}x{})", area.width, area.height);
+    let y = area.y + area.height / 2;
+    let line = Line::from(Span::styled(msg, ctx.theme.warn)).alignment(Alignment::Center);
+    line.render(Rect::new(area.x, y, area.width, 1), buf);
+}
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Writes one line of text, clipped to `area`'s first row.
+pub(crate) fn put_line(buf: &mut Buffer, area: Rect, line: &Line) {
+    if area.height > 0 && area.width > 0 {
+        buf.set_line(area.x, area.y, line, area.width);
+    }
+}
+
+/// Writes a string at `(x, y)`, at most `w` cells.
+pub(crate) fn put_str(buf: &mut Buffer, x: u16, y: u16, s: &str, w: u16, style: Style) {
+    if w > 0 {
+        buf.set_stringn(x, y, s, w as usize, style);
+    }
+}
+
+/// Draws a centred, word-wrapped message (empty states, loading, errors).
+pub(crate) fn centered_message(buf: &mut Buffer, area: Rect, msg: &str, style: Style) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let lines = text::wrap(msg, area.width.saturating_sub(2).max(1) as usize);
+    let h = (lines.len() as u16).min(area.height);
+    let top = area.y + (area.height - h) / 2;
+    for (i, l) in lines.iter().take(h as usize).enumerate() {
+        let w = (text::width(l) as u16).min(area.width);
+        let x = area.x + (area.width - w) / 2;
+        put_str(buf, x, top + i as u16, l, w, style);
+    }
+}

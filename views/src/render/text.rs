@@ -1,0 +1,288 @@
+//! Text measuring, truncation, wrapping and number formatting.
+
+use std::time::Duration;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Display width in terminal cells.
+pub(crate) fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to at most `max` cells, ending in `ellipsis` when cut.
+pub(crate) fn truncate(s: &str, max: usize, ellipsis: &str) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let ell = width(ellipsis);
+    if max <= ell {
+        return s.chars().take(max).collect();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > max - ell {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push_str(ellipsis);
+    out
+}
+
+/// Replaces control characters (which would corrupt the screen) by spaces.
+pub(crate) fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Greedy word wrap to `max` cells; words longer than a line are cut.
+pub(crate) fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let sep = usize::from(!line.is_empty());
+            if width(&line) + sep + width(&word) <= max {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A single word wider than the line: hard cut.
+            let mut head = String::new();
+            let mut w = 0;
+            let mut rest = word.chars();
+            for c in rest.by_ref() {
+                let cw = c.width().unwrap_or(0);
+                if w + cw > max && !head.is_empty() {
+                    let mut tail = String::from(c);
+                    tail.extend(rest);
+                    lines.push(head);
+                    word = tail;
+                    head = String::new();
+                    break;
+                }
+                head.push(c);
+                w += cw;
+            }
+            if !head.is_empty() {
+                line = head;
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Decimals for a price of this magnitude: 2 above 1, more below.
+pub(crate) fn price_decimals(v: f64) -> usize {
+    let a = v.abs();
+    if a >= 1.0 || a == 0.0 || !a.is_finite() {
+        2
+    } else if a >= 0.01 {
+        4
+    } else if a >= 0.0001 {
+        6
+    } else {
+        8
+    }
+}
+
+pub(crate) fn price(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "—".to_string()
+    }
+}
+
+pub(crate) fn change_pct(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => {
+            let a = v.abs();
+            if a >= 1000.0 {
+                format!("{v:+.0}%")
+            } else if a >= 100.0 {
+                format!("{v:+.1}%")
+            } else {
+                format!("{v:+.2}%")
+            }
+        }
+        _ => "—".to_string(),
+    }
+}
+
+/// `950`, `12.3k`, `123k`, `4.5M`, `1.2B`.
+pub(crate) fn volume(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    let a = v.abs();
+    if a < 1000.0 {
+        return format!("{v:.0}");
+    }
+    for (scale, suffix) in [(1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")] {
+        let x = v / scale;
+        if x.abs() < 999.95 {
+            return if x.abs() < 99.95 {
+                format!("{x:.1}{suffix}")
+            } else {
+                format!("{x:.0}{suffix}")
+            };
+        }
+    }
+    format!("{:.0}T", v / 1e12)
+}
+
+pub(crate) fn rate(v: f64) -> String {
+    if !v.is_finite() {
+        "—".to_string()
+    } else if v.abs() < 99.95 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// Data age: `0.4s`, `12s`, `4m05s`, `2h10m`.
+pub(crate) fn age(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 9.95 {
+        format!("{s:.1}s")
+    } else if s < 60.0 {
+        format!("{}s", d.as_secs())
+    } else if s < 3600.0 {
+        let t = d.as_secs();
+        format!("{}m{:02}s", t / 60, t % 60)
+    } else {
+        let m = d.as_secs() / 60;
+        format!("{}h{:02}m", m / 60, m % 60)
+    }
+}
+
+/// `HH:MM:SS` (UTC) of a Unix time in milliseconds.
+pub(crate) fn clock_of_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "--:--:--".to_string();
+    }
+    let secs = (ms / 1000.0).floor() as i64;
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
+}
+
+/// A connection error shortened for the header: the first line, without
+/// `(os error N)`, keeping the most specific (last) `a: b: c` parts that fit.
+pub(crate) fn short_error(e: &str, max: usize, ellipsis: &str) -> String {
+    let first = e.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut s = sanitize(first.trim());
+    if let Some(i) = s.find(" (os error") {
+        s.truncate(i);
+    }
+    if width(&s) > max {
+        let parts: Vec<&str> = s.split(": ").collect();
+        let mut kept = String::new();
+        for p in parts.iter().rev() {
+            let candidate = if kept.is_empty() {
+                p.to_string()
+            } else {
+                format!("{p}: {kept}")
+            };
+            if width(&candidate) > max && !kept.is_empty() {
+                break;
+            }
+            kept = candidate;
+        }
+        s = kept;
+    }
+    // "Connection refused" -> "connection refused", but keep "HTTP 500".
+    let mut chars = s.chars();
+    if let (Some(a), Some(b)) = (chars.next(), chars.next())
+        && a.is_uppercase()
+        && b.is_lowercase()
+    {
+        s = a.to_lowercase().chain(s.chars().skip(1)).collect();
+    }
+    truncate(&s, max, ellipsis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_adapt_to_magnitude() {
+        let f = |v: f64| price(v, price_decimals(v));
+        assert_eq!(f(65012.345), "65012.35");
+        assert_eq!(f(1.5), "1.50");
+        assert_eq!(f(0.5), "0.5000");
+        assert_eq!(f(0.012345), "0.0123");
+        assert_eq!(f(0.00123456), "0.001235");
+        assert_eq!(f(0.0000123456), "0.00001235");
+        assert_eq!(f(0.0), "0.00");
+        assert_eq!(f(f64::NAN), "—");
+    }
+
+    #[test]
+    fn changes_volumes_rates() {
+        assert_eq!(change_pct(Some(1.234)), "+1.23%");
+        assert_eq!(change_pct(Some(-0.5)), "-0.50%");
+        assert_eq!(change_pct(Some(0.0)), "+0.00%");
+        assert_eq!(change_pct(Some(123.45)), "+123.5%");
+        assert_eq!(change_pct(Some(-2500.0)), "-2500%");
+        assert_eq!(change_pct(None), "—");
+        assert_eq!(volume(950.0), "950");
+        assert_eq!(volume(12_345.0), "12.3k");
+        assert_eq!(volume(123_456.0), "123k");
+        assert_eq!(volume(999_960.0), "1.0M");
+        assert_eq!(volume(4_500_000.0), "4.5M");
+        assert_eq!(volume(1.2e9), "1.2B");
+        assert_eq!(volume(3.0e15), "3000T");
+        assert_eq!(rate(12.34), "12.3");
+        assert_eq!(rate(1234.0), "1234");
+    }
+
+    #[test]
+    fn ages_and_clock() {
+        assert_eq!(age(Duration::from_millis(400)), "0.4s");
+        assert_eq!(age(Duration::from_millis(12_300)), "12s");
+        assert_eq!(age(Duration::from_secs(245)), "4m05s");
+        assert_eq!(age(Duration::from_secs(7800)), "2h10m");
+        assert_eq!(clock_of_ms(1_700_000_000_000.0), "22:13:20");
+    }
+
+    #[test]
+    fn errors_are_shortened() {
+        let e = "error sending request for url (http://127.0.0.1:9090/api/v1/query): \
+                 client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(short_error(e, 32, "…"), "connection refused");
+        assert_eq!(short_error("HTTP 500: boom", 32, "…"), "HTTP 500: boom");
+        assert_eq!(short_error("timed out\nmore", 32, "…"), "timed out");
+        assert_eq!(short_error("averyveryverylongsingleword", 10, "…"), "averyvery…");
+        assert_eq!(short_error("bad\u{1b}[31m", 20, "…"), "bad [31m");
+    }
+
+    #[test]
+    fn wrapping_and_truncation() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("", 5), vec![""]);
+        assert_eq!(wrap("日本", 1), vec!["日", "本"]);
+        assert_eq!(truncate("abcdef", 4, "…"), "abc…");
+        assert_eq!(truncate("abc", 4, "…"), "abc");
+        assert_eq!(truncate("abcdef", 5, "..."), "ab...");
+    }
+}
