@@ -84,10 +84,7 @@ impl Default for LogConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{origin}{location}: {message}")]
     Invalid {
         origin: String,
@@ -187,7 +184,10 @@ mod tests {
     #[test]
     fn shipped_example_matches_the_defaults() {
         let shipped = include_str!("../config/mdops.toml");
-        assert_eq!(Config::parse(shipped, "config/mdops.toml").unwrap(), Config::default());
+        assert_eq!(
+            Config::parse(shipped, "config/mdops.toml").unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

@@ -86,7 +86,12 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-fn draw(terminal: &mut DefaultTerminal, app: &App, theme: &Theme, view_state: &mut ViewState) -> anyhow::Result<()> {
+fn draw(
+    terminal: &mut DefaultTerminal,
+    app: &App,
+    theme: &Theme,
+    view_state: &mut ViewState,
+) -> anyhow::Result<()> {
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| mdops_views::render(frame, &app.view(), theme, view_state))?;
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;

@@ -7,6 +7,7 @@ pub mod config;
 mod console;
 pub mod domain;
 pub mod logging;
+pub mod metrics_text;
 pub mod run;
 pub mod snapshot;
 pub mod sources;

@@ -12,7 +12,11 @@ use crate::config::{LogConfig, default_log_path};
 /// Starts file logging and records panics in the log before the terminal
 /// hook (installed later by `ratatui::init`) restores the screen.
 pub fn init(config: &LogConfig) -> anyhow::Result<PathBuf> {
-    let path = if config.file.is_empty() { default_log_path() } else { PathBuf::from(&config.file) };
+    let path = if config.file.is_empty() {
+        default_log_path()
+    } else {
+        PathBuf::from(&config.file)
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating log directory {}", dir.display()))?;
     }

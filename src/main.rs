@@ -14,7 +14,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let theme_name = cli.global.theme.clone().unwrap_or_else(|| config.console.theme.clone());
+    let theme_name = cli
+        .global
+        .theme
+        .clone()
+        .unwrap_or_else(|| config.console.theme.clone());
     let theme = match appearance::load_theme(&theme_name, config.console.color) {
         Ok(theme) => theme,
         Err(error) => {
@@ -26,7 +30,11 @@ fn main() -> ExitCode {
         eprintln!("mdops: {error:#}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("mdops: cannot start the async runtime: {error}");

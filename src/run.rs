@@ -16,13 +16,24 @@ use crate::upstream::Upstream;
 
 /// Room for bursts of tick frames while the UI draws.
 const CHANNEL_CAPACITY: usize = 1024;
+/// A snapshot waits for a health answer newer than a second of streaming;
+/// polling faster than the console does keeps that wait short.
+const SNAPSHOT_HEALTH_INTERVAL_MS: u64 = 250;
+/// How long the stream must have been watched for rates to be known.
+const SNAPSHOT_WATCH_MS: i64 = 1_000;
 /// Width of the text snapshot.
 const SNAPSHOT_WIDTH: u16 = 120;
 
-async fn start(global: &GlobalArgs, config: &Config) -> anyhow::Result<(App, Upstream, mpsc::Sender<Msg>, mpsc::Receiver<Msg>)> {
+async fn start(
+    global: &GlobalArgs,
+    config: &Config,
+) -> anyhow::Result<(App, Upstream, mpsc::Sender<Msg>, mpsc::Receiver<Msg>)> {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let upstream = Upstream::start(global.agent.as_deref(), config, tx.clone()).await?;
-    let app_config = AppConfig { target: upstream.target.clone(), stale_after_ms: config.console.stale_after_ms };
+    let app_config = AppConfig {
+        target: upstream.target.clone(),
+        stale_after_ms: config.console.stale_after_ms,
+    };
     let app = App::new(app_config, now_ms());
     Ok((app, upstream, tx, rx))
 }
@@ -37,8 +48,15 @@ pub async fn console(global: &GlobalArgs, config: &Config, theme: &Theme) -> any
     result.map(|()| ExitCode::SUCCESS)
 }
 
-pub async fn snapshot(global: &GlobalArgs, config: &Config, theme: &Theme, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let (mut app, mut upstream, tx, mut rx) = start(global, config).await?;
+pub async fn snapshot(
+    global: &GlobalArgs,
+    config: &Config,
+    theme: &Theme,
+    args: &SnapshotArgs,
+) -> anyhow::Result<ExitCode> {
+    let mut config = config.clone();
+    config.agent.health_interval_ms = config.agent.health_interval_ms.min(SNAPSHOT_HEALTH_INTERVAL_MS);
+    let (mut app, mut upstream, tx, mut rx) = start(global, &config).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait.max(0.0));
     while !snapshot_ready(&app) {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -58,7 +76,7 @@ pub async fn snapshot(global: &GlobalArgs, config: &Config, theme: &Theme, args:
         SnapshotFormat::Markdown => report.to_markdown(),
         SnapshotFormat::Text => report.to_text(&app, theme, SNAPSHOT_WIDTH),
     };
-    println!("{output}");
+    write_stdout(&output)?;
     let unreachable: Vec<String> = SourceId::ALL
         .iter()
         .filter(|id| app.sources[id].last_message_ms.is_none())
@@ -75,14 +93,44 @@ pub async fn snapshot(global: &GlobalArgs, config: &Config, theme: &Theme, args:
     }
 }
 
-/// Every configured source has answered and the panels have their first data.
+/// Every configured source has answered, the stream has been watched long
+/// enough for rates, the health answer is newer than that, and the panels
+/// have their first data.
 fn snapshot_ready(app: &App) -> bool {
-    let answered = SourceId::ALL.iter().all(|id| app.sources[id].last_message_ms.is_some());
-    let priced = !app.prices.symbols.is_empty() && app.prices.symbols.values().all(|s| s.quote.is_some());
+    let answered = SourceId::ALL
+        .iter()
+        .all(|id| app.sources[id].last_message_ms.is_some());
+    let watched_until = app.sources[&SourceId::AgentStream]
+        .connected_since_ms
+        .map(|since| since + SNAPSHOT_WATCH_MS);
+    let health_fresh = app
+        .health_at_ms
+        .zip(watched_until)
+        .is_some_and(|(at, until)| at >= until);
+    let priced = !app.prices.symbols.is_empty()
+        && app
+            .prices
+            .symbols
+            .values()
+            .all(|s| s.quote.is_some() && s.rate.per_second(app.now_ms).is_some());
     let detail_done = app
         .prices
         .detail
         .as_ref()
         .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
-    answered && priced && detail_done && app.health.is_some()
+    answered && health_fresh && priced && detail_done
+}
+
+/// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.
+fn write_stdout(output: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
 }

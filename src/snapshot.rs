@@ -43,7 +43,8 @@ pub struct PriceReport {
     pub ask: Option<f64>,
     pub spread: Option<f64>,
     pub volume: Option<f64>,
-    pub ticks_per_sec: f64,
+    /// Null until the console has watched the stream for a second.
+    pub ticks_per_sec: Option<f64>,
     pub stale: bool,
     /// Tick time, Unix ms.
     pub ts: Option<i64>,
@@ -149,28 +150,43 @@ impl Report {
         }
         out.push_str("\n### Sources\n\n| source | state | data age | last error |\n|---|---|---|---|\n");
         for source in &self.sources {
-            let age = source.data_age_ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
+            let age = source
+                .data_age_ms
+                .map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
             let error = source.last_error.as_deref().unwrap_or("");
-            let _ = writeln!(out, "| {} | {} | {} | {} |", source.name, source.state, age, escape_cell(error));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                source.name,
+                source.state,
+                age,
+                escape_cell(error)
+            );
         }
         out.push_str("\n### Prices\n\n| symbol | last | chg% | bid | ask | volume | ticks/s | stale |\n|---|--:|--:|--:|--:|--:|--:|---|\n");
         for p in &self.prices {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 p.symbol,
                 number(p.last),
                 p.change_pct.map_or("-".to_string(), |c| format!("{c:+.2}")),
                 number(p.bid),
                 number(p.ask),
                 p.volume.map_or("-".to_string(), |v| format!("{v:.0}")),
-                p.ticks_per_sec,
+                p.ticks_per_sec.map_or("-".to_string(), |r| format!("{r:.1}")),
                 if p.stale { "STALE" } else { "" },
             );
         }
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
-            let _ = writeln!(out, "- **{}**: {} — {}", screen.name, screen.status.replace('_', " "), screen.detail);
+            let _ = writeln!(
+                out,
+                "- **{}**: {} — {}",
+                screen.name,
+                screen.status.replace('_', " "),
+                screen.detail
+            );
         }
         out
     }
@@ -178,18 +194,32 @@ impl Report {
     /// The prices screen drawn as the console draws it, followed by the
     /// other screens' state.
     pub fn to_text(&self, app: &App, theme: &Theme, width: u16) -> String {
-        let height = u16::try_from(app.prices.symbols.len() + 8).unwrap_or(u16::MAX).max(24);
+        let height = u16::try_from(app.prices.symbols.len() + 8)
+            .unwrap_or(u16::MAX)
+            .max(24);
         let mut out = mdops_views::render_to_text(&app.view(), theme, width, height);
         out.push('\n');
         for screen in self.screens.iter().filter(|s| s.status != "live") {
-            let _ = writeln!(out, "\n{}: {}\n  {}", screen.name, screen.status.replace('_', " "), screen.detail);
+            let _ = writeln!(
+                out,
+                "\n{}: {}\n  {}",
+                screen.name,
+                screen.status.replace('_', " "),
+                screen.detail
+            );
         }
         out
     }
 }
 
 fn number(value: Option<f64>) -> String {
-    value.map_or("-".to_string(), |v| if v.abs() >= 1.0 { format!("{v:.2}") } else { format!("{v:.6}") })
+    value.map_or("-".to_string(), |v| {
+        if v.abs() >= 1.0 {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.6}")
+        }
+    })
 }
 
 fn escape_cell(text: &str) -> String {

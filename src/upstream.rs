@@ -25,7 +25,11 @@ pub struct Upstream {
 impl Upstream {
     /// Resolves the agent (starting the embedded one when no URL is given)
     /// and starts the source tasks, which report on `tx`.
-    pub async fn start(agent_url: Option<&str>, config: &Config, tx: mpsc::Sender<Msg>) -> anyhow::Result<Upstream> {
+    pub async fn start(
+        agent_url: Option<&str>,
+        config: &Config,
+        tx: mpsc::Sender<Msg>,
+    ) -> anyhow::Result<Upstream> {
         let url = agent_url.map(str::to_string).filter(|u| !u.is_empty());
         let url = url.or_else(|| Some(config.agent.url.clone()).filter(|u| !u.is_empty()));
         let (base, target, embedded) = match url {
@@ -37,16 +41,30 @@ impl Upstream {
                     .await
                     .context("starting the embedded agent")?;
                 let addr = handle.addr();
-                (format!("http://{addr}"), format!("agent {addr} (embedded)"), Some(handle))
+                (
+                    format!("http://{addr}"),
+                    format!("agent {addr} (embedded)"),
+                    Some(handle),
+                )
             }
         };
         let timeout = Duration::from_millis(config.agent.request_timeout_ms);
         let client = AgentClient::new(&base, timeout)?;
         let health_every = Duration::from_millis(config.agent.health_interval_ms);
         let mut tasks = JoinSet::new();
-        tasks.spawn(agent::run_api(client.clone(), tx.clone(), health_every, Backoff::default()));
+        tasks.spawn(agent::run_api(
+            client.clone(),
+            tx.clone(),
+            health_every,
+            Backoff::default(),
+        ));
         tasks.spawn(agent::run_stream(client.clone(), tx, Backoff::default()));
-        Ok(Upstream { client, target, embedded, tasks })
+        Ok(Upstream {
+            client,
+            target,
+            embedded,
+            tasks,
+        })
     }
 
     /// Runs a command from the app in the background; its result comes back as a `Msg`.
@@ -57,7 +75,13 @@ impl Upstream {
             Command::FetchBars { symbol, interval } => {
                 self.tasks.spawn(async move {
                     let result = client.bars(&symbol, interval, crate::app::BARS_LIMIT).await;
-                    let _ = tx.send(Msg::Bars { symbol, interval, result }).await;
+                    let _ = tx
+                        .send(Msg::Bars {
+                            symbol,
+                            interval,
+                            result,
+                        })
+                        .await;
                 });
             }
         }
@@ -67,10 +91,10 @@ impl Upstream {
     pub async fn shutdown(mut self) {
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
-        if let Some(agent) = self.embedded.take() {
-            if let Err(error) = agent.shutdown().await {
-                tracing::warn!(%error, "embedded agent did not shut down cleanly");
-            }
+        if let Some(agent) = self.embedded.take()
+            && let Err(error) = agent.shutdown().await
+        {
+            tracing::warn!(%error, "embedded agent did not shut down cleanly");
         }
     }
 }

@@ -9,7 +9,13 @@ use mdops_views::model::{BodyModel, Direction, LinkState, PriceColumn, PricesMod
 const T0: i64 = 1_800_000_000_000;
 
 fn app() -> App {
-    App::new(AppConfig { target: "agent test".to_string(), stale_after_ms: 5_000 }, T0)
+    App::new(
+        AppConfig {
+            target: "agent test".to_string(),
+            stale_after_ms: 5_000,
+        },
+        T0,
+    )
 }
 
 fn quote(symbol: &str, price: f64, ts: i64) -> Quote {
@@ -37,7 +43,7 @@ fn type_text(app: &mut App, text: &str) {
 }
 
 fn feed(app: &mut App, quotes: Vec<Quote>, at_ms: i64) -> Vec<Command> {
-    app.update(Msg::Quotes { quotes, at_ms })
+    app.update(Msg::Ticks { quotes, at_ms })
 }
 
 fn with_prices<R>(app: &App, f: impl FnOnce(&PricesModel<'_>) -> R) -> R {
@@ -52,22 +58,42 @@ fn symbols_in_order(app: &App) -> Vec<String> {
 }
 
 fn three_symbols(app: &mut App) {
-    app.update(Msg::Symbols { symbols: vec!["MSFT".into(), "AAPL".into(), "GOOG".into()], at_ms: T0 });
-    feed(app, vec![quote("AAPL", 190.0, T0), quote("MSFT", 410.0, T0), quote("GOOG", 150.0, T0)], T0);
+    app.update(Msg::Symbols {
+        symbols: vec!["MSFT".into(), "AAPL".into(), "GOOG".into()],
+        at_ms: T0,
+    });
+    feed(
+        app,
+        vec![
+            quote("AAPL", 190.0, T0),
+            quote("MSFT", 410.0, T0),
+            quote("GOOG", 150.0, T0),
+        ],
+        T0,
+    );
 }
 
 #[test]
 fn first_data_selects_first_row_and_asks_for_its_bars() {
     let mut app = app();
-    let commands = app.update(Msg::Symbols { symbols: vec!["MSFT".into(), "AAPL".into()], at_ms: T0 });
+    let commands = app.update(Msg::Symbols {
+        symbols: vec!["MSFT".into(), "AAPL".into()],
+        at_ms: T0,
+    });
     assert_eq!(
         commands,
-        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneSecond }]
+        vec![Command::FetchBars {
+            symbol: "AAPL".into(),
+            interval: BarInterval::OneSecond
+        }]
     );
     with_prices(&app, |p| {
         assert_eq!(p.total, 2);
         assert_eq!(p.selected, Some(0));
-        assert!(p.rows.iter().all(|r| r.stale), "symbols without quotes are not fresh");
+        assert!(
+            p.rows.iter().all(|r| r.stale),
+            "symbols without quotes are not fresh"
+        );
     });
 }
 
@@ -76,12 +102,21 @@ fn link_states_show_in_header_with_attempt_and_error() {
     let mut app = app();
     app.update(Msg::Link {
         source: SourceId::AgentStream,
-        link: Link::Reconnecting { attempt: 3, last_error: "Connection refused".into() },
+        link: Link::Reconnecting {
+            attempt: 3,
+            last_error: "Connection refused".into(),
+        },
         at_ms: T0,
     });
     let view = app.view();
     let ws = view.header.sources.iter().find(|b| b.name == "agent ws").unwrap();
-    assert_eq!(ws.state, LinkState::Reconnecting { attempt: 3, last_error: "Connection refused" });
+    assert_eq!(
+        ws.state,
+        LinkState::Reconnecting {
+            attempt: 3,
+            last_error: "Connection refused"
+        }
+    );
     assert_eq!(ws.data_age, None, "a source that never answered has no data age");
     drop(view);
 
@@ -110,7 +145,11 @@ fn quotes_older_than_threshold_are_marked_stale() {
 fn direction_and_change_follow_prices() {
     let mut app = app();
     three_symbols(&mut app);
-    feed(&mut app, vec![quote("AAPL", 189.0, T0 + 100), quote("MSFT", 411.0, T0 + 100)], T0 + 100);
+    feed(
+        &mut app,
+        vec![quote("AAPL", 189.0, T0 + 100), quote("MSFT", 411.0, T0 + 100)],
+        T0 + 100,
+    );
     with_prices(&app, |p| {
         let row = |s: &str| p.rows.iter().find(|r| r.symbol == s).unwrap().clone();
         assert_eq!(row("AAPL").direction, Direction::Down);
@@ -126,7 +165,9 @@ fn out_of_order_quote_is_ignored() {
     three_symbols(&mut app);
     feed(&mut app, vec![quote("AAPL", 195.0, T0 + 500)], T0 + 500);
     feed(&mut app, vec![quote("AAPL", 1.0, T0 + 200)], T0 + 600);
-    with_prices(&app, |p| assert_eq!(p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().last, 195.0));
+    with_prices(&app, |p| {
+        assert_eq!(p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().last, 195.0)
+    });
 }
 
 #[test]
@@ -152,7 +193,11 @@ fn selection_is_kept_by_symbol_across_resorting() {
     key(&mut app, KeyCode::End);
     assert_eq!(app.prices.selected.as_deref(), Some("AAPL"));
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.prices.selected.as_deref(), Some("AAPL"), "selection stops at the last row");
+    assert_eq!(
+        app.prices.selected.as_deref(),
+        Some("AAPL"),
+        "selection stops at the last row"
+    );
 }
 
 #[test]
@@ -166,7 +211,11 @@ fn filter_narrows_rows_and_escape_clears_it() {
     let filter = status.filter.expect("the filter shows on the status line");
     assert!(filter.editing);
     assert_eq!(filter.text, "ms");
-    assert_eq!(app.prices.selected.as_deref(), Some("MSFT"), "selection follows the filter");
+    assert_eq!(
+        app.prices.selected.as_deref(),
+        Some("MSFT"),
+        "selection follows the filter"
+    );
 
     key(&mut app, KeyCode::Enter);
     assert!(!app.prices.filter_editing);
@@ -214,7 +263,11 @@ fn help_toggles_and_swallows_keys() {
     key(&mut app, KeyCode::Char('?'));
     assert!(app.view().help.is_some());
     key(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.screen, Screen::Prices, "keys do not leak through the help overlay");
+    assert_eq!(
+        app.screen,
+        Screen::Prices,
+        "keys do not leak through the help overlay"
+    );
     key(&mut app, KeyCode::Esc);
     assert!(app.view().help.is_none());
 }
@@ -233,15 +286,30 @@ fn q_and_ctrl_c_quit() {
 fn bars_arrive_for_the_selected_symbol_and_refresh_later() {
     let mut app = app();
     three_symbols(&mut app);
-    let bar = Bar { start: T0, open: 1.0, high: 2.0, low: 0.5, close: 1.5, volume: 10.0, ticks: 3 };
-    app.update(Msg::Bars { symbol: "AAPL".into(), interval: BarInterval::OneSecond, result: Ok(vec![bar]) });
+    let bar = Bar {
+        start: T0,
+        open: 1.0,
+        high: 2.0,
+        low: 0.5,
+        close: 1.5,
+        volume: 10.0,
+        ticks: 3,
+    };
+    app.update(Msg::Bars {
+        symbol: "AAPL".into(),
+        interval: BarInterval::OneSecond,
+        result: Ok(vec![bar]),
+    });
     let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
     assert!(detail.contains("Ready"), "{detail}");
 
     assert!(app.update(Msg::Clock { now_ms: T0 + 1_000 }).is_empty());
     assert_eq!(
         app.update(Msg::Clock { now_ms: T0 + 5_000 }),
-        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneSecond }]
+        vec![Command::FetchBars {
+            symbol: "AAPL".into(),
+            interval: BarInterval::OneSecond
+        }]
     );
 }
 
@@ -249,7 +317,11 @@ fn bars_arrive_for_the_selected_symbol_and_refresh_later() {
 fn bars_for_another_symbol_are_dropped_and_errors_are_shown() {
     let mut app = app();
     three_symbols(&mut app);
-    app.update(Msg::Bars { symbol: "MSFT".into(), interval: BarInterval::OneSecond, result: Ok(vec![]) });
+    app.update(Msg::Bars {
+        symbol: "MSFT".into(),
+        interval: BarInterval::OneSecond,
+        result: Ok(vec![]),
+    });
     let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
     assert!(detail.contains("Loading"), "{detail}");
     app.update(Msg::Bars {
@@ -267,7 +339,10 @@ fn interval_key_refetches_in_the_other_interval() {
     three_symbols(&mut app);
     assert_eq!(
         key(&mut app, KeyCode::Char('i')),
-        vec![Command::FetchBars { symbol: "AAPL".into(), interval: BarInterval::OneMinute }]
+        vec![Command::FetchBars {
+            symbol: "AAPL".into(),
+            interval: BarInterval::OneMinute
+        }]
     );
 }
 

@@ -156,7 +156,10 @@ pub enum ServerFrame {
     /// batch published, so a gap tells the client it missed batches.
     Ticks { seq: u64, ticks: Vec<Quote> },
     /// Latest quote of every subscribed symbol.
-    Snapshot { reason: SnapshotReason, quotes: Vec<Quote> },
+    Snapshot {
+        reason: SnapshotReason,
+        quotes: Vec<Quote>,
+    },
     /// Sent when no other frame went out for the heartbeat interval.
     Heartbeat { ts: i64 },
     /// The client's last frame could not be handled; the connection stays open.

@@ -1,3 +1,28 @@
-//! The Market Data Agent: ingests market data, validates it and serves it.
+//! The Market Data Agent: ingests market data, validates it and serves it
+//! over HTTP and WebSocket, with Prometheus metrics.
+//!
+//! ```text
+//! feeds (simulator, Feed handles) -> pipeline: validate -> book + bars -> batches
+//!                                                                           |
+//!        HTTP: /health /ready /metrics /api/v1/...  <- book      WS /ws  <--+
+//! ```
+//!
+//! The binary and the console's embedded agent both start it with [`spawn`].
 
 pub mod api;
+mod bars;
+mod book;
+mod clock;
+pub mod config;
+mod feed;
+mod health;
+mod http;
+mod metrics;
+mod pipeline;
+mod server;
+mod sim;
+mod validate;
+
+pub use config::{AgentConfig, ConfigError};
+pub use feed::{Feed, FeedClosed, RawTick};
+pub use server::{AgentHandle, SIM_SOURCE, spawn};

@@ -144,7 +144,11 @@ impl App {
                 .selected
                 .as_deref()
                 .is_some_and(|selected| rows.iter().any(|row| row.symbol == selected));
-            if still_visible { None } else { rows.first().map(|row| row.symbol.to_string()) }
+            if still_visible {
+                None
+            } else {
+                rows.first().map(|row| row.symbol.to_string())
+            }
         };
         if let Some(symbol) = first_visible {
             self.prices.selected = Some(symbol);
@@ -155,7 +159,9 @@ impl App {
     fn move_selection(&mut self, delta: isize) -> Vec<Command> {
         let target = {
             let rows = self.prices.rows(self.now_ms, self.config.stale_after_ms);
-            let Some(current) = self.prices.selected_index(&rows) else { return Vec::new() };
+            let Some(current) = self.prices.selected_index(&rows) else {
+                return Vec::new();
+            };
             let last = rows.len() - 1;
             let index = match delta {
                 isize::MIN => 0,

@@ -3,7 +3,7 @@
 //! `App::update` takes a `Msg` and returns the `Command`s to run; it does no
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
-mod keys;
+pub mod keys;
 pub mod msg;
 pub mod prices;
 pub mod screen;
@@ -35,6 +35,28 @@ pub struct AppConfig {
 pub struct SourceStatus {
     pub link: Link,
     pub last_message_ms: Option<i64>,
+    /// Start of the current connected spell; `None` while not connected.
+    pub connected_since_ms: Option<i64>,
+}
+
+impl SourceStatus {
+    fn new() -> SourceStatus {
+        SourceStatus {
+            link: Link::Connecting,
+            last_message_ms: None,
+            connected_since_ms: None,
+        }
+    }
+
+    fn set_link(&mut self, link: Link, at_ms: i64) {
+        if link == Link::Connected {
+            self.connected_since_ms.get_or_insert(at_ms);
+            self.last_message_ms = Some(at_ms);
+        } else {
+            self.connected_since_ms = None;
+        }
+        self.link = link;
+    }
 }
 
 #[derive(Debug)]
@@ -44,6 +66,8 @@ pub struct App {
     pub prices: PricesState,
     pub sources: HashMap<SourceId, SourceStatus>,
     pub health: Option<Health>,
+    /// When `health` was received.
+    pub health_at_ms: Option<i64>,
     pub show_help: bool,
     pub now_ms: i64,
     clock_text: String,
@@ -55,10 +79,7 @@ impl App {
     pub fn new(config: AppConfig, now_ms: i64) -> App {
         let sources = SourceId::ALL
             .iter()
-            .map(|&id| {
-                let status = SourceStatus { link: Link::Connecting, last_message_ms: None };
-                (id, status)
-            })
+            .map(|&id| (id, SourceStatus::new()))
             .collect();
         App {
             config,
@@ -66,6 +87,7 @@ impl App {
             prices: PricesState::default(),
             sources,
             health: None,
+            health_at_ms: None,
             show_help: false,
             now_ms,
             clock_text: format_clock(now_ms),
@@ -95,22 +117,23 @@ impl App {
                 self.clock_text = format_clock(now_ms);
                 return self.refresh_bars_if_due();
             }
-            Msg::Link { source, link, at_ms } => {
-                let status = self.source_mut(source);
-                if link == Link::Connected {
-                    status.last_message_ms = Some(at_ms);
-                }
-                status.link = link;
-            }
+            Msg::Link { source, link, at_ms } => self.source_mut(source).set_link(link, at_ms),
             Msg::Symbols { symbols, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.prices.add_symbols(symbols);
                 return self.ensure_detail();
             }
-            Msg::Quotes { quotes, at_ms } => {
+            Msg::Ticks { quotes, at_ms } => {
                 self.touch(SourceId::AgentStream, at_ms);
                 for quote in quotes {
-                    self.prices.apply_quote(quote, at_ms);
+                    self.prices.apply_tick(quote, at_ms);
+                }
+                return self.ensure_detail();
+            }
+            Msg::Snapshot { quotes, at_ms } => {
+                self.touch(SourceId::AgentStream, at_ms);
+                for quote in quotes {
+                    self.prices.apply_snapshot(quote, at_ms);
                 }
                 return self.ensure_detail();
             }
@@ -118,21 +141,24 @@ impl App {
             Msg::Health { health, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.health = Some(health);
+                self.health_at_ms = Some(at_ms);
             }
-            Msg::Bars { symbol, interval, result } => self.on_bars(symbol, interval, result),
+            Msg::Bars {
+                symbol,
+                interval,
+                result,
+            } => self.on_bars(symbol, interval, result),
         }
         Vec::new()
     }
 
     fn source_mut(&mut self, source: SourceId) -> &mut SourceStatus {
-        self.sources.entry(source).or_insert(SourceStatus { link: Link::Connecting, last_message_ms: None })
+        self.sources.entry(source).or_insert_with(SourceStatus::new)
     }
 
     /// A message arrived from `source`: it is alive, whatever it said before.
     fn touch(&mut self, source: SourceId, at_ms: i64) {
-        let status = self.source_mut(source);
-        status.last_message_ms = Some(at_ms);
-        status.link = Link::Connected;
+        self.source_mut(source).set_link(Link::Connected, at_ms);
     }
 
     fn on_bars(
@@ -141,7 +167,9 @@ impl App {
         interval: BarInterval,
         result: Result<Vec<market_data_agent::api::Bar>, String>,
     ) {
-        let Some(detail) = self.prices.detail.as_mut() else { return };
+        let Some(detail) = self.prices.detail.as_mut() else {
+            return;
+        };
         if detail.symbol != symbol || detail.interval != interval {
             return;
         }
@@ -185,7 +213,9 @@ impl App {
     }
 
     fn refresh_bars_if_due(&mut self) -> Vec<Command> {
-        let Some(detail) = self.prices.detail.as_mut() else { return Vec::new() };
+        let Some(detail) = self.prices.detail.as_mut() else {
+            return Vec::new();
+        };
         let due = detail
             .fetched_at_ms
             .is_some_and(|at| self.now_ms - at >= BARS_REFRESH_MS);
@@ -193,7 +223,10 @@ impl App {
             return Vec::new();
         }
         detail.fetched_at_ms = None;
-        vec![Command::FetchBars { symbol: detail.symbol.clone(), interval: detail.interval }]
+        vec![Command::FetchBars {
+            symbol: detail.symbol.clone(),
+            interval: detail.interval,
+        }]
     }
 }
 

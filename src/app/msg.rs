@@ -30,21 +30,48 @@ pub enum Link {
     Connecting,
     Connected,
     /// The last attempt failed; the task waits before attempt `attempt`.
-    Reconnecting { attempt: u32, last_error: String },
+    Reconnecting {
+        attempt: u32,
+        last_error: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
     /// Wall clock, Unix ms: ages, staleness and rates are computed against it.
-    Clock { now_ms: i64 },
-    Link { source: SourceId, link: Link, at_ms: i64 },
-    Symbols { symbols: Vec<String>, at_ms: i64 },
-    /// Quotes from a tick batch or a snapshot, in arrival order.
-    Quotes { quotes: Vec<Quote>, at_ms: i64 },
+    Clock {
+        now_ms: i64,
+    },
+    Link {
+        source: SourceId,
+        link: Link,
+        at_ms: i64,
+    },
+    Symbols {
+        symbols: Vec<String>,
+        at_ms: i64,
+    },
+    /// Quotes of a tick batch, in arrival order.
+    Ticks {
+        quotes: Vec<Quote>,
+        at_ms: i64,
+    },
+    /// Latest quotes after (re)subscribing or falling behind: state to start
+    /// from, not new ticks, so they do not count towards rates.
+    Snapshot {
+        quotes: Vec<Quote>,
+        at_ms: i64,
+    },
     /// A frame proving the source is alive though no quote changed.
-    Heartbeat { source: SourceId, at_ms: i64 },
-    Health { health: Health, at_ms: i64 },
+    Heartbeat {
+        source: SourceId,
+        at_ms: i64,
+    },
+    Health {
+        health: Health,
+        at_ms: i64,
+    },
     Bars {
         symbol: String,
         interval: BarInterval,
@@ -65,7 +92,8 @@ impl Msg {
         match self {
             Msg::Link { at_ms, .. }
             | Msg::Symbols { at_ms, .. }
-            | Msg::Quotes { at_ms, .. }
+            | Msg::Ticks { at_ms, .. }
+            | Msg::Snapshot { at_ms, .. }
             | Msg::Heartbeat { at_ms, .. }
             | Msg::Health { at_ms, .. } => Some(*at_ms),
             Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } => None,

@@ -38,7 +38,10 @@ pub enum BarsData {
     Loading,
     Failed(String),
     /// `(start ms, close)` pairs plus the bars themselves for high/low facts.
-    Ready { points: Vec<(f64, f64)>, bars: Vec<Bar> },
+    Ready {
+        points: Vec<(f64, f64)>,
+        bars: Vec<Bar>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -85,14 +88,31 @@ impl PricesState {
         }
     }
 
-    pub fn apply_quote(&mut self, quote: Quote, received_ms: i64) {
-        let state = match self.symbols.get_mut(&quote.symbol) {
-            Some(state) => state,
-            None => self.symbols.entry(quote.symbol.clone()).or_insert_with(SymbolState::new),
-        };
+    /// A new tick: updates the quote, direction, history and rate.
+    pub fn apply_tick(&mut self, quote: Quote, received_ms: i64) {
+        if let Some(state) = self.update_quote(quote) {
+            state.rate.record(received_ms, 1);
+        }
+    }
+
+    /// A quote from a snapshot: the latest state, not a new tick. The rate
+    /// meter starts watching, so a symbol that never ticks reads 0/s, not unknown.
+    pub fn apply_snapshot(&mut self, quote: Quote, received_ms: i64) {
+        if let Some(state) = self.update_quote(quote) {
+            state.rate.watch_from(received_ms);
+        }
+    }
+
+    /// Stores `quote` unless it is older than the one held; returns the
+    /// symbol's state when it was stored.
+    fn update_quote(&mut self, quote: Quote) -> Option<&mut SymbolState> {
+        if !self.symbols.contains_key(&quote.symbol) {
+            self.symbols.insert(quote.symbol.clone(), SymbolState::new());
+        }
+        let state = self.symbols.get_mut(&quote.symbol)?;
         if let Some(previous) = &state.quote {
             if quote.ts < previous.ts {
-                return;
+                return None;
             }
             state.direction = match quote.price.partial_cmp(&previous.price) {
                 Some(Ordering::Greater) => Direction::Up,
@@ -100,9 +120,9 @@ impl PricesState {
                 _ => state.direction,
             };
         }
-        state.rate.record(received_ms, 1);
         state.history.record(quote.ts, quote.price);
         state.quote = Some(quote);
+        Some(state)
     }
 
     /// Rows after filter and sort, in display order.
@@ -154,7 +174,7 @@ fn row<'a>(symbol: &'a str, state: &'a SymbolState, now_ms: i64, stale_after_ms:
             bid: quote.bid,
             ask: quote.ask,
             volume: quote.volume,
-            ticks_per_sec: state.rate.per_second(now_ms),
+            ticks_per_sec: state.rate.per_second(now_ms).unwrap_or(f64::NAN),
             spark,
             direction: state.direction,
             stale: now_ms.saturating_sub(quote.ts) > stale_after_ms as i64,

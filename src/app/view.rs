@@ -21,13 +21,19 @@ impl App {
                 sources: SourceId::ALL.iter().map(|&id| self.badge(id)).collect(),
                 clock: &self.clock_text,
             },
-            tabs: TabsModel { titles: &Screen::TITLES, selected: self.screen.index() },
+            tabs: TabsModel {
+                titles: &Screen::TITLES,
+                selected: self.screen.index(),
+            },
             body: self.body(),
             status: StatusModel {
                 hints: HINTS,
                 filter: (self.screen == Screen::Prices
                     && (self.prices.filter_editing || !self.prices.filter.is_empty()))
-                .then(|| FilterModel { text: &self.prices.filter, editing: self.prices.filter_editing }),
+                .then(|| FilterModel {
+                    text: &self.prices.filter,
+                    editing: self.prices.filter_editing,
+                }),
                 message: self.health_message(),
             },
             help: self.show_help.then_some(HelpModel { sections: HELP }),
@@ -39,14 +45,19 @@ impl App {
         let state = match &status.link {
             Link::Connecting => LinkState::Connecting,
             Link::Connected => LinkState::Connected,
-            Link::Reconnecting { attempt, last_error } => {
-                LinkState::Reconnecting { attempt: *attempt, last_error }
-            }
+            Link::Reconnecting { attempt, last_error } => LinkState::Reconnecting {
+                attempt: *attempt,
+                last_error,
+            },
         };
         let data_age = status
             .last_message_ms
             .map(|at| Duration::from_millis(self.now_ms.saturating_sub(at).max(0) as u64));
-        SourceBadge { name: id.name(), state, data_age }
+        SourceBadge {
+            name: id.name(),
+            state,
+            data_age,
+        }
     }
 
     fn health_message(&self) -> Option<&'static str> {
@@ -102,10 +113,19 @@ impl App {
                 BarsState::Ready(points)
             }
         };
-        Some(DetailModel { symbol: &detail.symbol, interval: detail.interval.as_str(), bars, facts })
+        Some(DetailModel {
+            symbol: &detail.symbol,
+            interval: detail.interval.as_str(),
+            bars,
+            facts,
+        })
     }
 }
 
 fn format_price(price: f64) -> String {
-    if price.abs() >= 1.0 { format!("{price:.2}") } else { format!("{price:.6}") }
+    if price.abs() >= 1.0 {
+        format!("{price:.2}")
+    } else {
+        format!("{price:.6}")
+    }
 }

@@ -53,7 +53,11 @@ impl AgentClient {
     /// `ws://` (or `wss://`) URL of the tick stream.
     pub fn stream_url(&self) -> String {
         let mut url = self.base.join("ws").expect("`ws` is a valid relative URL");
-        let scheme = if self.base.scheme() == "https" { "wss" } else { "ws" };
+        let scheme = if self.base.scheme() == "https" {
+            "wss"
+        } else {
+            "ws"
+        };
         url.set_scheme(scheme).expect("ws and wss are valid schemes");
         url.to_string()
     }
@@ -91,9 +95,17 @@ impl AgentClient {
     /// GETs `url` and decodes JSON; any failure becomes one readable line
     /// fit for the header (status and the agent's error message when it sent one).
     async fn fetch<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, String> {
-        let response = self.http.get(url).send().await.map_err(|e| describe_http_error(&e, self.timeout))?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| describe_http_error(&e, self.timeout))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| describe_http_error(&e, self.timeout))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| describe_http_error(&e, self.timeout))?;
         if !status.is_success() {
             let detail = serde_json::from_slice::<ErrorBody>(&body)
                 .map(|body| body.error.message)
@@ -127,7 +139,15 @@ async fn send(tx: &mpsc::Sender<Msg>, msg: Msg) -> bool {
 }
 
 async fn report_link(tx: &mpsc::Sender<Msg>, source: SourceId, link: Link) -> bool {
-    send(tx, Msg::Link { source, link, at_ms: now_ms() }).await
+    send(
+        tx,
+        Msg::Link {
+            source,
+            link,
+            at_ms: now_ms(),
+        },
+    )
+    .await
 }
 
 fn jittered(backoff: &Backoff, attempt: u32) -> Duration {
@@ -141,9 +161,15 @@ pub async fn run_api(client: AgentClient, tx: mpsc::Sender<Msg>, health_every: D
     let mut have_symbols = false;
     loop {
         let outcome = if have_symbols {
-            client.health().await.map(|health| Msg::Health { health, at_ms: now_ms() })
+            client.health().await.map(|health| Msg::Health {
+                health,
+                at_ms: now_ms(),
+            })
         } else {
-            client.symbols().await.map(|symbols| Msg::Symbols { symbols, at_ms: now_ms() })
+            client.symbols().await.map(|symbols| Msg::Symbols {
+                symbols,
+                at_ms: now_ms(),
+            })
         };
         let wait = match outcome {
             Ok(msg) => {
@@ -153,12 +179,19 @@ pub async fn run_api(client: AgentClient, tx: mpsc::Sender<Msg>, health_every: D
                 if !send(&tx, msg).await {
                     return;
                 }
-                if first_answer { Duration::ZERO } else { health_every }
+                if first_answer {
+                    Duration::ZERO
+                } else {
+                    health_every
+                }
             }
             Err(error) => {
                 attempt += 1;
                 tracing::warn!(%error, attempt, "agent API request failed");
-                let link = Link::Reconnecting { attempt, last_error: error };
+                let link = Link::Reconnecting {
+                    attempt,
+                    last_error: error,
+                };
                 if !report_link(&tx, source, link).await {
                     return;
                 }
@@ -185,7 +218,16 @@ pub async fn run_stream(client: AgentClient, tx: mpsc::Sender<Msg>, backoff: Bac
         };
         attempt += 1;
         tracing::warn!(%error, attempt, "agent stream lost");
-        if !report_link(&tx, source, Link::Reconnecting { attempt, last_error: error }).await {
+        if !report_link(
+            &tx,
+            source,
+            Link::Reconnecting {
+                attempt,
+                last_error: error,
+            },
+        )
+        .await
+        {
             return;
         }
         tokio::time::sleep(jittered(&backoff, attempt)).await;
@@ -206,7 +248,9 @@ async fn stream_once(url: &str, tx: &mpsc::Sender<Msg>, timeout: Duration, attem
         Ok(Err(error)) => return StreamEnd::Failed(innermost(&error)),
         Ok(Ok((socket, _response))) => socket,
     };
-    let subscribe = ClientFrame::Subscribe { symbols: vec!["*".to_string()] };
+    let subscribe = ClientFrame::Subscribe {
+        symbols: vec!["*".to_string()],
+    };
     let text = serde_json::to_string(&subscribe).expect("a subscribe frame serializes");
     if let Err(error) = socket.send(Message::text(text)).await {
         return StreamEnd::Failed(innermost(&error));
@@ -238,14 +282,21 @@ async fn stream_once(url: &str, tx: &mpsc::Sender<Msg>, timeout: Duration, attem
                     tracing::warn!(previous, seq, "tick frames missed");
                 }
                 last_seq = Some(seq);
-                Msg::Quotes { quotes: ticks, at_ms }
+                Msg::Ticks { quotes: ticks, at_ms }
             }
-            Ok(ServerFrame::Snapshot { quotes, .. }) => Msg::Quotes { quotes, at_ms },
+            Ok(ServerFrame::Snapshot { quotes, .. }) => Msg::Snapshot { quotes, at_ms },
             Ok(ServerFrame::Subscribed { .. }) => {
                 *attempt = 0;
-                Msg::Link { source: SourceId::AgentStream, link: Link::Connected, at_ms }
+                Msg::Link {
+                    source: SourceId::AgentStream,
+                    link: Link::Connected,
+                    at_ms,
+                }
             }
-            Ok(ServerFrame::Heartbeat { .. }) => Msg::Heartbeat { source: SourceId::AgentStream, at_ms },
+            Ok(ServerFrame::Heartbeat { .. }) => Msg::Heartbeat {
+                source: SourceId::AgentStream,
+                at_ms,
+            },
             Ok(ServerFrame::Error { error }) => {
                 tracing::warn!(code = %error.code, message = %error.message, "agent rejected a frame");
                 continue;

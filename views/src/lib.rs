@@ -52,8 +52,7 @@ pub fn render_buffer(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mu
 /// Draws `view` on a `width` x `height` screen and returns the text: lines
 /// joined by `'\n'`, trailing spaces trimmed. For `mdops snapshot --format text`.
 pub fn render_to_text(view: &AppView, theme: &Theme, width: u16, height: u16) -> String {
-    let mut terminal =
-        Terminal::new(TestBackend::new(width, height)).expect("the test backend cannot fail");
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("the test backend cannot fail");
     let mut state = ViewState::default();
     terminal
         .draw(|f| render(f, view, theme, &mut state))

@@ -41,7 +41,10 @@ pub enum LinkState<'a> {
     Connecting,
     Connected,
     /// Waiting to retry after a failure.
-    Reconnecting { attempt: u32, last_error: &'a str },
+    Reconnecting {
+        attempt: u32,
+        last_error: &'a str,
+    },
     /// Not configured; the text says how to configure it.
     NotConfigured,
 }

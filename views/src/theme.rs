@@ -278,10 +278,7 @@ mod tests {
         let t16 = t.for_depth(ColorDepth::Ansi16);
         for (role, s) in t16.roles() {
             for c in [s.fg, s.bg].into_iter().flatten() {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{role}: {c:?}"
-                );
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{role}: {c:?}");
             }
         }
         assert!(matches!(t16.up.fg, Some(Color::Green | Color::LightGreen)));

@@ -8,6 +8,13 @@ pub(crate) struct Glyphs {
     pub sort_up: &'static str,
     pub sort_down: &'static str,
     pub ellipsis: &'static str,
+    /// More tabs hidden to the left / right.
+    pub more_left: &'static str,
+    pub more_right: &'static str,
+    /// Separator in titles (`Prices · 14 symbols`).
+    pub dot: &'static str,
+    /// A value that is unknown or not a number.
+    pub missing: &'static str,
     /// Marks the selected row.
     pub selected: &'static str,
     /// Marks a stale row before its symbol.
@@ -29,6 +36,10 @@ pub(crate) const UNICODE: Glyphs = Glyphs {
     sort_up: "▲",
     sort_down: "▼",
     ellipsis: "…",
+    more_left: "…",
+    more_right: "…",
+    dot: "·",
+    missing: "—",
     selected: "▶",
     stale: "!",
     cursor: "▏",
@@ -45,7 +56,11 @@ pub(crate) const ASCII: Glyphs = Glyphs {
     spark: ["_", ".", ",", "-", "~", "=", "*", "#"],
     sort_up: "^",
     sort_down: "v",
-    ellipsis: "~",
+    ellipsis: "...",
+    more_left: "<",
+    more_right: ">",
+    dot: "-",
+    missing: "-",
     selected: ">",
     stale: "!",
     cursor: "_",

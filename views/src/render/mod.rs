@@ -11,10 +11,10 @@ mod tabs;
 pub(crate) mod text;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Widget};
+use ratatui::text::Line;
+use ratatui::widgets::Block;
 
 use crate::model::{AppView, BodyModel};
 use crate::{Theme, ViewState};
@@ -47,7 +47,9 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         theme,
         g: glyphs::for_theme(theme),
     };
-    buf.set_style(area, theme.base);
+    if theme.base != Style::default() {
+        buf.set_style(area, theme.base);
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(buf, area, &ctx);
         return;
@@ -79,10 +81,11 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
 }
 
 fn too_small(buf: &mut Buffer, area: Rect, ctx: &Ctx) {
-    let msg = format!("terminal too small ({}x{})", area.width, area.height);
-    let y = area.y + area.height / 2;
-    let line = Line::from(Span::styled(msg, ctx.theme.warn)).alignment(Alignment::Center);
-    line.render(Rect::new(area.x, y, area.width, 1), buf);
+    let msg = format!(
+        "terminal too small: {}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}",
+        area.width, area.height
+    );
+    centered_message(buf, area, &msg, ctx.theme.warn);
 }
 
 /// A rectangle of at most `w` x `h` centred in `area`.
@@ -116,7 +119,12 @@ pub(crate) fn centered_message(buf: &mut Buffer, area: Rect, msg: &str, style: S
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let lines = text::wrap(msg, area.width.saturating_sub(2).max(1) as usize);
+    let room = if area.width > 4 {
+        area.width - 2
+    } else {
+        area.width
+    };
+    let lines = text::wrap(msg, room as usize);
     let h = (lines.len() as u16).min(area.height);
     let top = area.y + (area.height - h) / 2;
     for (i, l) in lines.iter().take(h as usize).enumerate() {

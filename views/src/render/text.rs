@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// What the number formatters return for a missing or non-finite value.
+pub(crate) const MISSING: &str = "—";
+
 /// Display width in terminal cells.
 pub(crate) fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -34,9 +37,7 @@ pub(crate) fn truncate(s: &str, max: usize, ellipsis: &str) -> String {
 
 /// Replaces control characters (which would corrupt the screen) by spaces.
 pub(crate) fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// Greedy word wrap to `max` cells; words longer than a line are cut.
@@ -106,7 +107,7 @@ pub(crate) fn price(v: f64, decimals: usize) -> String {
     if v.is_finite() {
         format!("{v:.decimals$}")
     } else {
-        "—".to_string()
+        MISSING.to_string()
     }
 }
 
@@ -122,14 +123,14 @@ pub(crate) fn change_pct(v: Option<f64>) -> String {
                 format!("{v:+.2}%")
             }
         }
-        _ => "—".to_string(),
+        _ => MISSING.to_string(),
     }
 }
 
 /// `950`, `12.3k`, `123k`, `4.5M`, `1.2B`.
 pub(crate) fn volume(v: f64) -> String {
     if !v.is_finite() {
-        return "—".to_string();
+        return MISSING.to_string();
     }
     let a = v.abs();
     if a < 1000.0 {
@@ -150,7 +151,7 @@ pub(crate) fn volume(v: f64) -> String {
 
 pub(crate) fn rate(v: f64) -> String {
     if !v.is_finite() {
-        "—".to_string()
+        MISSING.to_string()
     } else if v.abs() < 99.95 {
         format!("{v:.1}")
     } else {

@@ -247,14 +247,23 @@ mod tests {
             (&[("TERM", "tmux-256color")], Ansi256),
             (&[("TERM", "screen-256color")], Ansi256),
             (&[("TERM", "xterm-direct")], TrueColor),
-            (&[("TERM", "xterm-256color"), ("COLORTERM", "truecolor")], TrueColor),
+            (
+                &[("TERM", "xterm-256color"), ("COLORTERM", "truecolor")],
+                TrueColor,
+            ),
             (&[("TERM", "xterm-256color"), ("COLORTERM", "24bit")], TrueColor),
             (&[("TERM", "xterm"), ("COLORTERM", "TrueColor")], TrueColor),
-            (&[("TERM", "tmux-256color"), ("COLORTERM", "truecolor")], TrueColor),
+            (
+                &[("TERM", "tmux-256color"), ("COLORTERM", "truecolor")],
+                TrueColor,
+            ),
             // GNU screen really has 16 colours whatever COLORTERM says.
             (&[("TERM", "screen"), ("COLORTERM", "truecolor")], Ansi16),
             (&[("TERM", "screen.xterm-new"), ("COLORTERM", "24bit")], Ansi16),
-            (&[("TERM", "screen-256color"), ("COLORTERM", "truecolor")], TrueColor),
+            (
+                &[("TERM", "screen-256color"), ("COLORTERM", "truecolor")],
+                TrueColor,
+            ),
             (&[("TERM", "xterm"), ("COLORTERM", "yes")], Ansi16),
             (&[("TERM", "dumb")], None),
             (&[("TERM", "dumb"), ("COLORTERM", "truecolor")], None),

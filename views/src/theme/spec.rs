@@ -61,9 +61,7 @@ impl RoleSpec {
         let mut s = Style::new();
         s.fg = self.fg.map(|c| c.0);
         s.bg = self.bg.map(|c| c.0);
-        self.modifiers
-            .iter()
-            .fold(s, |s, m| s.add_modifier(m.0))
+        self.modifiers.iter().fold(s, |s, m| s.add_modifier(m.0))
     }
 }
 
@@ -182,9 +180,7 @@ fn to_error(e: &toml::de::Error, src: &str, origin: &str) -> ThemeError {
     let line = span
         .as_ref()
         .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
-    let key = span
-        .and_then(|s| key_at(src, s))
-        .or_else(|| backticked(&reason));
+    let key = span.and_then(|s| key_at(src, s)).or_else(|| backticked(&reason));
     ThemeError::Invalid {
         origin: origin.to_string(),
         line,
@@ -301,7 +297,10 @@ mod tests {
         assert_eq!(key, Some("up.modifers"));
         assert!(reason.contains("unknown field"), "{reason}");
         let msg = e.to_string();
-        assert!(msg.starts_with("themes/mine.toml:5: key `up.modifers`: "), "{msg}");
+        assert!(
+            msg.starts_with("themes/mine.toml:5: key `up.modifers`: "),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,0 +1,313 @@
+//! The agent's Prometheus metrics. Every family is named `mda_*` and lives in
+//! a registry of its own, so several agents in one process (tests, the
+//! console's embedded agent) never collide.
+//!
+//! Hot paths hold pre-resolved handles ([`SourceCounters`], [`WsCounters`])
+//! instead of looking labels up per tick or per frame.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::api::SourceState;
+use crate::validate::RejectReason;
+
+/// Request-duration buckets in seconds, 50 µs to 5 s: the agent's own routes
+/// answer in microseconds, so the default buckets (5 ms and up) would hide
+/// everything in the first one.
+const HTTP_BUCKETS: &[f64] = &[
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0,
+];
+
+pub(crate) struct Metrics {
+    registry: Registry,
+    ticks_accepted: IntCounterVec,
+    ticks_rejected: IntCounterVec,
+    pub batches_published: IntCounter,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub ws_clients: IntGauge,
+    ws_frames_sent: IntCounterVec,
+    pub ws_conflated: IntCounter,
+    ws_dropped: IntCounterVec,
+    source_state: IntGaugeVec,
+    source_last_tick_age: prometheus::GaugeVec,
+}
+
+/// Counter handles of one source: accepted per symbol id, rejected per reason.
+pub(crate) struct SourceCounters {
+    pub accepted: Vec<IntCounter>,
+    pub rejected: Vec<IntCounter>,
+}
+
+/// Frame kinds the WebSocket sends, the `type` label of `mda_ws_frames_sent_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    Subscribed,
+    Ticks,
+    Snapshot,
+    Heartbeat,
+    Error,
+}
+
+impl FrameKind {
+    const ALL: [FrameKind; 5] = [
+        FrameKind::Subscribed,
+        FrameKind::Ticks,
+        FrameKind::Snapshot,
+        FrameKind::Heartbeat,
+        FrameKind::Error,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            FrameKind::Subscribed => "subscribed",
+            FrameKind::Ticks => "ticks",
+            FrameKind::Snapshot => "snapshot",
+            FrameKind::Heartbeat => "heartbeat",
+            FrameKind::Error => "error",
+        }
+    }
+}
+
+/// Why the agent disconnected a WebSocket client, the `reason` label of
+/// `mda_ws_clients_dropped_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// A send did not complete within `send_timeout_ms`.
+    SendTimeout,
+    /// More than `max_resyncs` resyncs within `resync_window_ms`.
+    TooManyResyncs,
+    /// The client broke the protocol, e.g. sent a frame over `max_frame_bytes`.
+    ProtocolError,
+}
+
+impl DropReason {
+    const ALL: [DropReason; 3] = [
+        DropReason::SendTimeout,
+        DropReason::TooManyResyncs,
+        DropReason::ProtocolError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::SendTimeout => "send_timeout",
+            DropReason::TooManyResyncs => "too_many_resyncs",
+            DropReason::ProtocolError => "protocol_error",
+        }
+    }
+}
+
+/// Resolved WebSocket counters, shared by all client tasks.
+pub(crate) struct WsCounters {
+    frames: Vec<IntCounter>,
+    dropped: Vec<IntCounter>,
+}
+
+impl WsCounters {
+    pub fn frame_sent(&self, kind: FrameKind) {
+        self.frames[kind as usize].inc();
+    }
+
+    pub fn dropped(&self, reason: DropReason) {
+        self.dropped[reason as usize].inc();
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new();
+        let ticks_accepted = IntCounterVec::new(
+            Opts::new("mda_ticks_accepted_total", "Ticks accepted by validation."),
+            &["source", "symbol"],
+        )?;
+        let ticks_rejected = IntCounterVec::new(
+            Opts::new("mda_ticks_rejected_total", "Ticks rejected by validation."),
+            &["source", "reason"],
+        )?;
+        let batches_published = IntCounter::new(
+            "mda_batches_published_total",
+            "Tick batches published to WebSocket clients.",
+        )?;
+        let http_requests = IntCounterVec::new(
+            Opts::new("mda_http_requests_total", "HTTP requests answered."),
+            &["route", "method", "code"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "mda_http_request_duration_seconds",
+                "Time to produce an HTTP response.",
+            )
+            .buckets(HTTP_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let ws_clients = IntGauge::new("mda_ws_clients", "WebSocket clients connected.")?;
+        let ws_frames_sent = IntCounterVec::new(
+            Opts::new(
+                "mda_ws_frames_sent_total",
+                "WebSocket frames sent, by frame type.",
+            ),
+            &["type"],
+        )?;
+        let ws_conflated = IntCounter::new(
+            "mda_ws_updates_conflated_total",
+            "Tick batches a slow WebSocket client skipped; it got a resync snapshot instead.",
+        )?;
+        let ws_dropped = IntCounterVec::new(
+            Opts::new(
+                "mda_ws_clients_dropped_total",
+                "WebSocket clients disconnected by the agent.",
+            ),
+            &["reason"],
+        )?;
+        let source_state = IntGaugeVec::new(
+            Opts::new(
+                "mda_source_state",
+                "State of each data source: 1 for its current state, 0 for the others.",
+            ),
+            &["source", "state"],
+        )?;
+        let source_last_tick_age = prometheus::GaugeVec::new(
+            Opts::new(
+                "mda_source_last_tick_age_seconds",
+                "Age of the newest tick accepted from each source.",
+            ),
+            &["source"],
+        )?;
+        let build_info = IntGaugeVec::new(
+            Opts::new("mda_build_info", "Version of the running agent; always 1."),
+            &["version"],
+        )?;
+        build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+
+        registry.register(Box::new(ticks_accepted.clone()))?;
+        registry.register(Box::new(ticks_rejected.clone()))?;
+        registry.register(Box::new(batches_published.clone()))?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(ws_clients.clone()))?;
+        registry.register(Box::new(ws_frames_sent.clone()))?;
+        registry.register(Box::new(ws_conflated.clone()))?;
+        registry.register(Box::new(ws_dropped.clone()))?;
+        registry.register(Box::new(source_state.clone()))?;
+        registry.register(Box::new(source_last_tick_age.clone()))?;
+        registry.register(Box::new(build_info))?;
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::new(
+            std::process::id() as prometheus::process_collector::pid_t,
+            "mda",
+        )))?;
+
+        Ok(Metrics {
+            registry,
+            ticks_accepted,
+            ticks_rejected,
+            batches_published,
+            http_requests,
+            http_duration,
+            ws_clients,
+            ws_frames_sent,
+            ws_conflated,
+            ws_dropped,
+            source_state,
+            source_last_tick_age,
+        })
+    }
+
+    /// Handles for one source over the served symbols; every series exists
+    /// (at 0) from the source's first chunk on, so rates are defined.
+    pub fn source_counters(&self, source: &str, symbols: &[std::sync::Arc<str>]) -> SourceCounters {
+        SourceCounters {
+            accepted: symbols
+                .iter()
+                .map(|s| self.ticks_accepted.with_label_values(&[source, s]))
+                .collect(),
+            rejected: RejectReason::ALL
+                .iter()
+                .map(|r| self.ticks_rejected.with_label_values(&[source, r.as_str()]))
+                .collect(),
+        }
+    }
+
+    pub fn ws_counters(&self) -> WsCounters {
+        WsCounters {
+            frames: FrameKind::ALL
+                .iter()
+                .map(|k| self.ws_frames_sent.with_label_values(&[k.as_str()]))
+                .collect(),
+            dropped: DropReason::ALL
+                .iter()
+                .map(|r| self.ws_dropped.with_label_values(&[r.as_str()]))
+                .collect(),
+        }
+    }
+
+    /// Records a source's state and tick age, as computed for `/health`.
+    pub fn set_source(&self, source: &str, state: SourceState, last_tick_age_ms: Option<u64>) {
+        for s in [SourceState::Up, SourceState::Stale, SourceState::Down] {
+            self.source_state
+                .with_label_values(&[source, source_state_label(s)])
+                .set(i64::from(s == state));
+        }
+        if let Some(age) = last_tick_age_ms {
+            self.source_last_tick_age
+                .with_label_values(&[source])
+                .set(age as f64 / 1000.0);
+        }
+    }
+
+    /// The text exposition format 0.0.4.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
+
+fn source_state_label(state: SourceState) -> &'static str {
+    match state {
+        SourceState::Up => "up",
+        SourceState::Stale => "stale",
+        SourceState::Down => "down",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_is_prefixed_and_documented() {
+        let metrics = Metrics::new().unwrap();
+        metrics.source_counters("sim", &["AAPL".into()]);
+        metrics.ws_counters();
+        metrics.set_source("sim", SourceState::Up, Some(10));
+        metrics
+            .http_requests
+            .with_label_values(&["/health", "GET", "200"])
+            .inc();
+        metrics
+            .http_duration
+            .with_label_values(&["/health"])
+            .observe(0.001);
+        let text = metrics.render().unwrap();
+        let mut families = 0;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                families += 1;
+                let name = rest.split(' ').next().unwrap();
+                assert!(name.starts_with("mda_"), "{line}");
+                assert!(text.contains(&format!("# HELP {name} ")), "no HELP for {name}");
+            } else if !line.starts_with('#') {
+                assert!(line.starts_with("mda_"), "{line}");
+            }
+        }
+        assert!(families >= 12, "{text}");
+        assert!(text.contains("mda_source_state{source=\"sim\",state=\"up\"} 1"));
+        assert!(text.contains("mda_source_state{source=\"sim\",state=\"down\"} 0"));
+        #[cfg(target_os = "linux")]
+        assert!(text.contains("# TYPE mda_process_resident_memory_bytes gauge"));
+    }
+}

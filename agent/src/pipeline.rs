@@ -1,0 +1,266 @@
+//! The pipeline: one task that drains the feeds' queue, validates each tick,
+//! applies it to the book, and publishes accepted ticks in batches on a
+//! broadcast channel for the WebSocket clients.
+//!
+//! Each batch is serialized once, here, into the `ticks` frame every `*`
+//! subscriber sends as is; fan-out then costs a reference count per client,
+//! not a serialization.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
+
+use crate::api::Quote;
+use crate::book::{Book, SymbolId};
+use crate::clock::now_ms;
+use crate::config::{ValidationConfig, WsConfig};
+use crate::feed::Chunk;
+use crate::metrics::{Metrics, SourceCounters};
+use crate::validate::{RejectReason, validate};
+
+/// Accepted ticks published together, in pipeline order.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    /// Increases by one per batch published.
+    pub seq: u64,
+    pub ticks: Vec<Quote>,
+    /// Book id of each tick's symbol, parallel to `ticks`, for filtering.
+    pub symbol_ids: Vec<SymbolId>,
+    /// `ServerFrame::Ticks { seq, ticks }` as JSON text.
+    pub frame: Utf8Bytes,
+}
+
+/// Serializes exactly like `ServerFrame::Ticks` without owning the ticks.
+#[derive(Serialize)]
+#[serde(tag = "type", rename = "ticks")]
+pub(crate) struct TicksFrame<'a, T: Serialize> {
+    pub seq: u64,
+    pub ticks: &'a [T],
+}
+
+/// Collects accepted ticks until a batch is full or its time is up.
+pub(crate) struct Batcher {
+    max_ticks: usize,
+    next_seq: u64,
+    ticks: Vec<Quote>,
+    symbol_ids: Vec<SymbolId>,
+    /// When the first tick of the pending batch arrived.
+    opened: Option<Instant>,
+}
+
+impl Batcher {
+    pub fn new(max_ticks: usize) -> Batcher {
+        Batcher {
+            max_ticks: max_ticks.max(1),
+            next_seq: 1,
+            ticks: Vec::with_capacity(max_ticks),
+            symbol_ids: Vec::with_capacity(max_ticks),
+            opened: None,
+        }
+    }
+
+    /// Adds a tick; returns the batch it completed, if any.
+    pub fn push(&mut self, id: SymbolId, quote: Quote, now: Instant) -> Option<Batch> {
+        self.opened.get_or_insert(now);
+        self.ticks.push(quote);
+        self.symbol_ids.push(id);
+        (self.ticks.len() >= self.max_ticks)
+            .then(|| self.take())
+            .flatten()
+    }
+
+    pub fn opened(&self) -> Option<Instant> {
+        self.opened
+    }
+
+    /// The pending ticks as a batch, if there are any.
+    pub fn take(&mut self) -> Option<Batch> {
+        self.opened = None;
+        if self.ticks.is_empty() {
+            return None;
+        }
+        let ticks = std::mem::replace(&mut self.ticks, Vec::with_capacity(self.max_ticks));
+        let symbol_ids = std::mem::replace(&mut self.symbol_ids, Vec::with_capacity(self.max_ticks));
+        let seq = self.next_seq;
+        let frame = match serde_json::to_string(&TicksFrame { seq, ticks: &ticks }) {
+            Ok(text) => Utf8Bytes::from(text),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialize a tick batch; dropped");
+                return None;
+            }
+        };
+        self.next_seq += 1;
+        Some(Batch {
+            seq,
+            ticks,
+            symbol_ids,
+            frame,
+        })
+    }
+}
+
+/// Everything the pipeline task owns.
+pub(crate) struct Pipeline {
+    pub book: Arc<Book>,
+    pub metrics: Arc<Metrics>,
+    pub rules: ValidationConfig,
+    pub batch_max_ticks: usize,
+    pub batch_interval: Duration,
+    pub out: broadcast::Sender<Arc<Batch>>,
+}
+
+impl Pipeline {
+    pub fn new(
+        book: Arc<Book>,
+        metrics: Arc<Metrics>,
+        rules: ValidationConfig,
+        ws: &WsConfig,
+        out: broadcast::Sender<Arc<Batch>>,
+    ) -> Pipeline {
+        Pipeline {
+            book,
+            metrics,
+            rules,
+            batch_max_ticks: ws.batch_max_ticks,
+            batch_interval: Duration::from_millis(ws.batch_interval_ms),
+            out,
+        }
+    }
+
+    /// Runs until shutdown or until every feed is gone; the pending batch is
+    /// published before returning.
+    pub async fn run(self, mut input: mpsc::Receiver<Chunk>, mut shutdown: watch::Receiver<bool>) {
+        let mut batcher = Batcher::new(self.batch_max_ticks);
+        let mut counters: HashMap<Arc<str>, SourceCounters> = HashMap::new();
+        let flush = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(flush);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.wait_for(|stop| *stop) => break,
+                chunk = input.recv() => match chunk {
+                    Some(chunk) => {
+                        self.ingest(chunk, &mut batcher, &mut counters);
+                        if let Some(opened) = batcher.opened() {
+                            let deadline = opened + self.batch_interval;
+                            if flush.deadline() != deadline {
+                                flush.as_mut().reset(deadline);
+                            }
+                        }
+                    }
+                    None => break,
+                },
+                () = &mut flush, if batcher.opened().is_some() => {
+                    if let Some(batch) = batcher.take() {
+                        self.publish(batch);
+                    }
+                }
+            }
+        }
+        if let Some(batch) = batcher.take() {
+            self.publish(batch);
+        }
+    }
+
+    fn ingest(&self, chunk: Chunk, batcher: &mut Batcher, counters: &mut HashMap<Arc<str>, SourceCounters>) {
+        let source = &chunk.source.name;
+        let counters = counters
+            .entry(Arc::clone(source))
+            .or_insert_with(|| self.metrics.source_counters(source, self.book.symbols()));
+        let now = now_ms();
+        let instant = Instant::now();
+        let mut accepted = false;
+        for tick in &chunk.ticks {
+            let checked = validate(tick, now, &self.rules)
+                .and_then(|()| self.book.id(&tick.symbol).ok_or(RejectReason::UnknownSymbol));
+            let id = match checked {
+                Ok(id) => id,
+                Err(reason) => {
+                    counters.rejected[reason.index()].inc();
+                    continue;
+                }
+            };
+            let Some(quote) = self.book.apply(id, source, tick) else {
+                continue;
+            };
+            accepted = true;
+            counters.accepted[id].inc();
+            if let Some(batch) = batcher.push(id, quote, instant) {
+                self.publish(batch);
+            }
+        }
+        if accepted {
+            chunk.source.record_accepted(now);
+        }
+    }
+
+    fn publish(&self, batch: Batch) {
+        self.metrics.batches_published.inc();
+        // No receivers (no client subscribed) is not an error.
+        let _ = self.out.send(Arc::new(batch));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ServerFrame;
+
+    fn quote(symbol: &str, price: f64) -> Quote {
+        Quote {
+            symbol: symbol.into(),
+            price,
+            bid: price,
+            ask: price,
+            size: 1.0,
+            volume: 1.0,
+            open: price,
+            ts: 1,
+            source: "sim".into(),
+        }
+    }
+
+    #[test]
+    fn batches_fill_up_and_number_themselves() {
+        let mut b = Batcher::new(2);
+        let now = Instant::now();
+        assert!(b.push(0, quote("A", 1.0), now).is_none());
+        assert_eq!(b.opened(), Some(now));
+        let first = b.push(1, quote("B", 2.0), now).unwrap();
+        assert_eq!(
+            (first.seq, first.ticks.len(), &first.symbol_ids[..]),
+            (1, 2, &[0, 1][..])
+        );
+        assert_eq!(b.opened(), None);
+        assert!(b.take().is_none());
+        b.push(0, quote("A", 3.0), now);
+        let second = b.take().unwrap();
+        assert_eq!((second.seq, second.ticks.len()), (2, 1));
+    }
+
+    #[test]
+    fn shared_frame_is_a_ticks_server_frame() {
+        let mut b = Batcher::new(8);
+        b.push(0, quote("A", 1.5), Instant::now());
+        let batch = b.take().unwrap();
+        let frame: ServerFrame = serde_json::from_str(batch.frame.as_str()).unwrap();
+        assert_eq!(
+            frame,
+            ServerFrame::Ticks {
+                seq: 1,
+                ticks: vec![quote("A", 1.5)]
+            }
+        );
+        let direct = serde_json::to_string(&ServerFrame::Ticks {
+            seq: 1,
+            ticks: vec![quote("A", 1.5)],
+        })
+        .unwrap();
+        assert_eq!(batch.frame.as_str(), direct);
+    }
+}

@@ -1,0 +1,209 @@
+//! End to end: the real `mdops` binary in a real terminal (tmux), with the
+//! embedded agent. Waits for prices to move, switches screens, opens help,
+//! quits, and checks the exit code and that the terminal was restored.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A private tmux server, killed (with everything in it) on drop.
+struct Tmux {
+    socket: String,
+    dir: PathBuf,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Tmux {
+        let socket = format!("mdops-e2e-{}-{}", std::process::id(), rand_suffix());
+        let dir = std::env::temp_dir().join(&socket);
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmux = Tmux { socket, dir };
+        let script = format!(
+            "export XDG_STATE_HOME='{dir}' XDG_CONFIG_HOME='{dir}'; {command}; echo $? > '{dir}/exit'; \
+             stty -a > '{dir}/stty'; sleep 60",
+            dir = tmux.dir.display()
+        );
+        let output = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &script,
+        ]);
+        assert!(output.status.success(), "tmux new-session failed: {output:?}");
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .output()
+            .expect("tmux is installed (./.ci/run installs it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn pane_flag(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Polls the screen until `predicate` holds, failing with the last screen.
+    fn wait_for(&self, what: &str, timeout: Duration, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if predicate(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; screen was:\n{screen}\nlog:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for_file(&self, name: &str, timeout: Duration) -> String {
+        let path = self.dir.join(name);
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(text) = std::fs::read_to_string(&path)
+                && text.ends_with('\n')
+            {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "{name} was not written; screen:\n{}\nlog:\n{}",
+            self.screen(),
+            self.log()
+        );
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("mdops").join("mdops.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000
+}
+
+fn mdops_bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_mdops"))
+}
+
+/// The table lines that carry a price for AAPL..., i.e. rows with digits.
+fn price_lines(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|line| line.contains('.') && line.split_whitespace().count() >= 4)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn console_shows_moving_prices_switches_screens_and_restores_terminal() {
+    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 140, 40);
+
+    let first = tmux.wait_for("live prices", Duration::from_secs(30), |s| {
+        s.contains("Prices") && s.contains("AAPL") && price_lines(s).len() >= 10
+    });
+    tmux.wait_for("prices to move", Duration::from_secs(15), |s| {
+        price_lines(s) != price_lines(&first)
+    });
+    assert!(
+        tmux.pane_flag("#{alternate_on}") == "1",
+        "the console draws on the alternate screen"
+    );
+
+    tmux.keys(&["2"]);
+    tmux.wait_for("the SLO screen", Duration::from_secs(5), |s| {
+        s.contains("not configured")
+    });
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the incidents screen", Duration::from_secs(5), |s| {
+        s.contains("Incidents: not configured")
+    });
+    tmux.keys(&["1"]);
+    tmux.wait_for("prices again", Duration::from_secs(5), |s| s.contains("AAPL"));
+
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help overlay", Duration::from_secs(5), |s| {
+        s.contains("toggle this help")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", Duration::from_secs(5), |s| {
+        !s.contains("toggle this help")
+    });
+
+    tmux.keys(&["q"]);
+    let exit = tmux.wait_for_file("exit", Duration::from_secs(15));
+    assert_eq!(exit.trim(), "0", "mdops exits 0 on q");
+    let stty = tmux.wait_for_file("stty", Duration::from_secs(5));
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "raw mode left on: {stty}"
+    );
+    assert_eq!(tmux.pane_flag("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tmux.pane_flag("#{cursor_flag}"), "1", "cursor shown again");
+}
+
+#[test]
+fn ctrl_c_quits_cleanly_too() {
+    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 100, 30);
+    tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
+    tmux.keys(&["C-c"]);
+    let exit = tmux.wait_for_file("exit", Duration::from_secs(15));
+    assert_eq!(exit.trim(), "0");
+    assert_eq!(tmux.pane_flag("#{alternate_on}"), "0");
+}
+
+#[test]
+fn bad_config_fails_before_touching_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("mdops-badcfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[console]\nfps = 30\nstale_after = 5\n").unwrap();
+    let output = Command::new(mdops_bin())
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("config.toml:3") && stderr.contains("stale_after"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,169 @@
+//! Top line: target, one badge per source, clock at the right.
+//!
+//! Badges are shortened step by step until the line fits: full words, then
+//! compact, then the state glyph only; the target is cut last.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::text::{self, age, short_error};
+use super::{Ctx, put_line};
+use crate::model::{HeaderModel, LinkState, SourceBadge};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Detail {
+    Full,
+    Compact,
+    Tiny,
+}
+
+pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
+    let target = text::sanitize(h.target);
+    let target_w = text::width(&target);
+    let badges_width = |levels: &[Detail]| -> usize {
+        h.sources
+            .iter()
+            .zip(levels)
+            .flat_map(|(b, &d)| badge(b, d, ctx))
+            .map(|s| s.width())
+            .sum()
+    };
+
+    // The clock goes first when even the shortest badges would not fit.
+    let clock = text::sanitize(h.clock);
+    let clock_w = text::width(&clock);
+    let tiniest = 1 + badges_width(&vec![Detail::Tiny; h.sources.len()]);
+    let show_clock = clock_w > 0 && tiniest + clock_w + 2 <= area.width as usize;
+    let avail = if show_clock {
+        area.width as usize - clock_w - 2
+    } else {
+        area.width as usize
+    };
+
+    // Try generous layouts first: the whole target with the product name,
+    // then a shorter target, then without the name. Within each, badges
+    // lose words least telling first (a failing source keeps them longest).
+    let mut chosen = None;
+    for (prefix, target_need, shortest) in [
+        (" mdops ", target_w.min(TARGET_FULL), Detail::Compact),
+        (" mdops ", target_w.min(TARGET_MIN), Detail::Tiny),
+        (" ", target_w.min(TARGET_MIN), Detail::Tiny),
+    ] {
+        let fits = |levels: &[Detail]| prefix.len() + target_need + badges_width(levels) <= avail;
+        let mut levels = vec![Detail::Full; h.sources.len()];
+        'shorten: for level in [Detail::Compact, Detail::Tiny] {
+            if level > shortest {
+                break;
+            }
+            for rank in 0..4 {
+                if fits(&levels) {
+                    break 'shorten;
+                }
+                for (i, b) in h.sources.iter().enumerate() {
+                    if shorten_rank(&b.state) == rank {
+                        levels[i] = level;
+                    }
+                }
+            }
+        }
+        let ok = fits(&levels);
+        chosen = Some((prefix, levels));
+        if ok {
+            break;
+        }
+    }
+    let (prefix, levels) = chosen.expect("at least one layout is tried");
+
+    let room = avail.saturating_sub(prefix.len() + badges_width(&levels));
+    let target = text::truncate(&target, room, ctx.g.ellipsis);
+    let mut badges: Vec<Span> = h
+        .sources
+        .iter()
+        .zip(&levels)
+        .flat_map(|(b, &d)| badge(b, d, ctx))
+        .collect();
+    if target.is_empty() && !badges.is_empty() {
+        // No target left to separate from.
+        badges.remove(0);
+    }
+    let mut line = Line::from(vec![
+        Span::styled(prefix, ctx.theme.title),
+        Span::styled(target, ctx.theme.header),
+    ]);
+    line.spans.extend(badges);
+    let line_area = Rect {
+        width: avail as u16,
+        ..area
+    };
+    put_line(buf, line_area, &line);
+    if show_clock {
+        let x = area.x + area.width - clock_w as u16;
+        super::put_str(buf, x, area.y, &clock, clock_w as u16, ctx.theme.muted);
+    }
+}
+
+/// Target width kept before badges lose their words.
+const TARGET_FULL: usize = 40;
+/// The target is cut to no less than this before the product name goes.
+const TARGET_MIN: usize = 16;
+
+/// Order in which badges are shortened (lowest first).
+fn shorten_rank(state: &LinkState) -> usize {
+    match state {
+        LinkState::Connected => 0,
+        LinkState::NotConfigured => 1,
+        LinkState::Connecting => 2,
+        LinkState::Reconnecting { .. } => 3,
+    }
+}
+
+/// Spans for one badge, starting with a separator.
+fn badge<'a>(b: &SourceBadge<'a>, detail: Detail, ctx: &Ctx) -> Vec<Span<'a>> {
+    let t = ctx.theme;
+    let g = ctx.g;
+    let name = text::sanitize(b.name);
+    let (glyph, style): (&str, Style) = match b.state {
+        LinkState::Connected => (g.connected, t.ok),
+        LinkState::Connecting => (g.connecting, t.warn),
+        LinkState::Reconnecting { .. } => (g.reconnecting, t.critical),
+        LinkState::NotConfigured => (g.not_configured, t.muted),
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {} ", g.sep), t.border),
+        Span::styled(name, t.header),
+        Span::raw(" "),
+        Span::styled(glyph, style),
+    ];
+    let word = |s: String| Span::styled(format!(" {s}"), style);
+    let data_age = b.data_age.map(|d| Span::styled(format!(" {}", age(d)), t.muted));
+    match (&b.state, detail) {
+        (LinkState::Connected, Detail::Full) => {
+            spans.push(word("connected".into()));
+            spans.extend(data_age);
+        }
+        (LinkState::Connected, Detail::Compact) => spans.extend(data_age),
+        (LinkState::Connecting, Detail::Full | Detail::Compact) => {
+            spans.push(word("connecting".into()));
+        }
+        (LinkState::Reconnecting { attempt, last_error }, Detail::Full) => {
+            spans.push(word(format!(
+                "reconnecting #{attempt}: {}",
+                short_error(last_error, 32, g.ellipsis)
+            )));
+            spans.extend(data_age);
+        }
+        (LinkState::Reconnecting { attempt, last_error }, Detail::Compact) => spans.push(word(format!(
+            "#{attempt}: {}",
+            short_error(last_error, 24, g.ellipsis)
+        ))),
+        (LinkState::Reconnecting { attempt, .. }, Detail::Tiny) => {
+            spans.push(Span::styled(format!("#{attempt}"), style));
+        }
+        (LinkState::NotConfigured, Detail::Full) => spans.push(word("not configured".into())),
+        (LinkState::NotConfigured, Detail::Compact) => spans.push(word("off".into())),
+        (_, Detail::Tiny) => {}
+    }
+    spans
+}

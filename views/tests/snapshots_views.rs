@@ -1,0 +1,398 @@
+//! Snapshot tests of every view on ratatui's `TestBackend`. Colours are not
+//! in the snapshots; `styles.rs` checks the cells where colour carries meaning.
+
+mod common;
+
+use common::*;
+use insta::assert_snapshot;
+use mdops_views::model::*;
+use mdops_views::{Theme, ViewState, render_to_text};
+
+fn theme() -> Theme {
+    Theme::default()
+}
+
+#[test]
+fn prices_120x30() {
+    let fx = Fixture::named();
+    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(2))));
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn prices_80x24() {
+    let fx = Fixture::named();
+    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(2))));
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn prices_160x50_all_columns() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(0));
+    p.sort = PriceColumn::ChangePct;
+    p.descending = true;
+    let view = app(header_every_state(), BodyModel::Prices(p));
+    assert_snapshot!(draw(&view, &theme(), 160, 50).backend());
+}
+
+#[test]
+fn prices_60x20_narrow() {
+    let fx = Fixture::named();
+    let view = app(header_every_state(), BodyModel::Prices(fx.prices(Some(1))));
+    assert_snapshot!(draw(&view, &theme(), 60, 20).backend());
+}
+
+#[test]
+fn prices_with_stale_row() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(0));
+    p.rows[3].stale = true;
+    p.rows[9].stale = true;
+    let view = app(header_all_connected(), BodyModel::Prices(p));
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn prices_filter_being_typed() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(9));
+    p.rows.retain(|r| r.symbol.contains("USD"));
+    p.selected = Some(0);
+    let mut view = app(header_all_connected(), BodyModel::Prices(p));
+    view.status.filter = Some(FilterModel {
+        text: "usd",
+        editing: true,
+    });
+    view.status.hints = &[("Enter", "apply"), ("Esc", "clear")];
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn prices_filter_applied() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(3));
+    p.rows.retain(|r| r.symbol.starts_with('A'));
+    p.selected = Some(1);
+    let mut view = app(header_all_connected(), BodyModel::Prices(p));
+    view.status.filter = Some(FilterModel {
+        text: "a",
+        editing: false,
+    });
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn prices_waiting_for_first_data() {
+    let view = app(
+        header_every_state(),
+        BodyModel::Prices(PricesModel {
+            rows: vec![],
+            total: 0,
+            selected: None,
+            sort: PriceColumn::Symbol,
+            descending: false,
+            detail: None,
+        }),
+    );
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn prices_no_match_for_filter() {
+    let mut view = app(
+        header_all_connected(),
+        BodyModel::Prices(PricesModel {
+            rows: vec![],
+            total: 14,
+            selected: None,
+            sort: PriceColumn::Symbol,
+            descending: false,
+            detail: None,
+        }),
+    );
+    view.status.filter = Some(FilterModel {
+        text: "zzz",
+        editing: false,
+    });
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn prices_detail_loading() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(0));
+    p.detail = Some(fx.detail(BarsState::Loading));
+    let view = app(header_all_connected(), BodyModel::Prices(p));
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn prices_detail_failed() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(0));
+    p.detail = Some(fx.detail(BarsState::Failed(
+        "GET /api/v1/bars/AAPL?interval=1s&limit=120: HTTP 503: agent not ready",
+    )));
+    let view = app(header_all_connected(), BodyModel::Prices(p));
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn prices_detail_ready_below_at_100x40() {
+    let fx = Fixture::named();
+    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    assert_snapshot!(draw(&view, &theme(), 100, 40).backend());
+}
+
+#[test]
+fn prices_200_symbols_scrolled_to_selection() {
+    let fx = Fixture::generated(200);
+    let mut p = fx.prices(Some(150));
+    p.sort = PriceColumn::Last;
+    p.descending = true;
+    let view = app(header_all_connected(), BodyModel::Prices(p));
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn header_every_link_state_wide() {
+    let view = app(
+        header_every_state(),
+        BodyModel::Prices(PricesModel {
+            rows: vec![],
+            total: 0,
+            selected: None,
+            sort: PriceColumn::Symbol,
+            descending: false,
+            detail: None,
+        }),
+    );
+    let text = render_to_text(&view, &theme(), 160, 6);
+    assert_snapshot!(text);
+}
+
+#[test]
+fn header_every_link_state_at_120_and_80() {
+    let view = app(
+        header_every_state(),
+        BodyModel::Prices(PricesModel {
+            rows: vec![],
+            total: 0,
+            selected: None,
+            sort: PriceColumn::Symbol,
+            descending: false,
+            detail: None,
+        }),
+    );
+    let mut out = String::new();
+    for w in [140, 120, 100, 80, 60] {
+        let text = render_to_text(&view, &theme(), w, 6);
+        out.push_str(&format!("--- {w} ---\n{}\n", text.lines().next().unwrap()));
+    }
+    assert_snapshot!(out);
+}
+
+#[test]
+fn header_single_states() {
+    let states = [
+        LinkState::Connected,
+        LinkState::Connecting,
+        LinkState::Reconnecting {
+            attempt: 12,
+            last_error: "HTTP 500: internal server error",
+        },
+        LinkState::NotConfigured,
+    ];
+    let mut out = String::new();
+    for state in states {
+        let header = HeaderModel {
+            target: "prometheus http://127.0.0.1:9090",
+            sources: vec![SourceBadge {
+                name: "prometheus",
+                state: state.clone(),
+                data_age: Some(std::time::Duration::from_millis(12_500)),
+            }],
+            clock: "09:00:00 UTC",
+        };
+        let view = app(
+            header,
+            BodyModel::NotConfigured(NotConfiguredModel {
+                screen: "x",
+                purpose: "",
+                how_to_configure: &[],
+            }),
+        );
+        let text = render_to_text(&view, &theme(), 100, 6);
+        out.push_str(text.lines().next().unwrap());
+        out.push('\n');
+    }
+    assert_snapshot!(out);
+}
+
+fn not_configured(
+    screen: &'static str,
+    purpose: &'static str,
+    how: &'static [&'static str],
+) -> AppView<'static> {
+    let mut view = app(
+        header_every_state(),
+        BodyModel::NotConfigured(NotConfiguredModel {
+            screen,
+            purpose,
+            how_to_configure: how,
+        }),
+    );
+    view.tabs.selected = 2;
+    view
+}
+
+#[test]
+fn not_configured_incidents_80x24() {
+    let view = not_configured(
+        "Incidents",
+        "Firing and silenced alerts from Alertmanager, grouped into incidents with the agent's own detections.",
+        &[
+            "start with --alertmanager http://alertmanager:9093",
+            "or set [alertmanager] url = \"...\" in config.toml",
+        ],
+    );
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn not_configured_cluster_120x30() {
+    let mut view = not_configured(
+        "Cluster",
+        "Deployments, pods and restarts of the market-data-agent in Kubernetes; restart and scale actions.",
+        &[
+            "start with --kube-context NAME [--namespace NS]",
+            "or set [kubernetes] context = \"...\" in config.toml",
+            "the console uses your kubeconfig ($KUBECONFIG or ~/.kube/config)",
+        ],
+    );
+    view.tabs.selected = 5;
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn not_configured_long_text_wraps_at_60x20() {
+    let view = not_configured(
+        "Capacity",
+        "Forecasts of ticks per second, WebSocket clients and memory with prediction intervals, from Prometheus history of at least seven days.",
+        &[
+            "start with --prometheus http://prometheus:9090 (needs 7 days of mda_* history for weekly seasonality)",
+        ],
+    );
+    assert_snapshot!(draw(&view, &theme(), 60, 20).backend());
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let fx = Fixture::named();
+    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    view.help = Some(HelpModel { sections: HELP });
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn help_overlay_120x40_one_column() {
+    let fx = Fixture::named();
+    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    view.help = Some(HelpModel { sections: HELP });
+    assert_snapshot!(draw(&view, &theme(), 120, 40).backend());
+}
+
+#[test]
+fn help_overlay_too_small_says_what_is_hidden() {
+    let fx = Fixture::named();
+    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    view.help = Some(HelpModel { sections: HELP });
+    assert_snapshot!(draw(&view, &theme(), 60, 14).backend());
+}
+
+#[test]
+fn status_with_message_and_tabs_overflow() {
+    let fx = Fixture::named();
+    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    view.status.message = Some("restart of deployment/mda confirmed; verifying rollout…");
+    view.tabs.selected = 5;
+    assert_snapshot!(draw(&view, &theme(), 50, 12).backend());
+}
+
+#[test]
+fn ascii_theme_80x24() {
+    let fx = Fixture::named();
+    let mut p = fx.prices(Some(2));
+    p.rows[4].stale = true;
+    p.descending = true;
+    let mut view = app(header_every_state(), BodyModel::Prices(p));
+    view.status.hints = &[("q", "quit"), ("/", "filter"), ("j/k", "select")];
+    let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
+    let text = render_to_text(&view, &theme, 80, 24);
+    assert!(text.is_ascii(), "non-ASCII in:\n{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn terminal_too_small() {
+    let fx = Fixture::named();
+    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    assert_snapshot!(draw(&view, &theme(), 20, 4).backend());
+}
+
+#[test]
+fn render_to_text_matches_the_terminal() {
+    let fx = Fixture::named();
+    let view = app(header_every_state(), BodyModel::Prices(fx.prices(Some(2))));
+    let text = render_to_text(&view, &theme(), 120, 30);
+    let terminal = draw(&view, &theme(), 120, 30);
+    let expected: Vec<String> = terminal
+        .backend()
+        .to_string()
+        .lines()
+        .map(|l| {
+            // TestBackend shows `"line"` with a note on hidden cells.
+            let inner = l.trim_start_matches('"');
+            let end = inner.rfind('"').unwrap();
+            inner[..end].trim_end().to_string()
+        })
+        .collect();
+    assert_eq!(text, expected.join("\n"));
+    assert_eq!(text.lines().count(), 30);
+    assert!(!text.lines().any(|l| l.ends_with(' ')));
+}
+
+#[test]
+fn scrolling_is_stable() {
+    let fx = Fixture::generated(200);
+    let mut state = ViewState::default();
+    let mut offsets = Vec::new();
+    // Walk the selection down and back up one row at a time.
+    let walk: Vec<usize> = (0..60).chain((0..60).rev()).collect();
+    for &sel in &walk {
+        let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(sel))));
+        draw_with(&view, &theme(), 120, 30, &mut state);
+        let page = state.prices_page_rows();
+        let off = state.prices_offset();
+        assert!(off <= sel && sel < off + page, "selection {sel} off screen");
+        offsets.push(off);
+    }
+    // The window never moves by more than one row per step.
+    for w in offsets.windows(2) {
+        assert!(w[0].abs_diff(w[1]) <= 1, "jumped: {offsets:?}");
+    }
+    // It starts scrolling only when the selection reaches the edge.
+    let page = state.prices_page_rows();
+    assert_eq!(offsets[page - 1], 0);
+    assert_eq!(offsets[page], 1);
+    // On the way back up the window stays put until the top edge.
+    assert_eq!(offsets[60], offsets[59]);
+
+    // Filtering down to fewer rows pulls the window back: no blank rows.
+    let mut p = fx.prices(Some(5));
+    p.rows.truncate(10);
+    let view = app(header_all_connected(), BodyModel::Prices(p));
+    draw_with(&view, &theme(), 120, 30, &mut state);
+    assert_eq!(state.prices_offset(), 0);
+}
