@@ -303,9 +303,9 @@ fn bars_arrive_for_the_selected_symbol_and_refresh_later() {
     let detail = with_prices(&app, |p| format!("{:?}", p.detail.as_ref().unwrap().bars));
     assert!(detail.contains("Ready"), "{detail}");
 
-    assert!(app.update(Msg::Clock { now_ms: T0 + 1_000 }).is_empty());
+    assert!(app.update(Msg::Clock { now_ms: T0 + 500 }).is_empty());
     assert_eq!(
-        app.update(Msg::Clock { now_ms: T0 + 5_000 }),
+        app.update(Msg::Clock { now_ms: T0 + 1_000 }),
         vec![Command::FetchBars {
             symbol: "AAPL".into(),
             interval: BarInterval::OneSecond
@@ -366,7 +366,30 @@ fn ticks_per_second_come_from_arrivals() {
     }
     app.update(Msg::Clock { now_ms: T0 + 2_000 });
     with_prices(&app, |p| {
-        let rate = p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().ticks_per_sec;
-        assert!((rate - 20.5).abs() < 0.01, "41 ticks over 2 s, got {rate}");
+        let rate = |s: &str| p.rows.iter().find(|r| r.symbol == s).unwrap().ticks_per_sec;
+        let aapl = rate("AAPL").expect("watched for two seconds");
+        assert!((aapl - 20.5).abs() < 0.01, "41 ticks over 2 s, got {aapl}");
+        assert_eq!(rate("MSFT"), Some(0.5), "one tick over 2 s");
+    });
+}
+
+#[test]
+fn rate_is_unknown_until_watched_and_snapshots_are_not_ticks() {
+    let mut app = app();
+    app.update(Msg::Snapshot {
+        quotes: vec![quote("AAPL", 190.0, T0), quote("MSFT", 410.0, T0)],
+        at_ms: T0,
+    });
+    app.update(Msg::Clock { now_ms: T0 + 500 });
+    with_prices(&app, |p| {
+        assert!(p.rows.iter().all(|r| r.ticks_per_sec.is_none()))
+    });
+    app.update(Msg::Clock { now_ms: T0 + 1_500 });
+    with_prices(&app, |p| {
+        assert!(
+            p.rows.iter().all(|r| r.ticks_per_sec == Some(0.0)),
+            "a snapshot is state, not ticks"
+        );
+        assert!(p.rows.iter().all(|r| r.last > 0.0), "but its prices are shown");
     });
 }

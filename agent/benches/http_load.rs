@@ -47,7 +47,10 @@ fn main() {
     let agent_addr = agent.addr();
     std::thread::sleep(Duration::from_millis(300)); // first ticks
     let quote = "/api/v1/quotes/AAPL";
-    let routes = [("constant handler", constant, "/constant"), ("agent quotes", agent_addr, quote)];
+    let routes = [
+        ("constant handler", constant, "/constant"),
+        ("agent quotes", agent_addr, quote),
+    ];
     for (name, addr, path) in routes {
         let (status, body) = fetch_once(addr, path);
         assert_eq!(status, 200, "{name}: {body}");

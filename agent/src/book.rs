@@ -120,13 +120,21 @@ impl Book {
             .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Applies an accepted tick and returns the symbol's new quote.
-    pub fn apply(&self, id: SymbolId, source: &str, tick: &RawTick) -> Option<Quote> {
+    /// Applies an accepted tick and hands the symbol's new quote to `then`
+    /// (under the symbol's lock, so no copy is needed); `None` for an id
+    /// outside the book.
+    pub fn apply<R>(
+        &self,
+        id: SymbolId,
+        source: &str,
+        tick: &RawTick,
+        then: impl FnOnce(&Quote) -> R,
+    ) -> Option<R> {
         let symbol = self.symbols.get(id)?;
         let mut slot = self.slot(id)?;
         slot.bars_1s.fold(tick.ts, tick.price, tick.size);
         slot.bars_1m.fold(tick.ts, tick.price, tick.size);
-        Some(slot.session.apply(symbol, source, tick).clone())
+        Some(then(slot.session.apply(symbol, source, tick)))
     }
 
     pub fn quote(&self, id: SymbolId) -> Option<Quote> {
@@ -205,10 +213,11 @@ mod tests {
         assert_eq!(book.id("B"), Some(1));
         assert_eq!(book.id("C"), None);
         assert_eq!(book.quote(0), None);
-        book.apply(1, "sim", &tick(2.5, 1.0, 1_500));
+        let price = book.apply(1, "sim", &tick(2.5, 1.0, 1_500), |q| q.price);
+        assert_eq!(price, Some(2.5));
         assert_eq!(book.quote(1).map(|q| q.price), Some(2.5));
         assert_eq!(book.bars(1, BarInterval::OneSecond, 5).len(), 1);
         assert_eq!(book.snapshot(0..2).len(), 1);
-        assert_eq!(book.apply(7, "sim", &tick(1.0, 1.0, 0)), None);
+        assert_eq!(book.apply(7, "sim", &tick(1.0, 1.0, 0), |_| ()), None);
     }
 }

@@ -22,6 +22,7 @@ mod pipeline;
 mod server;
 mod sim;
 mod validate;
+mod wire;
 
 pub use config::{AgentConfig, ConfigError};
 pub use feed::{Feed, FeedClosed, RawTick};

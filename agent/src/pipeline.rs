@@ -2,16 +2,17 @@
 //! applies it to the book, and publishes accepted ticks in batches on a
 //! broadcast channel for the WebSocket clients.
 //!
-//! Each batch is serialized once, here, into the `ticks` frame every `*`
-//! subscriber sends as is; fan-out then costs a reference count per client,
-//! not a serialization.
+//! Each tick is encoded once, here, into its batch's `ticks` frame, which
+//! every `*` subscriber sends as is: fan-out costs a reference count per
+//! client, not a serialization. Clients of a few symbols get frames spliced
+//! from the encoded ticks.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
@@ -22,35 +23,34 @@ use crate::config::{ValidationConfig, WsConfig};
 use crate::feed::Chunk;
 use crate::metrics::{Metrics, SourceCounters};
 use crate::validate::{RejectReason, validate};
+use crate::wire::FrameBuilder;
 
 /// Accepted ticks published together, in pipeline order.
 #[derive(Debug)]
 pub(crate) struct Batch {
     /// Increases by one per batch published.
     pub seq: u64,
-    pub ticks: Vec<Quote>,
-    /// Book id of each tick's symbol, parallel to `ticks`, for filtering.
-    pub symbol_ids: Vec<SymbolId>,
     /// `ServerFrame::Ticks { seq, ticks }` as JSON text.
     pub frame: Utf8Bytes,
+    /// Where each tick lies in `frame`, for per-client filtering.
+    pub spans: Vec<Range<usize>>,
+    /// Book id of each tick's symbol, parallel to `spans`.
+    pub symbol_ids: Vec<SymbolId>,
 }
 
-/// Serializes exactly like `ServerFrame::Ticks` without owning the ticks.
-#[derive(Serialize)]
-#[serde(tag = "type", rename = "ticks")]
-pub(crate) struct TicksFrame<'a, T: Serialize> {
-    pub seq: u64,
-    pub ticks: &'a [T],
-}
-
-/// Collects accepted ticks until a batch is full or its time is up.
+/// Collects accepted ticks, encoded as they arrive, until a batch is full or
+/// its time is up.
 pub(crate) struct Batcher {
     max_ticks: usize,
     next_seq: u64,
-    ticks: Vec<Quote>,
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    frame: FrameBuilder,
     symbol_ids: Vec<SymbolId>,
-    /// When the first tick of the pending batch arrived.
-    opened: Option<Instant>,
+    /// When the first tick arrived.
+    opened: Instant,
 }
 
 impl Batcher {
@@ -58,48 +58,43 @@ impl Batcher {
         Batcher {
             max_ticks: max_ticks.max(1),
             next_seq: 1,
-            ticks: Vec::with_capacity(max_ticks),
-            symbol_ids: Vec::with_capacity(max_ticks),
-            opened: None,
+            pending: None,
         }
     }
 
     /// Adds a tick; returns the batch it completed, if any.
-    pub fn push(&mut self, id: SymbolId, quote: Quote, now: Instant) -> Option<Batch> {
-        self.opened.get_or_insert(now);
-        self.ticks.push(quote);
-        self.symbol_ids.push(id);
-        (self.ticks.len() >= self.max_ticks)
-            .then(|| self.take())
-            .flatten()
+    pub fn push(&mut self, id: SymbolId, quote: &Quote, now: Instant) -> Option<Batch> {
+        let (seq, max) = (self.next_seq, self.max_ticks);
+        let pending = self.pending.get_or_insert_with(|| Pending {
+            frame: FrameBuilder::new(seq, max),
+            symbol_ids: Vec::with_capacity(max),
+            opened: now,
+        });
+        pending.frame.push(quote);
+        pending.symbol_ids.push(id);
+        if pending.frame.len() >= max {
+            self.take()
+        } else {
+            None
+        }
     }
 
+    /// When the pending batch's first tick arrived, if there is one.
     pub fn opened(&self) -> Option<Instant> {
-        self.opened
+        self.pending.as_ref().map(|p| p.opened)
     }
 
     /// The pending ticks as a batch, if there are any.
     pub fn take(&mut self) -> Option<Batch> {
-        self.opened = None;
-        if self.ticks.is_empty() {
-            return None;
-        }
-        let ticks = std::mem::replace(&mut self.ticks, Vec::with_capacity(self.max_ticks));
-        let symbol_ids = std::mem::replace(&mut self.symbol_ids, Vec::with_capacity(self.max_ticks));
+        let pending = self.pending.take()?;
         let seq = self.next_seq;
-        let frame = match serde_json::to_string(&TicksFrame { seq, ticks: &ticks }) {
-            Ok(text) => Utf8Bytes::from(text),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serialize a tick batch; dropped");
-                return None;
-            }
-        };
         self.next_seq += 1;
+        let (text, spans) = pending.frame.finish();
         Some(Batch {
             seq,
-            ticks,
-            symbol_ids,
-            frame,
+            frame: Utf8Bytes::from(text),
+            spans,
+            symbol_ids: pending.symbol_ids,
         })
     }
 }
@@ -185,12 +180,15 @@ impl Pipeline {
                     continue;
                 }
             };
-            let Some(quote) = self.book.apply(id, source, tick) else {
+            let Some(completed) = self
+                .book
+                .apply(id, source, tick, |quote| batcher.push(id, quote, instant))
+            else {
                 continue;
             };
             accepted = true;
             counters.accepted[id].inc();
-            if let Some(batch) = batcher.push(id, quote, instant) {
+            if let Some(batch) = completed {
                 self.publish(batch);
             }
         }
@@ -225,42 +223,27 @@ mod tests {
         }
     }
 
+    fn ticks_of(batch: &Batch) -> (u64, Vec<Quote>) {
+        match serde_json::from_str(batch.frame.as_str()).unwrap() {
+            ServerFrame::Ticks { seq, ticks } => (seq, ticks),
+            other => panic!("not a ticks frame: {other:?}"),
+        }
+    }
+
     #[test]
     fn batches_fill_up_and_number_themselves() {
         let mut b = Batcher::new(2);
         let now = Instant::now();
-        assert!(b.push(0, quote("A", 1.0), now).is_none());
+        assert!(b.push(0, &quote("A", 1.0), now).is_none());
         assert_eq!(b.opened(), Some(now));
-        let first = b.push(1, quote("B", 2.0), now).unwrap();
-        assert_eq!(
-            (first.seq, first.ticks.len(), &first.symbol_ids[..]),
-            (1, 2, &[0, 1][..])
-        );
+        let first = b.push(1, &quote("B", 2.0), now).unwrap();
+        assert_eq!(first.symbol_ids, [0, 1]);
+        assert_eq!(first.spans.len(), 2);
+        assert_eq!(ticks_of(&first), (1, vec![quote("A", 1.0), quote("B", 2.0)]));
         assert_eq!(b.opened(), None);
         assert!(b.take().is_none());
-        b.push(0, quote("A", 3.0), now);
+        b.push(0, &quote("A", 3.0), now);
         let second = b.take().unwrap();
-        assert_eq!((second.seq, second.ticks.len()), (2, 1));
-    }
-
-    #[test]
-    fn shared_frame_is_a_ticks_server_frame() {
-        let mut b = Batcher::new(8);
-        b.push(0, quote("A", 1.5), Instant::now());
-        let batch = b.take().unwrap();
-        let frame: ServerFrame = serde_json::from_str(batch.frame.as_str()).unwrap();
-        assert_eq!(
-            frame,
-            ServerFrame::Ticks {
-                seq: 1,
-                ticks: vec![quote("A", 1.5)]
-            }
-        );
-        let direct = serde_json::to_string(&ServerFrame::Ticks {
-            seq: 1,
-            ticks: vec![quote("A", 1.5)],
-        })
-        .unwrap();
-        assert_eq!(batch.frame.as_str(), direct);
+        assert_eq!(ticks_of(&second), (2, vec![quote("A", 3.0)]));
     }
 }

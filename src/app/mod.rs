@@ -18,8 +18,11 @@ pub use screen::Screen;
 
 use prices::{BarsData, Detail, PricesState};
 
-/// How often the selected symbol's bars are refreshed while it stays selected.
-const BARS_REFRESH_MS: i64 = 5_000;
+/// How often the selected symbol's bars are refreshed while it stays
+/// selected: every new bar for 1s bars, every 5 s for 1m bars.
+fn bars_refresh_ms(interval: BarInterval) -> i64 {
+    interval.millis().clamp(1_000, 5_000)
+}
 /// Bars requested per fetch.
 pub const BARS_LIMIT: usize = 120;
 
@@ -218,7 +221,7 @@ impl App {
         };
         let due = detail
             .fetched_at_ms
-            .is_some_and(|at| self.now_ms - at >= BARS_REFRESH_MS);
+            .is_some_and(|at| self.now_ms - at >= bars_refresh_ms(detail.interval));
         if !due {
             return Vec::new();
         }

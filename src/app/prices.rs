@@ -174,7 +174,7 @@ fn row<'a>(symbol: &'a str, state: &'a SymbolState, now_ms: i64, stale_after_ms:
             bid: quote.bid,
             ask: quote.ask,
             volume: quote.volume,
-            ticks_per_sec: state.rate.per_second(now_ms).unwrap_or(f64::NAN),
+            ticks_per_sec: state.rate.per_second(now_ms),
             spark,
             direction: state.direction,
             stale: now_ms.saturating_sub(quote.ts) > stale_after_ms as i64,
@@ -186,7 +186,7 @@ fn row<'a>(symbol: &'a str, state: &'a SymbolState, now_ms: i64, stale_after_ms:
             bid: f64::NAN,
             ask: f64::NAN,
             volume: 0.0,
-            ticks_per_sec: 0.0,
+            ticks_per_sec: None,
             spark,
             direction: Direction::Flat,
             stale: true,
@@ -203,7 +203,7 @@ fn compare(a: &PriceRow<'_>, b: &PriceRow<'_>, column: PriceColumn) -> Ordering 
         PriceColumn::Ask => row.ask,
         PriceColumn::Spread => row.ask - row.bid,
         PriceColumn::Volume => row.volume,
-        PriceColumn::TicksPerSec => row.ticks_per_sec,
+        PriceColumn::TicksPerSec => row.ticks_per_sec.unwrap_or(f64::NAN),
     };
     match column {
         PriceColumn::Symbol => a.symbol.cmp(b.symbol),

@@ -52,7 +52,7 @@ fn reference_row<'a>(r: &PriceRow) -> Row<'a> {
         Cell::from(format!("{:>10.2}", r.ask)),
         Cell::from(format!("{:>8.2}", r.ask - r.bid)),
         Cell::from(format!("{:>8.0}", r.volume)),
-        Cell::from(format!("{:>7.1}", r.ticks_per_sec)),
+        Cell::from(format!("{:>7.1}", r.ticks_per_sec.unwrap_or(0.0))),
     ])
 }
 

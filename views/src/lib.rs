@@ -9,9 +9,8 @@ pub mod model;
 mod render;
 pub mod theme;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 pub use theme::{ColorDepth, Theme, ThemeError};
@@ -52,12 +51,9 @@ pub fn render_buffer(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mu
 /// Draws `view` on a `width` x `height` screen and returns the text: lines
 /// joined by `'\n'`, trailing spaces trimmed. For `mdops snapshot --format text`.
 pub fn render_to_text(view: &AppView, theme: &Theme, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("the test backend cannot fail");
-    let mut state = ViewState::default();
-    terminal
-        .draw(|f| render(f, view, theme, &mut state))
-        .expect("the test backend cannot fail");
-    buffer_to_text(terminal.backend().buffer())
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    render_buffer(&mut buf, view, theme, &mut ViewState::default());
+    buffer_to_text(&buf)
 }
 
 /// The text of a buffer: one line per row, trailing spaces trimmed, cells

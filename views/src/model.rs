@@ -128,7 +128,8 @@ pub struct PriceRow<'a> {
     pub bid: f64,
     pub ask: f64,
     pub volume: f64,
-    pub ticks_per_sec: f64,
+    /// Arrival rate; `None` until the console has watched long enough to know.
+    pub ticks_per_sec: Option<f64>,
     /// Recent prices, oldest first, for the sparkline column.
     pub spark: &'a [f64],
     pub direction: Direction,

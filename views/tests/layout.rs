@@ -113,7 +113,7 @@ fn odd_input_never_panics() {
         bid: last + 1.0,
         ask: last - 1.0,
         volume: f64::NAN,
-        ticks_per_sec: -3.0,
+        ticks_per_sec: Some(-3.0),
         spark: &spark,
         direction: Direction::Down,
         stale: true,

@@ -28,7 +28,8 @@ use super::subscription::Subscription;
 use crate::api::{ClientFrame, ErrorDetail, ServerFrame, SnapshotReason};
 use crate::clock::now_ms;
 use crate::metrics::{DropReason, FrameKind};
-use crate::pipeline::{Batch, TicksFrame};
+use crate::pipeline::Batch;
+use crate::wire;
 
 /// Batches forwarded per write before flushing, when several are waiting.
 const MAX_FRAMES_PER_FLUSH: usize = 64;
@@ -349,21 +350,13 @@ impl Client {
         if self.sub.is_all() {
             return Some(Message::Text(batch.frame.clone()));
         }
-        let ticks: Vec<_> = batch
-            .ticks
+        let chosen = batch
+            .spans
             .iter()
             .zip(&batch.symbol_ids)
             .filter(|(_, id)| self.sub.contains(**id))
-            .map(|(quote, _)| quote)
-            .collect();
-        if ticks.is_empty() {
-            return None;
-        }
-        let text = serde_json::to_string(&TicksFrame {
-            seq: batch.seq,
-            ticks: &ticks,
-        })
-        .ok()?;
+            .map(|(span, _)| span);
+        let text = wire::splice(batch.seq, batch.frame.as_str(), chosen)?;
         Some(Message::Text(text.into()))
     }
 

@@ -24,9 +24,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &DetailModel, ctx: &Ctx) {
             ctx.theme.muted,
         ),
     ]);
-    let block = ctx.block(title);
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = ctx.draw_box(buf, area, &title, None);
     if inner.width < 8 || inner.height == 0 {
         return;
     }
@@ -38,7 +36,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &DetailModel, ctx: &Ctx) {
         .collect();
     let label_w = facts.iter().map(|(k, _)| text::width(k)).max().unwrap_or(0);
     let value_w = facts.iter().map(|(_, v)| text::width(v)).max().unwrap_or(0);
-    let cell_w = (label_w + 1 + value_w) as u16;
+    let cell_w = (label_w + 1 + value_w).min(1000) as u16;
 
     let (chart_area, facts_area, columns) = if facts.is_empty() {
         (inner, Rect::ZERO, 1)

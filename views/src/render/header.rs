@@ -14,22 +14,32 @@ use crate::model::{HeaderModel, LinkState, SourceBadge};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Detail {
-    Full,
-    Compact,
-    Tiny,
+    Full = 0,
+    Compact = 1,
+    Tiny = 2,
 }
 
 pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
     let target = text::sanitize(h.target);
     let target_w = text::width(&target);
-    let badges_width = |levels: &[Detail]| -> usize {
-        h.sources
-            .iter()
-            .zip(levels)
-            .flat_map(|(b, &d)| badge(b, d, ctx))
-            .map(|s| s.width())
-            .sum()
-    };
+    // Every badge in every form, measured once.
+    let mut forms: Vec<[Vec<Span>; 3]> = h
+        .sources
+        .iter()
+        .map(|b| {
+            [
+                badge(b, Detail::Full, ctx),
+                badge(b, Detail::Compact, ctx),
+                badge(b, Detail::Tiny, ctx),
+            ]
+        })
+        .collect();
+    let widths: Vec<[usize; 3]> = forms
+        .iter()
+        .map(|f| f.each_ref().map(|spans| spans.iter().map(Span::width).sum()))
+        .collect();
+    let badges_width =
+        |levels: &[Detail]| -> usize { widths.iter().zip(levels).map(|(w, &d)| w[d as usize]).sum() };
 
     // The clock goes first when even the shortest badges would not fit.
     let clock = text::sanitize(h.clock);
@@ -78,11 +88,10 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
 
     let room = avail.saturating_sub(prefix.len() + badges_width(&levels));
     let target = text::truncate(&target, room, ctx.g.ellipsis);
-    let mut badges: Vec<Span> = h
-        .sources
-        .iter()
+    let mut badges: Vec<Span> = forms
+        .iter_mut()
         .zip(&levels)
-        .flat_map(|(b, &d)| badge(b, d, ctx))
+        .flat_map(|(f, &d)| std::mem::take(&mut f[d as usize]))
         .collect();
     if target.is_empty() && !badges.is_empty() {
         // No target left to separate from.

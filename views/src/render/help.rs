@@ -5,6 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::text::Line;
 use ratatui::widgets::{Clear, Widget};
 
 use super::text;
@@ -69,7 +70,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &HelpModel, ctx: &Ctx) {
 
     Clear.render(rect, buf);
     buf.set_style(rect, ctx.theme.base);
-    ctx.block(" Help ").render(rect, buf);
+    ctx.draw_box(buf, rect, &Line::from(" Help "), None);
     let body = Rect {
         x: rect.x + 2,
         y: rect.y + 2,

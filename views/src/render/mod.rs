@@ -14,7 +14,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::Block;
 
 use crate::model::{AppView, BodyModel};
 use crate::{Theme, ViewState};
@@ -32,12 +31,48 @@ pub(crate) struct Ctx<'t> {
 }
 
 impl Ctx<'_> {
-    /// A bordered box in the theme's border style with a title.
-    pub fn block<'a>(&self, title: impl Into<Line<'a>>) -> Block<'a> {
-        Block::bordered()
-            .border_set(self.g.border)
-            .border_style(self.theme.border)
-            .title(title.into().style(self.theme.title))
+    /// Draws a bordered box with a title (and optionally a right-aligned
+    /// bottom title) and returns the area inside. Unlike `Block`, it touches
+    /// only the border cells, not the whole area: boxes are drawn every
+    /// frame over most of the screen.
+    pub fn draw_box(&self, buf: &mut Buffer, area: Rect, title: &Line, bottom: Option<&Line>) -> Rect {
+        let area = area.intersection(buf.area);
+        if area.width < 2 || area.height < 2 {
+            return Rect::ZERO;
+        }
+        let b = &self.g.border;
+        let style = self.theme.border;
+        let (left, right) = (area.x, area.right() - 1);
+        let (top, bottom_y) = (area.y, area.bottom() - 1);
+        let mut put = |x: u16, y: u16, sym: &str| {
+            buf[(x, y)].set_symbol(sym).set_style(style);
+        };
+        for x in left + 1..right {
+            put(x, top, b.horizontal_top);
+            put(x, bottom_y, b.horizontal_bottom);
+        }
+        for y in top + 1..bottom_y {
+            put(left, y, b.vertical_left);
+            put(right, y, b.vertical_right);
+        }
+        put(left, top, b.top_left);
+        put(right, top, b.top_right);
+        put(left, bottom_y, b.bottom_left);
+        put(right, bottom_y, b.bottom_right);
+
+        let room = area.width - 2;
+        let title = title.clone().patch_style(self.theme.title);
+        buf.set_line(left + 1, top, &title, room);
+        if let Some(line) = bottom {
+            let w = (line.width() as u16).min(room);
+            buf.set_line(right - w, bottom_y, line, w);
+        }
+        Rect {
+            x: area.x + 1,
+            y: area.y + 1,
+            width: area.width - 2,
+            height: area.height - 2,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::text::Line;
 use ratatui::widgets::{Clear, Widget};
 
 use super::text;
@@ -56,9 +57,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &NotConfiguredModel, ctx: 
     let rect = centered(area, box_w, box_h);
     Clear.render(rect, buf);
     buf.set_style(rect, t.base);
-    let block = ctx.block(format!(" {screen} "));
-    let inner = block.inner(rect);
-    block.render(rect, buf);
+    let inner = ctx.draw_box(buf, rect, &Line::from(format!(" {screen} ")), None);
     let body = Rect {
         x: inner.x + 1,
         y: inner.y + 1,

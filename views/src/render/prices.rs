@@ -1,14 +1,16 @@
 //! Prices screen: the table of symbols and, when there is room, the detail
 //! pane of the selected one (right when wide, below otherwise).
 //!
-//! Only the rows in the visible window are formatted and turned into
-//! ratatui rows: a frame costs the same for 20 symbols or 2000.
+//! Only the rows in the visible window are formatted and drawn, straight
+//! into the buffer (no `Table` widget: its per-cell `Text` and full-area
+//! styling cost more than the rest of the frame), so a frame costs the same
+//! for 20 symbols or 2000. `benches/prices.rs` measures it against plain
+//! ratatui tables.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
 
 use super::text::{self, change_pct, price, price_decimals, rate, volume};
 use super::{Ctx, centered_message};
@@ -16,9 +18,9 @@ use crate::ViewState;
 use crate::model::{Direction, PriceColumn, PriceRow, PricesModel};
 
 /// From this body width on, the detail pane sits right of the table.
-pub(crate) const DETAIL_RIGHT_MIN_WIDTH: u16 = 120;
+const DETAIL_RIGHT_MIN_WIDTH: u16 = 120;
 /// Below the table, the detail pane needs a body at least this tall.
-pub(crate) const DETAIL_BELOW_MIN_HEIGHT: u16 = 18;
+const DETAIL_BELOW_MIN_HEIGHT: u16 = 18;
 
 pub(super) fn render(
     buf: &mut Buffer,
@@ -95,8 +97,8 @@ fn table(
     ctx: &Ctx,
     state: &mut ViewState,
 ) {
-    let block = ctx.block(title(m, filter, ctx));
-    let inner = block.inner(area);
+    let title = title(m, filter, ctx);
+    let inner = area.inner(Margin::new(1, 1));
     let visible = inner.height.saturating_sub(1) as usize;
     let len = m.rows.len();
     let offset = scroll(state.prices_offset, m.selected, len, visible);
@@ -104,7 +106,7 @@ fn table(
     state.prices_page = visible;
 
     if len == 0 {
-        block.render(area, buf);
+        ctx.draw_box(buf, area, &title, None);
         let msg = match filter {
             _ if m.total == 0 => format!("waiting for first data{}", ctx.g.ellipsis),
             Some(f) => format!("no symbol matches filter '{}'", text::sanitize(f)),
@@ -118,13 +120,11 @@ fn table(
     let texts: Vec<RowText> = window.iter().map(|r| RowText::new(r, ctx.g.missing)).collect();
     let cols = plan_columns(inner.width, &texts, m);
 
-    let block = if len > visible {
+    let position = (len > visible).then(|| {
         let pos = format!(" {}-{} of {} ", offset + 1, offset + window.len(), len);
-        block.title_bottom(Line::styled(pos, ctx.theme.muted).right_aligned())
-    } else {
-        block
-    };
-    block.render(area, buf);
+        Line::styled(pos, ctx.theme.muted)
+    });
+    ctx.draw_box(buf, area, &title, position.as_ref());
     let selected = m
         .selected
         .filter(|s| (offset..offset + window.len()).contains(s))
@@ -331,7 +331,16 @@ fn draw_row(
     }
     if selected {
         buf.set_style(area, th.selection);
-        put_cell(buf, area, area.x, y, ctx.g.selected, 1, false, row_style.patch(th.selection));
+        put_cell(
+            buf,
+            area,
+            area.x,
+            y,
+            ctx.g.selected,
+            1,
+            false,
+            row_style.patch(th.selection),
+        );
     }
 }
 
@@ -339,27 +348,14 @@ fn draw_row(
 /// clipped to `area`. ASCII text (every number) takes a fast path that
 /// skips grapheme segmentation.
 #[allow(clippy::too_many_arguments)]
-fn put_cell(
-    buf: &mut Buffer,
-    area: Rect,
-    x: u16,
-    y: u16,
-    s: &str,
-    width: u16,
-    right: bool,
-    style: Style,
-) {
+fn put_cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, width: u16, right: bool, style: Style) {
     let width = width.min(area.right().saturating_sub(x));
     if width == 0 {
         return;
     }
     if s.is_ascii() {
         let bytes = &s.as_bytes()[..s.len().min(width as usize)];
-        let start = if right {
-            x + width - bytes.len() as u16
-        } else {
-            x
-        };
+        let start = if right { x + width - bytes.len() as u16 } else { x };
         for (i, &b) in bytes.iter().enumerate() {
             let cell = &mut buf[(start + i as u16, y)];
             cell.set_char(if b.is_ascii_control() { ' ' } else { b as char });

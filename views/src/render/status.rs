@@ -14,7 +14,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &StatusModel, ctx: &Ctx) {
     let avail = area.width as usize;
     let mut line = Line::from(" ");
 
-    if let Some(f) = &m.filter {
+    if let Some(f) = m.filter.as_ref().filter(|f| f.editing || !f.text.is_empty()) {
         let text = text::sanitize(f.text);
         if f.editing {
             line.spans.push(Span::styled(format!("/{text}"), t.accent));

@@ -105,23 +105,75 @@ pub(crate) fn price_decimals(v: f64) -> usize {
 
 pub(crate) fn price(v: f64, decimals: usize) -> String {
     if v.is_finite() {
-        format!("{v:.decimals$}")
+        fixed(v, decimals, false)
     } else {
         MISSING.to_string()
     }
+}
+
+/// `format!("{v:.d$}")` (or `{v:+.d$}` with `plus`), about ten times faster
+/// for the everyday case: the value scaled to an integer and its digits
+/// written out. Values whose rounding is close to a tie, very large ones,
+/// and negative zeros take the exact (standard library) path, so the text
+/// is the same as `format!`'s.
+pub(crate) fn fixed(v: f64, d: usize, plus: bool) -> String {
+    const POW10: [f64; 9] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+    let exact = || {
+        if plus {
+            format!("{v:+.d$}")
+        } else {
+            format!("{v:.d$}")
+        }
+    };
+    if d >= POW10.len() || !v.is_finite() {
+        return exact();
+    }
+    let scaled = v.abs() * POW10[d];
+    let frac = scaled.fract();
+    if scaled >= 1e12 || (frac - 0.5).abs() < 1e-3 {
+        return exact();
+    }
+    let n = scaled.round() as u64;
+    if n == 0 && v.is_sign_negative() {
+        return exact();
+    }
+    let mut digits = [0u8; 24];
+    let mut len = 0;
+    let mut rest = n;
+    while rest > 0 || len <= d {
+        digits[len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    let mut out = String::with_capacity(len + 2);
+    if v < 0.0 {
+        out.push('-');
+    } else if plus {
+        out.push('+');
+    }
+    for i in (0..len).rev() {
+        out.push(digits[i] as char);
+        if i == d && d > 0 {
+            out.push('.');
+        }
+    }
+    out
 }
 
 pub(crate) fn change_pct(v: Option<f64>) -> String {
     match v {
         Some(v) if v.is_finite() => {
             let a = v.abs();
-            if a >= 1000.0 {
-                format!("{v:+.0}%")
+            let d = if a >= 1000.0 {
+                0
             } else if a >= 100.0 {
-                format!("{v:+.1}%")
+                1
             } else {
-                format!("{v:+.2}%")
-            }
+                2
+            };
+            let mut s = fixed(v, d, true);
+            s.push('%');
+            s
         }
         _ => MISSING.to_string(),
     }
@@ -134,28 +186,23 @@ pub(crate) fn volume(v: f64) -> String {
     }
     let a = v.abs();
     if a < 1000.0 {
-        return format!("{v:.0}");
+        return fixed(v, 0, false);
     }
     for (scale, suffix) in [(1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")] {
         let x = v / scale;
         if x.abs() < 999.95 {
-            return if x.abs() < 99.95 {
-                format!("{x:.1}{suffix}")
-            } else {
-                format!("{x:.0}{suffix}")
-            };
+            let mut s = fixed(x, usize::from(x.abs() < 99.95), false);
+            s.push_str(suffix);
+            return s;
         }
     }
     format!("{:.0}T", v / 1e12)
 }
 
-pub(crate) fn rate(v: f64) -> String {
-    if !v.is_finite() {
-        MISSING.to_string()
-    } else if v.abs() < 99.95 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.0}")
+pub(crate) fn rate(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => fixed(v, usize::from(v.abs() < 99.95), false),
+        _ => MISSING.to_string(),
     }
 }
 
@@ -238,6 +285,52 @@ mod tests {
     }
 
     #[test]
+    fn fixed_matches_format() {
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            0.125,
+            0.375,
+            1.005,
+            2.675,
+            189.23,
+            64012.505,
+            0.15478,
+            0.0000245,
+            -0.004,
+            -0.005,
+            -0.006,
+            99.995,
+            999.9999,
+            1e11,
+            1.5e12,
+            123456789.987,
+            -42.4242,
+            7.0e-9,
+            0.045,
+            0.055,
+        ];
+        for v in values {
+            for d in 0..=9 {
+                assert_eq!(fixed(v, d, false), format!("{v:.d$}"), "{v} {d}");
+                assert_eq!(fixed(v, d, true), format!("{v:+.d$}"), "{v} {d}");
+            }
+        }
+        // A sweep of everyday prices.
+        let mut v = 0.0001;
+        while v < 1e7 {
+            for d in [2, 4, 6, 8] {
+                assert_eq!(fixed(v, d, false), format!("{v:.d$}"), "{v} {d}");
+                assert_eq!(fixed(-v, d, true), format!("{:+.d$}", -v), "{v} {d}");
+            }
+            v = v * 1.0137 + 0.00013;
+        }
+    }
+
+    #[test]
     fn changes_volumes_rates() {
         assert_eq!(change_pct(Some(1.234)), "+1.23%");
         assert_eq!(change_pct(Some(-0.5)), "-0.50%");
@@ -252,8 +345,9 @@ mod tests {
         assert_eq!(volume(4_500_000.0), "4.5M");
         assert_eq!(volume(1.2e9), "1.2B");
         assert_eq!(volume(3.0e15), "3000T");
-        assert_eq!(rate(12.34), "12.3");
-        assert_eq!(rate(1234.0), "1234");
+        assert_eq!(rate(Some(12.34)), "12.3");
+        assert_eq!(rate(Some(1234.0)), "1234");
+        assert_eq!(rate(None), "—");
     }
 
     #[test]

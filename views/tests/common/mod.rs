@@ -150,7 +150,7 @@ impl Fixture {
             bid: last - spread / 2.0,
             ask: last + spread / 2.0,
             volume: 1_234.0 * (i as f64 + 1.0).powi(4),
-            ticks_per_sec: 3.5 + (i % 7) as f64 * 4.25,
+            ticks_per_sec: Some(3.5 + (i % 7) as f64 * 4.25),
             spark: &self.sparks[i],
             direction: dir,
             stale: false,
