@@ -11,6 +11,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use mdops_views::{Theme, ViewState};
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -33,6 +34,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let frame_interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
     let mut events = EventStream::new();
+    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut view_state = ViewState::default();
@@ -57,6 +61,10 @@ pub async fn run(
                     }
                 }
             }
+            // A signal ends the loop like `q` does, so the terminal is restored.
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+            _ = interrupt.recv() => break,
             _ = clock.tick() => dispatch(app, upstream, &tx, Msg::Clock { now_ms: now_ms() }),
             _ = sleep_until(frame_due) => {
                 app.take_dirty();

@@ -207,3 +207,31 @@ fn bad_config_fails_before_touching_the_terminal() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_zero() {
+    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 100, 30);
+    tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
+    let pid = tmux.pane_flag("#{pane_pid}");
+    let children = Command::new("pgrep")
+        .args(["-P", &pid, "-x", "mdops"])
+        .output()
+        .unwrap();
+    let mdops_pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+    assert!(!mdops_pid.is_empty(), "mdops runs under the pane's shell");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &mdops_pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let exit = tmux.wait_for_file("exit", Duration::from_secs(15));
+    assert_eq!(exit.trim(), "0");
+    let stty = tmux.wait_for_file("stty", Duration::from_secs(5));
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "raw mode left on: {stty}"
+    );
+    assert_eq!(tmux.pane_flag("#{alternate_on}"), "0");
+}

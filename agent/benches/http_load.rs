@@ -21,11 +21,11 @@ use axum::routing::get;
 use market_data_agent::AgentConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const CLOSED_CONNECTIONS: usize = 32;
+fn closed_connections() -> usize { std::env::var("CC").ok().and_then(|v| v.parse().ok()).unwrap_or(32) }
 const CLOSED_WARMUP: Duration = Duration::from_secs(1);
 const CLOSED_DURATION: Duration = Duration::from_secs(5);
 const OPEN_RATE: u32 = 10_000;
-const OPEN_CONNECTIONS: u32 = 8;
+fn open_connections() -> u32 { std::env::var("OC").ok().and_then(|v| v.parse().ok()).unwrap_or(8) }
 const OPEN_DURATION: Duration = Duration::from_secs(3);
 
 /// A body the size of a quote, so both servers move the same bytes.
@@ -33,7 +33,7 @@ const CONSTANT_BODY: &str = r#"{"symbol":"AAPL","price":229.87,"bid":229.86,"ask
 
 fn main() {
     let servers = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(std::env::var("SW").ok().and_then(|v| v.parse().ok()).unwrap_or(2))
         .enable_all()
         .build()
         .expect("server runtime");
@@ -57,12 +57,12 @@ fn main() {
     }
 
     let clients = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(std::env::var("CW").ok().and_then(|v| v.parse().ok()).unwrap_or(2))
         .enable_all()
         .build()
         .expect("client runtime");
     println!(
-        "closed loop: {CLOSED_CONNECTIONS} keep-alive connections, {} s each (after {} s warm-up)",
+        "closed loop: {closed_connections()} keep-alive connections, {} s each (after {} s warm-up)",
         CLOSED_DURATION.as_secs(),
         CLOSED_WARMUP.as_secs()
     );
@@ -77,7 +77,7 @@ fn main() {
     println!("  ratio agent/constant: {:.2}", rates[1] / rates[0]);
 
     println!(
-        "open loop: {OPEN_RATE} req/s over {OPEN_CONNECTIONS} connections, {} s each",
+        "open loop: {OPEN_RATE} req/s over {open_connections()} connections, {} s each",
         OPEN_DURATION.as_secs()
     );
     for (name, addr, path) in routes {
@@ -145,7 +145,7 @@ fn fetch_once(addr: SocketAddr, path: &str) -> (u16, String) {
 async fn closed_loop(addr: SocketAddr, path: &str, duration: Duration) -> (u64, u64) {
     let deadline = tokio::time::Instant::now() + duration;
     let mut tasks = Vec::new();
-    for _ in 0..CLOSED_CONNECTIONS {
+    for _ in 0..closed_connections() {
         let request = request(path);
         tasks.push(tokio::spawn(async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -184,15 +184,15 @@ async fn closed_loop(addr: SocketAddr, path: &str, duration: Duration) -> (u64, 
 /// Latencies measured from each request's scheduled time (so a late send
 /// counts, no coordinated omission) and from its actual send.
 fn open_loop(addr: SocketAddr, path: &str) -> String {
-    let interval = Duration::from_secs(1) * OPEN_CONNECTIONS / OPEN_RATE;
+    let interval = Duration::from_secs(1) * open_connections() / OPEN_RATE;
     let start = Instant::now() + Duration::from_millis(50);
-    let threads: Vec<_> = (0..OPEN_CONNECTIONS)
+    let threads: Vec<_> = (0..open_connections())
         .map(|k| {
             let request = request(path);
             std::thread::spawn(move || {
                 let mut stream = TcpStream::connect(addr).expect("connect");
                 stream.set_nodelay(true).expect("nodelay");
-                let offset = interval * k / OPEN_CONNECTIONS;
+                let offset = interval * k / open_connections();
                 let mut scheduled_lat = Vec::new();
                 let mut service_lat = Vec::new();
                 let mut buf = Vec::with_capacity(8192);

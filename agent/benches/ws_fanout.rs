@@ -1,5 +1,5 @@
 //! WebSocket fan-out: the agent's simulator at a high tick rate (two runs,
-//! 10k and 20k ticks/s for each of 50 symbols) and 10 clients subscribed to
+//! 10k and 14k ticks/s for each of 50 symbols) and 10 clients subscribed to
 //! `*` on loopback. Reports ticks/s delivered in total
 //! and per client, and checks by `seq` that clients that kept up (no resync
 //! snapshot) lost no batch.
@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 const CLIENTS: usize = 10;
 const SYMBOLS: &str = "50";
 /// Ticks per second per symbol; each rate is one run.
-const TICK_RATES: [f64; 2] = [10_000.0, 20_000.0];
+const TICK_RATES: [f64; 2] = [10_000.0, 14_000.0];
 const WARMUP: Duration = Duration::from_secs(1);
 const DURATION: Duration = Duration::from_secs(5);
 const CLIENT_READ_BUFFER: usize = 32 * 1024;
