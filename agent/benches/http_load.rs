@@ -5,7 +5,8 @@
 //!
 //! 1. Closed loop: N keep-alive HTTP/1.1 connections, each sending its next
 //!    request as soon as the previous answer arrived; req/s for both servers
-//!    and the ratio.
+//!    and the ratio. The two targets alternate in one-second rounds, so drift
+//!    in the machine's speed affects both alike.
 //! 2. Open loop: a fixed 10k req/s schedule over a few connections (one OS
 //!    thread each, blocking sockets, so timer granularity does not bunch
 //!    requests); p50/p99/p99.9 latency for both routes.
@@ -21,11 +22,12 @@ use axum::routing::get;
 use market_data_agent::AgentConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn closed_connections() -> usize { std::env::var("CC").ok().and_then(|v| v.parse().ok()).unwrap_or(32) }
+const CLOSED_CONNECTIONS: usize = 32;
 const CLOSED_WARMUP: Duration = Duration::from_secs(1);
-const CLOSED_DURATION: Duration = Duration::from_secs(5);
+const CLOSED_ROUND: Duration = Duration::from_secs(1);
+const CLOSED_ROUNDS: u32 = 8;
 const OPEN_RATE: u32 = 10_000;
-fn open_connections() -> u32 { std::env::var("OC").ok().and_then(|v| v.parse().ok()).unwrap_or(8) }
+const OPEN_CONNECTIONS: u32 = 8;
 const OPEN_DURATION: Duration = Duration::from_secs(3);
 
 /// A body the size of a quote, so both servers move the same bytes.
@@ -33,7 +35,7 @@ const CONSTANT_BODY: &str = r#"{"symbol":"AAPL","price":229.87,"bid":229.86,"ask
 
 fn main() {
     let servers = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::env::var("SW").ok().and_then(|v| v.parse().ok()).unwrap_or(2))
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("server runtime");
@@ -57,27 +59,44 @@ fn main() {
     }
 
     let clients = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::env::var("CW").ok().and_then(|v| v.parse().ok()).unwrap_or(2))
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("client runtime");
     println!(
-        "closed loop: {closed_connections()} keep-alive connections, {} s each (after {} s warm-up)",
-        CLOSED_DURATION.as_secs(),
+        "closed loop: {CLOSED_CONNECTIONS} keep-alive connections, {CLOSED_ROUNDS} alternating rounds of {} s per target (after {} s warm-up)",
+        CLOSED_ROUND.as_secs(),
         CLOSED_WARMUP.as_secs()
     );
-    let mut rates = Vec::new();
-    for (name, addr, path) in routes {
+    for (_, addr, path) in routes {
         clients.block_on(closed_loop(addr, path, CLOSED_WARMUP));
-        let (ok, errors) = clients.block_on(closed_loop(addr, path, CLOSED_DURATION));
-        let rate = ok as f64 / CLOSED_DURATION.as_secs_f64();
-        println!("  {name:<17} {path:<22} {rate:>10.0} req/s  ({errors} errors)");
-        rates.push(rate);
     }
-    println!("  ratio agent/constant: {:.2}", rates[1] / rates[0]);
+    let mut totals = [(0u64, 0u64); 2];
+    let mut round_ratios = Vec::new();
+    for _ in 0..CLOSED_ROUNDS {
+        let mut round = [0u64; 2];
+        for (i, (_, addr, path)) in routes.iter().enumerate() {
+            let (ok, errors) = clients.block_on(closed_loop(*addr, path, CLOSED_ROUND));
+            totals[i].0 += ok;
+            totals[i].1 += errors;
+            round[i] = ok;
+        }
+        round_ratios.push(round[1] as f64 / round[0].max(1) as f64);
+    }
+    let seconds = (CLOSED_ROUND * CLOSED_ROUNDS).as_secs_f64();
+    for ((name, _, path), (ok, errors)) in routes.iter().zip(totals) {
+        let rate = ok as f64 / seconds;
+        println!("  {name:<17} {path:<22} {rate:>10.0} req/s  ({errors} errors)");
+    }
+    let worst = round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let best = round_ratios.iter().copied().fold(0.0, f64::max);
+    println!(
+        "  ratio agent/constant: {:.2} (rounds from {worst:.2} to {best:.2})",
+        totals[1].0 as f64 / totals[0].0.max(1) as f64
+    );
 
     println!(
-        "open loop: {OPEN_RATE} req/s over {open_connections()} connections, {} s each",
+        "open loop: {OPEN_RATE} req/s over {OPEN_CONNECTIONS} connections, {} s each",
         OPEN_DURATION.as_secs()
     );
     for (name, addr, path) in routes {
@@ -145,7 +164,7 @@ fn fetch_once(addr: SocketAddr, path: &str) -> (u16, String) {
 async fn closed_loop(addr: SocketAddr, path: &str, duration: Duration) -> (u64, u64) {
     let deadline = tokio::time::Instant::now() + duration;
     let mut tasks = Vec::new();
-    for _ in 0..closed_connections() {
+    for _ in 0..CLOSED_CONNECTIONS {
         let request = request(path);
         tasks.push(tokio::spawn(async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -184,15 +203,15 @@ async fn closed_loop(addr: SocketAddr, path: &str, duration: Duration) -> (u64, 
 /// Latencies measured from each request's scheduled time (so a late send
 /// counts, no coordinated omission) and from its actual send.
 fn open_loop(addr: SocketAddr, path: &str) -> String {
-    let interval = Duration::from_secs(1) * open_connections() / OPEN_RATE;
+    let interval = Duration::from_secs(1) * OPEN_CONNECTIONS / OPEN_RATE;
     let start = Instant::now() + Duration::from_millis(50);
-    let threads: Vec<_> = (0..open_connections())
+    let threads: Vec<_> = (0..OPEN_CONNECTIONS)
         .map(|k| {
             let request = request(path);
             std::thread::spawn(move || {
                 let mut stream = TcpStream::connect(addr).expect("connect");
                 stream.set_nodelay(true).expect("nodelay");
-                let offset = interval * k / open_connections();
+                let offset = interval * k / OPEN_CONNECTIONS;
                 let mut scheduled_lat = Vec::new();
                 let mut service_lat = Vec::new();
                 let mut buf = Vec::with_capacity(8192);

@@ -27,7 +27,7 @@ impl BarRing {
     /// updates (or inserts) its own older bar; one older than the whole ring
     /// is dropped.
     pub fn fold(&mut self, ts: i64, price: f64, size: f64) {
-        let start = ts - ts.rem_euclid(self.interval_ms);
+        let start = ts.saturating_sub(ts.rem_euclid(self.interval_ms));
         match self.bars.back_mut() {
             Some(bar) if bar.start == start => update(bar, price, size),
             Some(bar) if bar.start > start => self.fold_late(start, price, size),

@@ -138,7 +138,12 @@ impl Book {
     }
 
     pub fn quote(&self, id: SymbolId) -> Option<Quote> {
-        self.slot(id)?.session.quote.clone()
+        self.with_quote(id, Quote::clone)
+    }
+
+    /// Runs `f` on the symbol's latest quote under its lock, without a copy.
+    pub fn with_quote<R>(&self, id: SymbolId, f: impl FnOnce(&Quote) -> R) -> Option<R> {
+        self.slot(id)?.session.quote.as_ref().map(f)
     }
 
     pub fn bars(&self, id: SymbolId, interval: BarInterval, limit: usize) -> Vec<Bar> {

@@ -67,7 +67,7 @@ impl Batcher {
         let (seq, max) = (self.next_seq, self.max_ticks);
         let pending = self.pending.get_or_insert_with(|| Pending {
             frame: FrameBuilder::new(seq, max),
-            symbol_ids: Vec::with_capacity(max),
+            symbol_ids: Vec::new(),
             opened: now,
         });
         pending.frame.push(quote);
@@ -101,12 +101,12 @@ impl Batcher {
 
 /// Everything the pipeline task owns.
 pub(crate) struct Pipeline {
-    pub book: Arc<Book>,
-    pub metrics: Arc<Metrics>,
-    pub rules: ValidationConfig,
-    pub batch_max_ticks: usize,
-    pub batch_interval: Duration,
-    pub out: broadcast::Sender<Arc<Batch>>,
+    book: Arc<Book>,
+    metrics: Arc<Metrics>,
+    rules: ValidationConfig,
+    batch_max_ticks: usize,
+    batch_interval: Duration,
+    out: broadcast::Sender<Arc<Batch>>,
 }
 
 impl Pipeline {

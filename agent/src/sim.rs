@@ -25,6 +25,11 @@ const TRADING_SECONDS_PER_YEAR: f64 = 252.0 * 6.5 * 3600.0;
 /// queue, a suspended process) the feed resumes instead of flooding.
 const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 
+/// Most ticks one step emits over all symbols; beyond it (an extreme rate
+/// times many symbols) the step emits this many and the rest is skipped, so
+/// memory stays bounded.
+const MAX_TICKS_PER_STEP: f64 = 262_144.0;
+
 /// The mid price never falls below this many ticks.
 const MIN_MID_TICKS: f64 = 10.0;
 
@@ -100,9 +105,11 @@ impl Simulator {
     /// Appends the ticks that fell due in `elapsed` seconds, stamped `ts`,
     /// interleaved across symbols as an exchange feed would be.
     pub fn step(&mut self, elapsed: f64, ts: i64, out: &mut Vec<RawTick>) {
+        let per_symbol = MAX_TICKS_PER_STEP / self.paths.len().max(1) as f64;
+        let ticks = (self.params.rate * elapsed.max(0.0)).min(per_symbol);
         let mut most = 0;
         for (path, due) in self.paths.iter_mut().zip(self.due.iter_mut()) {
-            let exact = path.carry + self.params.rate * elapsed.max(0.0);
+            let exact = path.carry + ticks;
             let whole = exact.floor();
             path.carry = exact - whole;
             *due = whole.min(f64::from(u32::MAX)) as u32;
@@ -195,7 +202,9 @@ pub(crate) async fn run(mut sim: Simulator, feed: Feed, step: Duration, mut shut
     let mut timer = tokio::time::interval(step);
     timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
-    let per_step = (sim.rate() * step.as_secs_f64()).ceil() as usize + 1;
+    let per_step = ((sim.rate() * step.as_secs_f64()).ceil() as usize + 1)
+        .saturating_mul(sim.symbols())
+        .min(MAX_TICKS_PER_STEP as usize);
     loop {
         tokio::select! {
             biased;
@@ -205,7 +214,7 @@ pub(crate) async fn run(mut sim: Simulator, feed: Feed, step: Duration, mut shut
         let now = Instant::now();
         let elapsed = now.duration_since(last).min(MAX_CATCH_UP);
         last = now;
-        let mut ticks = Vec::with_capacity(per_step.saturating_mul(sim.symbols()));
+        let mut ticks = Vec::with_capacity(per_step);
         sim.step(elapsed.as_secs_f64(), now_ms(), &mut ticks);
         tokio::select! {
             biased;
@@ -298,6 +307,13 @@ mod tests {
                 assert!(v.to_string().len() <= 8, "{v} prints exactly");
             }
         }
+    }
+
+    #[test]
+    fn a_huge_step_is_bounded() {
+        let mut sim = Simulator::new(&config(1_000_000.0), 1);
+        let ticks = run_steps(&mut sim, &[1_000.0]);
+        assert_eq!(ticks.len(), MAX_TICKS_PER_STEP as usize);
     }
 
     #[test]

@@ -21,6 +21,9 @@ const QUOTE_BYTES: usize = 160;
 /// hundredths could share one `f64`, and float printing switches notation.
 const FAST_MAX: f64 = 1e13;
 
+/// Most ticks a new frame reserves room for; larger batches grow as they fill.
+const MAX_RESERVED_TICKS: usize = 1024;
+
 /// One `ticks` frame under construction.
 pub(crate) struct FrameBuilder {
     text: String,
@@ -30,6 +33,7 @@ pub(crate) struct FrameBuilder {
 
 impl FrameBuilder {
     pub fn new(seq: u64, expected_ticks: usize) -> FrameBuilder {
+        let expected_ticks = expected_ticks.min(MAX_RESERVED_TICKS);
         let mut text = String::with_capacity(64 + expected_ticks * QUOTE_BYTES);
         header(&mut text, seq);
         FrameBuilder {
@@ -89,6 +93,13 @@ pub(crate) fn splice<'a>(
     }
     out.push_str("]}");
     Some(out)
+}
+
+/// One quote as JSON, as `GET /api/v1/quotes/{symbol}` answers it.
+pub(crate) fn quote_json(q: &Quote) -> String {
+    let mut out = String::with_capacity(QUOTE_BYTES);
+    quote(&mut out, q);
+    out
 }
 
 fn quote(out: &mut String, q: &Quote) {
@@ -239,6 +250,9 @@ mod tests {
         ];
         let ticks: Vec<Quote> = values.iter().map(|&v| quote_with(v, v, "sim")).collect();
         assert_eq!(encode(7, &ticks), serde_text(7, &ticks));
+        for q in &ticks {
+            assert_eq!(quote_json(q), serde_json::to_string(q).unwrap());
+        }
     }
 
     #[test]

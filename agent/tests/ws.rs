@@ -253,9 +253,20 @@ async fn a_client_that_falls_behind_gets_a_resync_snapshot() {
         next_frame(&mut ws).await,
         ServerFrame::Subscribed { .. }
     ));
-    // Stop reading while 40k ticks/s flow: the socket fills up and the
-    // broadcast ring overtakes the client.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Stop reading while 40k ticks/s flow, until the socket is full: the
+    // agent's sends to this (only) client stall, which shows as the ticks
+    // frame counter standing still. The broadcast ring then overtakes it.
+    let frames = "mda_ws_frames_sent_total{type=\"ticks\"}";
+    let mut last = metric(addr, frames).await;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = metric(addr, frames).await;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
 
     let resync = tokio::time::timeout(Duration::from_secs(15), async {
         loop {

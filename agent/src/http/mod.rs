@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
 use axum::routing::get;
 use tokio::sync::{Semaphore, broadcast, watch};
 
@@ -64,7 +63,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(state.clone(), layers::limit_body))
-        .layer(middleware::from_fn_with_state(state.clone(), layers::track))
+        .layer(layers::ObserveLayer::new(state.clone()))
         .with_state(state)
 }

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::errors::ApiError;
-use crate::api::{BarInterval, BarsResponse, Health, Quote, SymbolsResponse};
+use crate::api::{BarInterval, BarsResponse, Health, SymbolsResponse};
 use crate::clock::now_ms;
-use crate::health;
+use crate::{health, wire};
 
 /// The `/health` document, also recording each source's state in metrics.
 fn current_health(state: &AppState) -> Health {
@@ -74,22 +74,25 @@ fn symbol_path(path: Result<Path<String>, PathRejection>) -> Result<String, ApiE
         .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
+/// The latest quote, encoded straight from the book (the hottest route).
 pub(crate) async fn quote(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Quote>, ApiError> {
+) -> Result<Response, ApiError> {
     let symbol = symbol_path(path)?;
     let book = &state.inner.book;
     let id = book
         .id(&symbol)
         .ok_or_else(|| ApiError::unknown_symbol(&symbol))?;
-    book.quote(id).map(Json).ok_or_else(|| {
+    let json = book.with_quote(id, wire::quote_json);
+    let json = json.ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no_data",
             format!("no tick received for {symbol:?} yet"),
         )
-    })
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 #[derive(Debug, Deserialize)]
