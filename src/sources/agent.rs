@@ -276,7 +276,7 @@ async fn stream_once(url: &str, tx: &mpsc::Sender<Msg>, timeout: Duration, attem
             _ => continue,
         };
         let at_ms = now_ms();
-        let msg = match serde_json::from_str::<ServerFrame>(&text) {
+        let msg = match ServerFrame::from_json(&text) {
             Ok(ServerFrame::Ticks { seq, ticks }) => {
                 if let Some(previous) = last_seq.filter(|&previous| seq != previous + 1) {
                     tracing::warn!(previous, seq, "tick frames missed");

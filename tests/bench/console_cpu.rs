@@ -15,8 +15,14 @@ const WARM_UP: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(20);
 
 fn clock_ticks_per_second() -> f64 {
-    let out = Command::new("getconf").arg("CLK_TCK").output().expect("getconf runs");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(100.0)
+    let out = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(100.0)
 }
 
 /// utime + stime of `pid`, in clock ticks.
@@ -28,7 +34,11 @@ fn cpu_ticks(pid: &str) -> u64 {
 }
 
 fn tmux(socket: &str, args: &[&str]) -> String {
-    let out = Command::new("tmux").args(["-L", socket, "-f", "/dev/null"]).args(args).output().expect("tmux");
+    let out = Command::new("tmux")
+        .args(["-L", socket, "-f", "/dev/null"])
+        .args(args)
+        .output()
+        .expect("tmux");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -44,7 +54,20 @@ fn measure(label: &str, agent_url: &str) -> f64 {
         state.display(),
         bin.display()
     );
-    tmux(&socket, &["new-session", "-d", "-s", "cpu", "-x", "160", "-y", "50", &command]);
+    tmux(
+        &socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "cpu",
+            "-x",
+            "160",
+            "-y",
+            "50",
+            &command,
+        ],
+    );
     std::thread::sleep(WARM_UP);
     let pid = tmux(&socket, &["display-message", "-p", "-t", "cpu", "#{pane_pid}"]);
     let start_ticks = cpu_ticks(&pid);
@@ -55,8 +78,15 @@ fn measure(label: &str, agent_url: &str) -> f64 {
     let screen = tmux(&socket, &["capture-pane", "-p", "-t", "cpu"]);
     tmux(&socket, &["kill-server"]);
     let _ = std::fs::remove_dir_all(&state);
-    let first_row = screen.lines().find(|l| l.contains('▶')).unwrap_or("(no selected row on screen)");
-    println!("{label}: {percent:.2}% of a core over {}s; selected row: {}", WINDOW.as_secs(), first_row.trim());
+    let first_row = screen
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or("(no selected row on screen)");
+    println!(
+        "{label}: {percent:.2}% of a core over {}s; selected row: {}",
+        WINDOW.as_secs(),
+        first_row.trim()
+    );
     percent
 }
 
@@ -74,10 +104,16 @@ fn main() {
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let live = runtime.block_on(agent(20.0, 50));
-    measure("live stream, 50 symbols x 20 ticks/s", &format!("http://{}", live.addr()));
+    measure(
+        "live stream, 50 symbols x 20 ticks/s",
+        &format!("http://{}", live.addr()),
+    );
     runtime.block_on(live.shutdown()).unwrap();
 
     let quiet = runtime.block_on(agent(0.001, 50));
-    measure("nothing changing (50 symbols, ~1 tick per 20 s)", &format!("http://{}", quiet.addr()));
+    measure(
+        "nothing changing (50 symbols, ~1 tick per 20 s)",
+        &format!("http://{}", quiet.addr()),
+    );
     runtime.block_on(quiet.shutdown()).unwrap();
 }
