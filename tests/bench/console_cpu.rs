@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use market_data_agent::AgentConfig;
+use std::sync::Arc;
+
+use market_data_agent::{AgentConfig, AgentHandle, Feed, RawTick};
 
 const WARM_UP: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(20);
@@ -90,12 +92,46 @@ fn measure(label: &str, agent_url: &str) -> f64 {
     percent
 }
 
-async fn agent(tick_rate: f64, symbols: usize) -> market_data_agent::AgentHandle {
+fn config(symbols: usize) -> AgentConfig {
     let mut config = AgentConfig::embedded();
     config.listen = "127.0.0.1:0".to_string();
-    config.simulator.tick_rate = tick_rate;
     config.simulator.symbols.truncate(symbols);
-    market_data_agent::spawn(config).await.expect("agent starts")
+    config
+}
+
+/// The simulator at its default rate of 20 ticks/s per symbol.
+async fn live_agent(symbols: usize) -> AgentHandle {
+    market_data_agent::spawn(config(symbols))
+        .await
+        .expect("agent starts")
+}
+
+/// One quote per symbol, then silence: the console has data that never changes.
+async fn quiet_agent(symbols: usize) -> (AgentHandle, Feed) {
+    let mut config = config(symbols);
+    config.simulator.enabled = false;
+    let names: Vec<Arc<str>> = config
+        .simulator
+        .symbols
+        .iter()
+        .map(|s| Arc::from(s.symbol.as_str()))
+        .collect();
+    let handle = market_data_agent::spawn(config).await.expect("agent starts");
+    let feed = handle.feed("bench");
+    let ts = chrono::Utc::now().timestamp_millis();
+    let ticks = names
+        .into_iter()
+        .map(|symbol| RawTick {
+            symbol,
+            price: 100.0,
+            bid: 99.99,
+            ask: 100.01,
+            size: 1.0,
+            ts,
+        })
+        .collect();
+    feed.send(ticks).await.expect("the pipeline takes the ticks");
+    (handle, feed)
 }
 
 fn main() {
@@ -103,17 +139,16 @@ fn main() {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let live = runtime.block_on(agent(20.0, 50));
+    let live = runtime.block_on(live_agent(50));
     measure(
         "live stream, 50 symbols x 20 ticks/s",
         &format!("http://{}", live.addr()),
     );
-    runtime.block_on(live.shutdown()).unwrap();
+    runtime.block_on(live.shutdown()).expect("agent stops");
 
-    let quiet = runtime.block_on(agent(0.001, 50));
-    measure(
-        "nothing changing (50 symbols, ~1 tick per 20 s)",
-        &format!("http://{}", quiet.addr()),
-    );
-    runtime.block_on(quiet.shutdown()).unwrap();
+    let (quiet, feed) = runtime.block_on(quiet_agent(50));
+    let label = "nothing changing (50 symbols, one quote each, then silence)";
+    measure(label, &format!("http://{}", quiet.addr()));
+    drop(feed);
+    runtime.block_on(quiet.shutdown()).expect("agent stops");
 }
