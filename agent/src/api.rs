@@ -128,6 +128,30 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// `GET /api/v1/admin/chaos` response, and the answer to a `PUT`: the
+/// fault injection in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChaosSettings {
+    /// Share of matching requests answered with HTTP 500 (`chaos_injected`).
+    pub error_rate: f64,
+    /// Added before answering each matching request, ms.
+    pub extra_latency_ms: u64,
+    /// Route templates the injection applies to, e.g. `/api/v1/quotes/{symbol}`.
+    pub routes: Vec<String>,
+}
+
+/// `PUT /api/v1/admin/chaos` body; a field left out keeps its value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChaosUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_latency_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<String>>,
+}
+
 /// Frames a WebSocket client sends. `"*"` in `symbols` means every symbol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]

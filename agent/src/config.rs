@@ -36,6 +36,15 @@ pub struct AgentConfig {
     pub http: HttpConfig,
     #[serde(default)]
     pub health: HealthConfig,
+    #[serde(default)]
+    pub chaos: ChaosConfig,
+    /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
+    /// them off (403). Never read from a config file (a TOML key of this name
+    /// is rejected like any unknown key): the binary fills it from the
+    /// environment with [`AdminToken::from_env`], an embedding program or a
+    /// test sets it directly.
+    #[serde(skip)]
+    pub admin_token: Option<AdminToken>,
 }
 
 /// The simulated feed (source `sim`).
@@ -144,6 +153,23 @@ pub struct HealthConfig {
     pub stale_after_ms: u64,
 }
 
+/// Fault injection on chosen routes, to produce SLO burn on purpose. The
+/// settings can be changed live through `PUT /api/v1/admin/chaos`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChaosConfig {
+    /// Share of matching requests answered with HTTP 500, 0 to 1.
+    #[serde(deserialize_with = "chaos_error_rate")]
+    pub error_rate: f64,
+    /// Added before answering each matching request, ms.
+    #[serde(deserialize_with = "range_u64::<_, 0, MAX_CHAOS_LATENCY_MS>")]
+    pub extra_latency_ms: u64,
+    /// Route templates (axum's matched path, as in the `route` label of
+    /// `mda_http_requests_total`) the injection applies to.
+    #[serde(deserialize_with = "chaos_routes")]
+    pub routes: Vec<String>,
+}
+
 // The defaults below equal the values in config/agent.toml; a test keeps the
 // two in step, so a user file may leave out any key.
 
@@ -226,6 +252,16 @@ impl Default for HealthConfig {
     }
 }
 
+impl Default for ChaosConfig {
+    fn default() -> Self {
+        ChaosConfig {
+            error_rate: 0.0,
+            extra_latency_ms: 0,
+            routes: vec![crate::http::QUOTES.to_string()],
+        }
+    }
+}
+
 /// The default symbol list lives only in the embedded file; this reads just
 /// that list (a different type, so it never recurses into the defaults).
 static DEFAULT_SYMBOLS: LazyLock<Vec<SymbolSpec>> = LazyLock::new(|| {
@@ -264,6 +300,16 @@ pub enum ConfigError {
     Env {
         var: &'static str,
         value: String,
+        reason: String,
+    },
+    /// A variable holding a secret: its value is never shown.
+    #[error("environment variable {var}: {reason}")]
+    EnvSecret { var: &'static str, reason: String },
+    /// The admin token file named by `MDA_ADMIN_TOKEN_FILE` cannot be used.
+    #[error("admin token file {path} (named by {var}): {reason}")]
+    TokenFile {
+        var: &'static str,
+        path: String,
         reason: String,
     },
     #[error("{flag} {value:?}: {reason}")]
@@ -319,8 +365,9 @@ impl AgentConfig {
         AgentConfig::from_toml_str(&src, &origin)
     }
 
-    /// Applies `MDA_LISTEN`, `MDA_SYMBOLS`, `MDA_SEED` and `MDA_TICK_RATE`
-    /// from the process environment.
+    /// Applies `MDA_LISTEN`, `MDA_SYMBOLS`, `MDA_SEED`, `MDA_TICK_RATE`,
+    /// `MDA_CHAOS_ERROR_RATE` and `MDA_CHAOS_LATENCY_MS` from the process
+    /// environment. The admin token is separate: [`AdminToken::from_env`].
     pub fn apply_env(&mut self) -> Result<(), ConfigError> {
         self.apply_env_from(|name| std::env::var_os(name))
     }
@@ -328,11 +375,13 @@ impl AgentConfig {
     /// [`AgentConfig::apply_env`] with an explicit variable lookup.
     pub fn apply_env_from(&mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Result<(), ConfigError> {
         type Setter = fn(&mut AgentConfig, &str) -> Result<(), String>;
-        const VARS: [(&str, Setter); 4] = [
+        const VARS: [(&str, Setter); 6] = [
             ("MDA_LISTEN", AgentConfig::set_listen),
             ("MDA_SYMBOLS", AgentConfig::set_symbols),
             ("MDA_SEED", AgentConfig::set_seed_str),
             ("MDA_TICK_RATE", AgentConfig::set_tick_rate_str),
+            ("MDA_CHAOS_ERROR_RATE", AgentConfig::set_chaos_error_rate_str),
+            ("MDA_CHAOS_LATENCY_MS", AgentConfig::set_chaos_latency_ms_str),
         ];
         for (var, set) in VARS {
             let Some(raw) = lookup(var) else { continue };
@@ -378,6 +427,43 @@ impl AgentConfig {
         Ok(())
     }
 
+    /// Sets the share of chaos-matching requests answered with HTTP 500.
+    pub fn set_chaos_error_rate(&mut self, rate: f64) -> Result<(), String> {
+        check_chaos_error_rate(rate)?;
+        self.chaos.error_rate = rate;
+        Ok(())
+    }
+
+    /// Sets the latency chaos adds to matching requests, ms.
+    pub fn set_chaos_extra_latency_ms(&mut self, ms: u64) -> Result<(), String> {
+        check_chaos_latency_ms(ms)?;
+        self.chaos.extra_latency_ms = ms;
+        Ok(())
+    }
+
+    /// Sets the route templates chaos applies to.
+    pub fn set_chaos_routes(&mut self, routes: Vec<String>) -> Result<(), String> {
+        check_chaos_routes(&routes)?;
+        self.chaos.routes = routes;
+        Ok(())
+    }
+
+    fn set_chaos_error_rate_str(&mut self, value: &str) -> Result<(), String> {
+        let rate = value
+            .trim()
+            .parse::<f64>()
+            .map_err(|e| format!("expected a number from 0 to 1: {e}"))?;
+        self.set_chaos_error_rate(rate)
+    }
+
+    fn set_chaos_latency_ms_str(&mut self, value: &str) -> Result<(), String> {
+        let ms = value
+            .trim()
+            .parse::<u64>()
+            .map_err(|e| format!("expected milliseconds from 0 to {MAX_CHAOS_LATENCY_MS}: {e}"))?;
+        self.set_chaos_extra_latency_ms(ms)
+    }
+
     fn set_seed_str(&mut self, value: &str) -> Result<(), String> {
         let seed = value
             .trim()
@@ -394,6 +480,190 @@ impl AgentConfig {
             .map_err(|e| format!("expected a number: {e}"))?;
         self.set_tick_rate(rate)
     }
+}
+
+/// Environment variable holding the admin token itself.
+pub const ADMIN_TOKEN_VAR: &str = "MDA_ADMIN_TOKEN";
+/// Environment variable naming a file (mode 0600 or stricter) that holds the
+/// admin token.
+pub const ADMIN_TOKEN_FILE_VAR: &str = "MDA_ADMIN_TOKEN_FILE";
+
+/// Largest admin token file read, bytes.
+const MAX_TOKEN_FILE_BYTES: u64 = 4096;
+
+/// The bearer token of the admin routes. Its `Debug` output is redacted and
+/// it is compared in constant time, so it leaks neither into logs nor
+/// through response timing.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token: printable ASCII with no spaces (it travels in an HTTP header
+    /// as `Authorization: Bearer <token>`), surrounding whitespace removed.
+    pub fn new(token: impl Into<String>) -> Result<AdminToken, String> {
+        let token = token.into();
+        let trimmed = token.trim();
+        if trimmed.is_empty() {
+            return Err("the admin token is empty".to_string());
+        }
+        if !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(
+                "the admin token must be printable ASCII without spaces or control characters".to_string(),
+            );
+        }
+        Ok(AdminToken(trimmed.to_string()))
+    }
+
+    /// The token from `MDA_ADMIN_TOKEN`, or read from the file that
+    /// `MDA_ADMIN_TOKEN_FILE` names; `None` when neither is set. Setting both
+    /// is an error, so is a token file that group or others may access.
+    pub fn from_env() -> Result<Option<AdminToken>, ConfigError> {
+        AdminToken::from_env_with(|name| std::env::var_os(name))
+    }
+
+    /// [`AdminToken::from_env`] with an explicit variable lookup.
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Option<AdminToken>, ConfigError> {
+        let direct = lookup(ADMIN_TOKEN_VAR);
+        let file = lookup(ADMIN_TOKEN_FILE_VAR);
+        match (direct, file) {
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) => Err(ConfigError::EnvSecret {
+                var: ADMIN_TOKEN_VAR,
+                reason: format!("set only one of {ADMIN_TOKEN_VAR} and {ADMIN_TOKEN_FILE_VAR}"),
+            }),
+            (Some(raw), None) => {
+                let secret = |reason| ConfigError::EnvSecret {
+                    var: ADMIN_TOKEN_VAR,
+                    reason,
+                };
+                let value = raw
+                    .into_string()
+                    .map_err(|_| secret("not valid UTF-8".to_string()))?;
+                AdminToken::new(value).map(Some).map_err(secret)
+            }
+            (None, Some(path)) => {
+                let path = Path::new(&path);
+                AdminToken::from_file(path)
+                    .map(Some)
+                    .map_err(|reason| ConfigError::TokenFile {
+                        var: ADMIN_TOKEN_FILE_VAR,
+                        path: path.display().to_string(),
+                        reason,
+                    })
+            }
+        }
+    }
+
+    /// Reads a token file, which must be readable by its owner only (mode
+    /// 0600 or stricter). Surrounding whitespace, such as the final newline,
+    /// is not part of the token.
+    pub fn from_file(path: &Path) -> Result<AdminToken, String> {
+        use std::io::Read as _;
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+        // The permissions of the file actually opened, not of whatever the
+        // path names by the time it is checked.
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read its metadata: {e}"))?;
+        if meta.is_dir() {
+            return Err("is a directory, not a file".to_string());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & !0o600 != 0 {
+                return Err(format!(
+                    "its permissions are {mode:04o}; a file holding a secret must be 0600 or stricter \
+                     (readable and writable by its owner only): chmod 600 {}",
+                    path.display()
+                ));
+            }
+        }
+        if meta.len() > MAX_TOKEN_FILE_BYTES {
+            return Err(format!(
+                "is {} bytes; a token file holds at most {MAX_TOKEN_FILE_BYTES}",
+                meta.len()
+            ));
+        }
+        let mut text = String::new();
+        file.take(MAX_TOKEN_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        AdminToken::new(text)
+    }
+
+    /// Whether `given` is this token, in time that depends only on the
+    /// token's length, not on where the two differ.
+    pub(crate) fn matches(&self, given: &[u8]) -> bool {
+        constant_time_eq(self.0.as_bytes(), given)
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+impl PartialEq for AdminToken {
+    fn eq(&self, other: &AdminToken) -> bool {
+        self.matches(other.0.as_bytes())
+    }
+}
+
+/// Compares every byte of `expected` whatever the content of `given`, so the
+/// time taken does not tell how long a prefix of a guess was right.
+fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
+    let mut diff = u8::from(expected.len() != given.len());
+    for (i, &e) in expected.iter().enumerate() {
+        let g = given.get(i).copied().unwrap_or(!e);
+        diff |= std::hint::black_box(e ^ g);
+    }
+    diff == 0
+}
+
+/// Longest latency chaos may add to a request, ms.
+pub(crate) const MAX_CHAOS_LATENCY_MS: u64 = 60_000;
+
+pub(crate) fn check_chaos_error_rate(rate: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&rate) {
+        Ok(())
+    } else {
+        Err(format!("must be a number from 0 to 1, got {rate}"))
+    }
+}
+
+pub(crate) fn check_chaos_latency_ms(ms: u64) -> Result<(), String> {
+    if ms <= MAX_CHAOS_LATENCY_MS {
+        Ok(())
+    } else {
+        Err(format!("must be from 0 to {MAX_CHAOS_LATENCY_MS}, got {ms}"))
+    }
+}
+
+/// Chaos targets must be route templates the agent serves, listed once; the
+/// admin routes are excluded so chaos can always be turned off again.
+pub(crate) fn check_chaos_routes(routes: &[String]) -> Result<(), String> {
+    for (i, route) in routes.iter().enumerate() {
+        if routes[..i].contains(route) {
+            return Err(format!("route {route:?} is listed twice"));
+        }
+        if crate::http::ADMIN_ROUTES.contains(&route.as_str()) {
+            return Err(format!(
+                "route {route:?} is an admin route; chaos never applies to those, so it can always be turned off"
+            ));
+        }
+        if !crate::http::CHAOS_TARGETS.contains(&route.as_str()) {
+            return Err(format!(
+                "unknown route {route:?}; chaos applies to these route templates: {}",
+                crate::http::CHAOS_TARGETS.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// 1-based line number of a byte offset.
@@ -516,6 +786,18 @@ fn tick_rate<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let rate = f64::deserialize(d)?;
     check_tick_rate(rate).map_err(serde::de::Error::custom)?;
     Ok(rate)
+}
+
+fn chaos_error_rate<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let rate = f64::deserialize(d)?;
+    check_chaos_error_rate(rate).map_err(serde::de::Error::custom)?;
+    Ok(rate)
+}
+
+fn chaos_routes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let routes = Vec::<String>::deserialize(d)?;
+    check_chaos_routes(&routes).map_err(serde::de::Error::custom)?;
+    Ok(routes)
 }
 
 fn finite_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -747,6 +1029,224 @@ mod tests {
                 "{shown}"
             );
             assert!(shown.contains(needle), "{shown}");
+        }
+    }
+
+    #[test]
+    fn chaos_keys_parse_and_are_checked_with_line_and_key() {
+        let config =
+            parse("[chaos]\nerror_rate = 0.25\nextra_latency_ms = 150\nroutes = [\"/api/v1/symbols\", \"/health\"]\n")
+                .unwrap();
+        assert_eq!(config.chaos.error_rate, 0.25);
+        assert_eq!(config.chaos.extra_latency_ms, 150);
+        assert_eq!(config.chaos.routes, ["/api/v1/symbols", "/health"]);
+        assert_eq!(AgentConfig::embedded().chaos, ChaosConfig::default());
+        assert_eq!(ChaosConfig::default().error_rate, 0.0);
+
+        for (src, line, key, needle) in [
+            (
+                "[chaos]\n\nerror_rate = 2.0\n",
+                3,
+                "chaos.error_rate",
+                "from 0 to 1, got 2",
+            ),
+            (
+                "[chaos]\nerror_rate = -0.5\n",
+                2,
+                "chaos.error_rate",
+                "from 0 to 1",
+            ),
+            (
+                "[chaos]\nerror_rate = nan\n",
+                2,
+                "chaos.error_rate",
+                "from 0 to 1",
+            ),
+            (
+                "[chaos]\nextra_latency_ms = 60001\n",
+                2,
+                "chaos.extra_latency_ms",
+                "from 0 to 60000",
+            ),
+            (
+                "[chaos]\nextra_latency_ms = -1\n",
+                2,
+                "chaos.extra_latency_ms",
+                "invalid value",
+            ),
+            (
+                "[chaos]\nroutes = [\"/api/v1/quotes/AAPL\"]\n",
+                2,
+                "chaos.routes",
+                "unknown route",
+            ),
+            (
+                "[chaos]\nroutes = [\"/health\", \"/health\"]\n",
+                2,
+                "chaos.routes",
+                "listed twice",
+            ),
+            (
+                "[chaos]\nroutes = [\"/api/v1/admin/chaos\"]\n",
+                2,
+                "chaos.routes",
+                "admin route",
+            ),
+            (
+                "[chaos]\nerror_rat = 0.1\n",
+                2,
+                "chaos.error_rat",
+                "unknown field",
+            ),
+        ] {
+            let (got_line, got_key, reason, _) = parse_err(src);
+            assert_eq!((got_line, got_key.as_deref()), (line, Some(key)), "{src}");
+            assert!(reason.contains(needle), "{src}: {reason}");
+        }
+    }
+
+    #[test]
+    fn the_admin_token_cannot_come_from_a_file() {
+        let (line, key, reason, _) = parse_err("listen = \"127.0.0.1:0\"\nadmin_token = \"s3cret\"\n");
+        assert_eq!((line, key.as_deref()), (2, Some("admin_token")));
+        assert!(reason.contains("unknown field"), "{reason}");
+    }
+
+    #[test]
+    fn chaos_env_overrides_apply_and_name_the_variable() {
+        let mut config = AgentConfig::embedded();
+        config
+            .apply_env_from(env(&[
+                ("MDA_CHAOS_ERROR_RATE", "0.5"),
+                ("MDA_CHAOS_LATENCY_MS", " 75 "),
+            ]))
+            .unwrap();
+        assert_eq!(config.chaos.error_rate, 0.5);
+        assert_eq!(config.chaos.extra_latency_ms, 75);
+        for (var, value, needle) in [
+            ("MDA_CHAOS_ERROR_RATE", "1.5", "from 0 to 1, got 1.5"),
+            ("MDA_CHAOS_ERROR_RATE", "lots", "expected a number from 0 to 1"),
+            ("MDA_CHAOS_LATENCY_MS", "-3", "expected milliseconds"),
+            ("MDA_CHAOS_LATENCY_MS", "100000", "from 0 to 60000"),
+        ] {
+            let err = AgentConfig::embedded()
+                .apply_env_from(env(&[(var, value)]))
+                .unwrap_err();
+            let shown = err.to_string();
+            assert!(
+                shown.starts_with(&format!("environment variable {var}=\"")),
+                "{shown}"
+            );
+            assert!(shown.contains(needle), "{shown}");
+        }
+        let mut config = AgentConfig::embedded();
+        assert!(config.set_chaos_routes(vec!["/nope".into()]).is_err());
+        config.set_chaos_routes(Vec::new()).unwrap();
+        assert!(config.chaos.routes.is_empty());
+    }
+
+    /// A file in the temporary directory with `mode`, removed on drop.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, text: &str, mode: u32) -> TempFile {
+            let path = std::env::temp_dir().join(format!("mda-{name}-{}", std::process::id()));
+            std::fs::write(&path, text).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            }
+            #[cfg(not(unix))]
+            let _ = mode;
+            TempFile(path)
+        }
+
+        fn path(&self) -> &str {
+            self.0.to_str().unwrap()
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn admin_token_from_the_environment() {
+        assert_eq!(AdminToken::from_env_with(env(&[])).unwrap(), None);
+        let token = AdminToken::from_env_with(env(&[("MDA_ADMIN_TOKEN", "s3cret\n")]))
+            .unwrap()
+            .unwrap();
+        assert!(token.matches(b"s3cret"));
+        assert!(!token.matches(b"s3cre"));
+        assert!(!token.matches(b"s3cret!"));
+        assert!(!token.matches(b""));
+        assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
+
+        for (vars, needle) in [
+            (
+                vec![("MDA_ADMIN_TOKEN", "  ")],
+                "environment variable MDA_ADMIN_TOKEN: the admin token is empty",
+            ),
+            (
+                vec![("MDA_ADMIN_TOKEN", "two words")],
+                "environment variable MDA_ADMIN_TOKEN: the admin token must be printable",
+            ),
+            (
+                vec![("MDA_ADMIN_TOKEN", "a"), ("MDA_ADMIN_TOKEN_FILE", "b")],
+                "set only one of MDA_ADMIN_TOKEN and MDA_ADMIN_TOKEN_FILE",
+            ),
+        ] {
+            let shown = AdminToken::from_env_with(env(&vars)).unwrap_err().to_string();
+            assert!(shown.contains(needle), "{shown}");
+            assert!(!shown.contains("two words"), "the secret leaked: {shown}");
+        }
+    }
+
+    #[test]
+    fn admin_token_file_must_be_private() {
+        let private = TempFile::new("token-0600", "file-token\n", 0o600);
+        let token = AdminToken::from_env_with(env(&[("MDA_ADMIN_TOKEN_FILE", private.path())]))
+            .unwrap()
+            .unwrap();
+        assert!(token.matches(b"file-token"));
+        let read_only = TempFile::new("token-0400", "ro-token", 0o400);
+        assert!(AdminToken::from_file(&read_only.0).unwrap().matches(b"ro-token"));
+
+        let missing = format!("{}-missing", private.path());
+        let shown = AdminToken::from_env_with(env(&[("MDA_ADMIN_TOKEN_FILE", &missing)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "admin token file {missing} (named by MDA_ADMIN_TOKEN_FILE): cannot open"
+            )),
+            "{shown}"
+        );
+        let empty = TempFile::new("token-empty", "\n", 0o600);
+        let shown = AdminToken::from_env_with(env(&[("MDA_ADMIN_TOKEN_FILE", empty.path())]))
+            .unwrap_err()
+            .to_string();
+        assert!(shown.contains("the admin token is empty"), "{shown}");
+
+        #[cfg(unix)]
+        for mode in [0o644, 0o640, 0o604, 0o700, 0o660] {
+            let open = TempFile::new(&format!("token-{mode:o}"), "t0ken", mode);
+            let shown = AdminToken::from_env_with(env(&[("MDA_ADMIN_TOKEN_FILE", open.path())]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                shown.starts_with(&format!(
+                    "admin token file {} (named by MDA_ADMIN_TOKEN_FILE): ",
+                    open.path()
+                )),
+                "{shown}"
+            );
+            assert!(shown.contains(&format!("permissions are {mode:04o}")), "{shown}");
+            assert!(shown.contains("0600 or stricter"), "{shown}");
+            assert!(!shown.contains("t0ken"), "the secret leaked: {shown}");
         }
     }
 

@@ -24,6 +24,6 @@ mod sim;
 mod validate;
 mod wire;
 
-pub use config::{AgentConfig, ConfigError};
+pub use config::{AdminToken, AgentConfig, ConfigError};
 pub use feed::{Feed, FeedClosed, RawTick};
 pub use server::{AgentHandle, SIM_SOURCE, spawn};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use market_data_agent::{AgentConfig, ConfigError};
+use market_data_agent::{AdminToken, AgentConfig, ConfigError};
 use tracing_subscriber::EnvFilter;
 
 /// Market Data Agent: ingests, validates and serves market data.
@@ -32,7 +32,10 @@ fn flag_error(flag: &'static str, value: &str) -> impl FnOnce(String) -> ConfigE
     move |reason| ConfigError::Flag { flag, value, reason }
 }
 
-/// Precedence: flags > `MDA_*` environment > file > built-in default.
+/// Precedence: flags > `MDA_*` environment > file > built-in default. The
+/// admin token comes only from the environment (`MDA_ADMIN_TOKEN`, or a
+/// 0600 file named by `MDA_ADMIN_TOKEN_FILE`): flags show in `ps`, config
+/// files get shared.
 fn build_config(cli: &Cli) -> Result<AgentConfig, ConfigError> {
     let mut config = match &cli.config {
         Some(path) => AgentConfig::load(path)?,
@@ -52,6 +55,7 @@ fn build_config(cli: &Cli) -> Result<AgentConfig, ConfigError> {
     if let Some(seed) = cli.seed {
         config.set_seed(seed);
     }
+    config.admin_token = AdminToken::from_env()?;
     Ok(config)
 }
 

@@ -6,8 +6,8 @@
 //! instead of looking labels up per tick or per frame.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::api::SourceState;
@@ -15,7 +15,8 @@ use crate::validate::RejectReason;
 
 /// Request-duration buckets in seconds, 50 µs to 5 s: the agent's own routes
 /// answer in microseconds, so the default buckets (5 ms and up) would hide
-/// everything in the first one.
+/// everything in the first one. Latency SLOs count requests under
+/// `le="0.1"`, so 0.1 must stay a boundary (a test keeps it).
 const HTTP_BUCKETS: &[f64] = &[
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0,
@@ -34,6 +35,9 @@ pub(crate) struct Metrics {
     ws_dropped: IntCounterVec,
     source_state: IntGaugeVec,
     source_last_tick_age: prometheus::GaugeVec,
+    chaos_injected: IntCounterVec,
+    chaos_error_rate: Gauge,
+    chaos_extra_latency: Gauge,
 }
 
 /// Counter handles of one source: accepted per symbol id, rejected per reason.
@@ -97,6 +101,44 @@ impl DropReason {
             DropReason::TooManyResyncs => "too_many_resyncs",
             DropReason::ProtocolError => "protocol_error",
         }
+    }
+}
+
+/// What chaos injected, the `kind` label of `mda_chaos_injected_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChaosKind {
+    /// A request answered with HTTP 500 instead of by its handler.
+    Error,
+    /// A request delayed by `extra_latency_ms`.
+    Latency,
+}
+
+impl ChaosKind {
+    const ALL: [ChaosKind; 2] = [ChaosKind::Error, ChaosKind::Latency];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ChaosKind::Error => "error",
+            ChaosKind::Latency => "latency",
+        }
+    }
+}
+
+/// Resolved chaos metrics: the injection counters and the current settings.
+pub(crate) struct ChaosMetrics {
+    injected: Vec<IntCounter>,
+    error_rate: Gauge,
+    extra_latency: Gauge,
+}
+
+impl ChaosMetrics {
+    pub fn injected(&self, kind: ChaosKind) {
+        self.injected[kind as usize].inc();
+    }
+
+    pub fn set_settings(&self, error_rate: f64, extra_latency_ms: u64) {
+        self.error_rate.set(error_rate);
+        self.extra_latency.set(extra_latency_ms as f64 / 1000.0);
     }
 }
 
@@ -181,6 +223,21 @@ impl Metrics {
             &["version"],
         )?;
         build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        let chaos_injected = IntCounterVec::new(
+            Opts::new(
+                "mda_chaos_injected_total",
+                "Faults injected on purpose by the chaos settings: error (HTTP 500) or latency.",
+            ),
+            &["kind"],
+        )?;
+        let chaos_error_rate = Gauge::new(
+            "mda_chaos_error_rate",
+            "Share of chaos-matching requests currently answered with HTTP 500 on purpose.",
+        )?;
+        let chaos_extra_latency = Gauge::new(
+            "mda_chaos_extra_latency_seconds",
+            "Latency currently added on purpose to chaos-matching requests.",
+        )?;
 
         registry.register(Box::new(ticks_accepted.clone()))?;
         registry.register(Box::new(ticks_rejected.clone()))?;
@@ -194,6 +251,9 @@ impl Metrics {
         registry.register(Box::new(source_state.clone()))?;
         registry.register(Box::new(source_last_tick_age.clone()))?;
         registry.register(Box::new(build_info))?;
+        registry.register(Box::new(chaos_injected.clone()))?;
+        registry.register(Box::new(chaos_error_rate.clone()))?;
+        registry.register(Box::new(chaos_extra_latency.clone()))?;
         #[cfg(target_os = "linux")]
         registry.register(Box::new(prometheus::process_collector::ProcessCollector::new(
             std::process::id() as prometheus::process_collector::pid_t,
@@ -213,7 +273,22 @@ impl Metrics {
             ws_dropped,
             source_state,
             source_last_tick_age,
+            chaos_injected,
+            chaos_error_rate,
+            chaos_extra_latency,
         })
+    }
+
+    /// Chaos handles; every `kind` series exists (at 0) from the start.
+    pub fn chaos_metrics(&self) -> ChaosMetrics {
+        ChaosMetrics {
+            injected: ChaosKind::ALL
+                .iter()
+                .map(|k| self.chaos_injected.with_label_values(&[k.as_str()]))
+                .collect(),
+            error_rate: self.chaos_error_rate.clone(),
+            extra_latency: self.chaos_extra_latency.clone(),
+        }
     }
 
     /// Handles for one source over the served symbols; every series exists
@@ -309,5 +384,36 @@ mod tests {
         assert!(text.contains("mda_source_state{source=\"sim\",state=\"down\"} 0"));
         #[cfg(target_os = "linux")]
         assert!(text.contains("# TYPE mda_process_resident_memory_bytes gauge"));
+    }
+
+    #[test]
+    fn latency_slo_boundary_is_a_bucket() {
+        assert!(HTTP_BUCKETS.contains(&0.1));
+        let metrics = Metrics::new().unwrap();
+        metrics.http_duration.with_label_values(&["/health"]).observe(0.1);
+        let text = metrics.render().unwrap();
+        assert!(
+            text.contains("mda_http_request_duration_seconds_bucket{route=\"/health\",le=\"0.1\"} 1\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn chaos_series_exist_from_the_start() {
+        let metrics = Metrics::new().unwrap();
+        let chaos = metrics.chaos_metrics();
+        chaos.injected(ChaosKind::Latency);
+        chaos.set_settings(0.25, 150);
+        let text = metrics.render().unwrap();
+        assert!(
+            text.contains("mda_chaos_injected_total{kind=\"error\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mda_chaos_injected_total{kind=\"latency\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("mda_chaos_error_rate 0.25\n"), "{text}");
+        assert!(text.contains("mda_chaos_extra_latency_seconds 0.15\n"), "{text}");
     }
 }

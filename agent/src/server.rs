@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::book::Book;
 use crate::config::AgentConfig;
 use crate::feed::{Chunk, Feed, SourceRegistry};
-use crate::http::{AppState, Shared};
+use crate::http::{AppState, Chaos, Shared};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::sim::{self, Simulator};
@@ -68,8 +68,9 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
     );
     workers.push(tokio::spawn(pipeline.run(queue, stopped.clone())));
 
+    // Without a configured seed one is drawn; it also seeds the chaos draws.
+    let seed = config.simulator.seed.unwrap_or_else(random_seed);
     if config.simulator.enabled {
-        let seed = config.simulator.seed.unwrap_or_else(random_seed);
         tracing::info!(
             seed,
             symbols = config.simulator.symbols.len(),
@@ -87,6 +88,8 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
     let ws_drain =
         Duration::from_millis(config.ws.send_timeout_ms).min(Duration::from_secs(10)) + WS_DRAIN_GRACE;
     let ws_counters = metrics.ws_counters();
+    let chaos = Arc::new(Chaos::new(&config.chaos, seed, metrics.chaos_metrics()));
+    log_chaos_and_admin(&config, &chaos);
     let state = AppState::new(Shared {
         config,
         book,
@@ -97,6 +100,7 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         ws_slots: Arc::clone(&ws_slots),
         shutdown: stopped.clone(),
         started: Instant::now(),
+        chaos,
     });
     let app = crate::http::router(state);
     let listener = listener.tap_io(|tcp| {
@@ -123,6 +127,25 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         server: Some(server),
         workers,
     })
+}
+
+/// Says loudly when faults are injected from the start, and whether the
+/// admin routes are on.
+fn log_chaos_and_admin(config: &AgentConfig, chaos: &Chaos) {
+    if chaos.is_on() {
+        let settings = &config.chaos;
+        tracing::warn!(
+            error_rate = settings.error_rate,
+            extra_latency_ms = settings.extra_latency_ms,
+            routes = ?settings.routes,
+            "chaos is on: faults are injected on purpose"
+        );
+    }
+    if config.admin_token.is_some() {
+        tracing::info!("admin routes on (bearer token)");
+    } else {
+        tracing::info!("admin routes off: no admin token");
+    }
 }
 
 /// A seed for runs that did not ask for one; logged so the run can be

@@ -24,6 +24,10 @@ pub struct ViewState {
     prices_offset: usize,
     /// How many table rows fitted in the last frame.
     prices_page: usize,
+    /// First row of the SLO table on screen.
+    slos_offset: usize,
+    /// How many SLO rows fitted in the last frame.
+    slos_page: usize,
 }
 
 impl ViewState {
@@ -35,6 +39,16 @@ impl ViewState {
     /// How many prices rows the last frame showed: the step for Page Up/Down.
     pub fn prices_page_rows(&self) -> usize {
         self.prices_page
+    }
+
+    /// Index of the first SLO row on screen in the last frame.
+    pub fn slos_offset(&self) -> usize {
+        self.slos_offset
+    }
+
+    /// How many SLO rows the last frame showed: the step for Page Up/Down.
+    pub fn slos_page_rows(&self) -> usize {
+        self.slos_page
     }
 }
 

@@ -58,7 +58,92 @@ pub struct TabsModel<'a> {
 #[derive(Debug, Clone)]
 pub enum BodyModel<'a> {
     Prices(PricesModel<'a>),
+    Slos(SlosModel<'a>),
     NotConfigured(NotConfiguredModel<'a>),
+}
+
+/// The SLO screen: one row per SLO, and the selected one's detail.
+#[derive(Debug, Clone)]
+pub struct SlosModel<'a> {
+    /// Where the figures come from, e.g. `Prometheus http://127.0.0.1:9090`
+    /// or `local scrape of the agent's /metrics every 5s, 12m of history`.
+    pub source: &'a str,
+    /// A problem with the source, shown prominently: e.g. `Prometheus
+    /// unreachable since 05:12:03 (connection refused): last values shown,
+    /// marked stale`.
+    pub problem: Option<&'a str>,
+    /// Window labels in column order, e.g. `["5m","30m","1h","2h","6h","1d","3d"]`.
+    pub windows: Vec<&'a str>,
+    pub rows: Vec<SloRow<'a>>,
+    /// Index into `rows` of the selected row.
+    pub selected: Option<usize>,
+    /// Detail pane for the selected SLO.
+    pub detail: Option<SloDetailModel<'a>>,
+}
+
+/// One SLO in the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloRow<'a> {
+    pub name: &'a str,
+    pub service: &'a str,
+    /// Objective in percent, e.g. 99.9.
+    pub objective_pct: f64,
+    /// SLI over the SLO period in percent (good / total); `None` with no traffic.
+    pub sli_pct: Option<f64>,
+    /// Error budget remaining over the period, as a fraction (1.0 =
+    /// untouched; negative = overspent); `None` with no traffic.
+    pub budget_remaining: Option<f64>,
+    /// One cell per entry of [`SlosModel::windows`], same order.
+    pub burn: Vec<BurnCell>,
+    pub alert: AlertLevelModel,
+    /// Which window pair triggered, e.g. `1h 15.2 > 14.4 and 5m 16.1 > 14.4`.
+    pub alert_reason: Option<&'a str>,
+    /// Time to exhaust the remaining budget at the current (1h) burn rate;
+    /// `None` when not burning.
+    pub exhaustion: Option<Duration>,
+    /// Requests (events) counted over the period, shown beside ratios for
+    /// low-traffic context.
+    pub events: Option<f64>,
+    /// Figures are the last known ones and the source is failing.
+    pub stale: bool,
+}
+
+/// The burn rate over one window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BurnCell {
+    /// `partial`: the window is longer than the history behind it.
+    Rate { value: f64, partial: bool },
+    /// No events in the window: the ratio is undefined.
+    NoTraffic,
+    /// Not computed yet, or the query failed.
+    Unknown,
+}
+
+/// Alert state of one SLO (multiwindow, multi-burn-rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlertLevelModel {
+    #[default]
+    Ok,
+    Ticket,
+    Page,
+}
+
+/// Chart, queries and notes for the selected SLO.
+#[derive(Debug, Clone)]
+pub struct SloDetailModel<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    /// 1h burn rate history, `(Unix ms, burn)`, oldest first; may be empty.
+    pub history: &'a [(f64, f64)],
+    /// Horizontal threshold lines, `(burn value, label)`, e.g. `(14.4,
+    /// "page")`, `(6.0, "page 6h")`, `(3.0, "ticket")`, `(1.0, "ticket 3d")`.
+    pub thresholds: Vec<(f64, &'a str)>,
+    /// The PromQL behind the figures, `(label, query)`, so an operator can
+    /// paste it into Prometheus.
+    pub queries: Vec<(&'a str, &'a str)>,
+    /// e.g. `history: 12m of local scrapes; longer windows are partial`, or
+    /// a query error text.
+    pub note: Option<&'a str>,
 }
 
 /// A screen whose source is not configured: says so and how to fix it.

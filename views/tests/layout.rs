@@ -199,3 +199,315 @@ fn odd_input_never_panics() {
         render_to_text(&view, &Theme::default(), w, h);
     }
 }
+
+/// The text of the SLO table box on one screen line: between its left
+/// border and the next border (the detail pane may follow on the right).
+fn table_part(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('│')?;
+    Some(rest.split('│').next().unwrap_or(rest))
+}
+
+/// Column titles in the SLO table header at this size.
+/// Without the detail pane, which takes width from the table from 180 on.
+fn slo_header(w: u16, h: u16) -> Vec<String> {
+    let fx = SloFixture::new();
+    let mut m = fx.model(Some(4));
+    m.detail = None;
+    let text = render_to_text(&slos_app(m), &Theme::default(), w, h);
+    let line = text
+        .lines()
+        .find(|l| l.contains(" Name "))
+        .unwrap_or_else(|| panic!("{w}x{h}: no header\n{text}"));
+    table_part(line)
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn slo_columns_drop_by_priority() {
+    let at80 = slo_header(80, 24);
+    for kept in ["Name", "Budget", "5m", "1h", "6h", "Alert"] {
+        assert!(at80.iter().any(|c| c == kept), "{kept} missing at 80: {at80:?}");
+    }
+    for dropped in ["Service", "3d", "1d", "2h", "Events", "Exhaust"] {
+        assert!(
+            !at80.iter().any(|c| c == dropped),
+            "{dropped} kept at 80: {at80:?}"
+        );
+    }
+    let at120 = slo_header(120, 30);
+    for kept in [
+        "5m", "30m", "1h", "2h", "6h", "1d", "3d", "Events", "Exhaust", "Target", "SLI",
+    ] {
+        assert!(
+            at120.iter().any(|c| c == kept),
+            "{kept} missing at 120: {at120:?}"
+        );
+    }
+    assert!(slo_header(200, 40).iter().any(|c| c == "Service"));
+    // Name, 1h and Alert stay on the narrowest screen.
+    assert_eq!(slo_header(30, 12), ["Name", "1h", "Alert"]);
+
+    // A column shown at some width is shown at every wider one.
+    let mut prev = slo_header(30, 12);
+    for w in 31..=220 {
+        let cur = slo_header(w, 12);
+        for c in &prev {
+            assert!(cur.contains(c), "{c} shown at {} but not at {w}: {cur:?}", w - 1);
+        }
+        prev = cur;
+    }
+}
+
+/// Every figure of the paging SLO's row is shown whole or not at all, the
+/// selected row is on screen, and queries stay on one line each.
+#[test]
+fn slo_figures_are_never_cut() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let whole = [
+        "mda",
+        "99.9%",
+        "99.942%",
+        "1.8M",
+        "██▏░░",
+        "42%",
+        "16.1",
+        "15.0",
+        "15.2",
+        "9.80",
+        "4.10",
+        "1.30",
+        "0.60",
+        "PAGE",
+        "19h30m",
+    ];
+    for w in (30..=220).step_by(3) {
+        for h in [8, 12, 17, 24, 30, 50] {
+            let view = slos_app(fx.model(Some(4)));
+            let text = render_to_text(&view, &theme, w, h);
+            assert_eq!(text.lines().count(), h as usize);
+            for line in text.lines() {
+                assert!(
+                    unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                    "{w}x{h}: {line:?}"
+                );
+                let Some(part) = table_part(line) else { continue };
+                let mut tokens = part.split_whitespace();
+                if tokens.next().is_some_and(|t| t.starts_with("quotes-av")) {
+                    for t in tokens {
+                        assert!(whole.contains(&t), "{w}x{h}: {t:?} cut in {line:?}");
+                    }
+                }
+            }
+            assert!(text.contains("feed-fres"), "{w}x{h}: selection hidden\n{text}");
+            let queries = text.lines().filter(|l| l.contains("burn 1h:")).count();
+            assert!(queries <= 1, "{w}x{h}\n{text}");
+            assert!(!text.contains("\n│  /"), "a query wrapped at {w}x{h}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn slo_detail_pane_moves_with_width_and_hides_when_small() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let view = slos_app(fx.model(Some(0)));
+    let wide = render_to_text(&view, &theme, 200, 40);
+    let top = wide.lines().nth(2).unwrap();
+    assert!(top.contains(" SLOs ") && top.contains("1h burn rate"), "{top}");
+    let below = render_to_text(&view, &theme, 120, 30);
+    assert!(!below.lines().nth(2).unwrap().contains("1h burn rate"));
+    assert!(below.contains("quotes-availability · 1h burn rate"));
+    // Below the table only with room for three rows and an 8-line pane.
+    let fits = render_to_text(&view, &theme, 120, 18);
+    assert!(fits.contains("1h burn rate"), "{fits}");
+    let small = render_to_text(&view, &theme, 120, 17);
+    assert!(!small.contains("1h burn rate"), "{small}");
+    assert!(small.contains("feed-freshness"), "{small}");
+}
+
+#[test]
+fn slo_scrolling_keeps_the_selection_visible() {
+    let fx = SloFixture::new();
+    let base = fx.rows();
+    let names: Vec<String> = (0..60).map(|i| format!("slo-{i:02}")).collect();
+    let model = |sel: usize| {
+        let mut m = fx.model(Some(sel));
+        m.rows = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| SloRow {
+                name: n,
+                ..base[i % base.len()].clone()
+            })
+            .collect();
+        m
+    };
+    let mut state = ViewState::default();
+    let mut offsets = Vec::new();
+    let walk: Vec<usize> = (0..60).chain((0..60).rev()).collect();
+    for &sel in &walk {
+        draw_with(&slos_app(model(sel)), &Theme::default(), 120, 30, &mut state);
+        let (off, page) = (state.slos_offset(), state.slos_page_rows());
+        assert!(
+            page > 0 && off <= sel && sel < off + page,
+            "selection {sel} off screen"
+        );
+        offsets.push(off);
+    }
+    for w in offsets.windows(2) {
+        assert!(w[0].abs_diff(w[1]) <= 1, "jumped: {offsets:?}");
+    }
+    // The prices screen's scroll state is its own.
+    assert_eq!(state.prices_offset(), 0);
+}
+
+#[test]
+fn slo_odd_input_never_panics() {
+    let huge = "Ω".repeat(300);
+    let ctl = "ctl\u{1b}[2J\u{7}\nname";
+    let long_err = "e: ".repeat(500);
+    let history = [
+        (f64::NAN, 1.0),
+        (0.0, f64::INFINITY),
+        (1.0, -3.0),
+        (2.0, 1e300),
+        (2.0, f64::MAX),
+        (3.0, f64::NAN),
+        (4.0, 0.0),
+    ];
+    let flat = [(5.0, 0.0)];
+    let thresholds = [
+        (f64::NAN, "nan"),
+        (f64::INFINITY, "inf"),
+        (-1.0, "neg"),
+        (0.0, ""),
+        (14.4, "page\u{1b}"),
+        (14.4, "dup"),
+        (1e308, huge.as_str()),
+    ];
+    let windows_sets: [&[&str]; 4] = [
+        &[],
+        SLO_WINDOWS,
+        &["1h"],
+        &[
+            "",
+            "5m",
+            "\u{1b}",
+            "a-very-long-window-label-that-is-wider-than-any-number",
+            "1h",
+        ],
+    ];
+    let rate = |value| BurnCell::Rate { value, partial: true };
+    let rows = |windows: usize| -> Vec<SloRow> {
+        let cells = [
+            rate(f64::NAN),
+            rate(f64::INFINITY),
+            rate(f64::NEG_INFINITY),
+            rate(-2.0),
+            rate(1e18),
+            BurnCell::NoTraffic,
+            BurnCell::Unknown,
+        ];
+        vec![
+            SloRow {
+                name: &huge,
+                service: &huge,
+                objective_pct: f64::NAN,
+                sli_pct: Some(f64::INFINITY),
+                budget_remaining: Some(f64::NEG_INFINITY),
+                burn: cells.to_vec(),
+                alert: AlertLevelModel::Page,
+                alert_reason: Some(&long_err),
+                exhaustion: Some(std::time::Duration::MAX),
+                events: Some(f64::NAN),
+                stale: true,
+            },
+            SloRow {
+                name: ctl,
+                service: "",
+                objective_pct: 100.0,
+                sli_pct: Some(-5.0),
+                budget_remaining: Some(f64::NAN),
+                // Fewer cells than windows.
+                burn: vec![rate(0.5); windows.saturating_sub(1)],
+                alert: AlertLevelModel::Ticket,
+                alert_reason: Some(""),
+                exhaustion: Some(std::time::Duration::ZERO),
+                events: Some(f64::INFINITY),
+                stale: false,
+            },
+            SloRow {
+                name: "",
+                service: "日本語",
+                objective_pct: 0.0,
+                sli_pct: None,
+                budget_remaining: Some(1e300),
+                // More cells than windows.
+                burn: vec![BurnCell::NoTraffic; windows + 3],
+                alert: AlertLevelModel::Ok,
+                alert_reason: None,
+                exhaustion: None,
+                events: Some(-1.0),
+                stale: false,
+            },
+        ]
+    };
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (29, 4),
+        (30, 5),
+        (31, 6),
+        (45, 9),
+        (80, 24),
+        (120, 30),
+        (250, 70),
+    ];
+    for windows in windows_sets {
+        for (hist, sel, problem) in [
+            (&history[..], Some(999), Some(long_err.as_str())),
+            (&flat[..], Some(0), Some(ctl)),
+            (&[][..], None, Some("")),
+            (&history[..], Some(2), None),
+        ] {
+            let model = SlosModel {
+                source: ctl,
+                problem,
+                windows: windows.to_vec(),
+                rows: rows(windows.len()),
+                selected: sel,
+                detail: Some(SloDetailModel {
+                    name: &huge,
+                    description: ctl,
+                    history: hist,
+                    thresholds: thresholds.to_vec(),
+                    queries: vec![("", ""), (ctl, &long_err), (&huge, "sum(\n\tx)\n")],
+                    note: Some(&long_err),
+                }),
+            };
+            for (w, h) in sizes {
+                for theme in [
+                    Theme::default(),
+                    Theme::builtin("monochrome").unwrap().with_ascii(true),
+                ] {
+                    let view = slos_app(model.clone());
+                    let mut state = ViewState::default();
+                    draw_with(&view, &theme, w, h, &mut state);
+                    let text = render_to_text(&view, &theme, w, h);
+                    assert!(!text.contains('\u{1b}'), "{w}x{h}");
+                    assert!(!text.contains('\u{7}'), "{w}x{h}");
+                    for line in text.lines() {
+                        assert!(
+                            unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                            "{w}x{h}: {line:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -396,3 +396,115 @@ fn scrolling_is_stable() {
     draw_with(&view, &theme(), 120, 30, &mut state);
     assert_eq!(state.prices_offset(), 0);
 }
+
+#[test]
+fn slos_120x30() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.model(Some(0))), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn slos_80x24() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.model(Some(0))), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn slos_60x20_narrow() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.model(Some(3))), &theme(), 60, 20).backend());
+}
+
+#[test]
+fn slos_detail_right_at_200x40() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.model(Some(0))), &theme(), 200, 40).backend());
+}
+
+#[test]
+fn slos_problem_banner_and_stale_rows() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.source_down()), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn slos_partial_windows_local_scrape() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.local_scrape()), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn slos_quiet_detail_thresholds_above_the_chart() {
+    let fx = SloFixture::new();
+    assert_snapshot!(draw(&slos_app(fx.model(Some(2))), &theme(), 100, 40).backend());
+}
+
+#[test]
+fn slos_detail_without_history_and_query_error() {
+    let fx = SloFixture::new();
+    let mut m = fx.model(Some(1));
+    if let Some(d) = &mut m.detail {
+        d.history = &[];
+        d.note = Some(
+            "query failed: HTTP 422: parse error at char 45: unexpected \"}\" in label matching, \
+             expected string; the figures above are from the previous evaluation",
+        );
+    }
+    assert_snapshot!(draw(&slos_app(m), &theme(), 100, 30).backend());
+}
+
+#[test]
+fn slos_not_computed_yet_draws_every_row() {
+    let fx = SloFixture::new();
+    let mut m = fx.model(Some(0));
+    for r in &mut m.rows {
+        r.sli_pct = None;
+        r.budget_remaining = None;
+        r.burn = vec![BurnCell::Unknown; SLO_WINDOWS.len()];
+        r.alert = AlertLevelModel::Ok;
+        r.alert_reason = None;
+        r.exhaustion = None;
+        r.events = None;
+    }
+    m.detail = None;
+    assert_snapshot!(draw(&slos_app(m), &theme(), 100, 16).backend());
+}
+
+#[test]
+fn slos_empty() {
+    let fx = SloFixture::new();
+    let mut m = fx.model(None);
+    m.rows.clear();
+    assert_snapshot!(draw(&slos_app(m), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn slos_many_rows_scrolled_to_selection() {
+    let fx = SloFixture::new();
+    let base = fx.rows();
+    let names: Vec<String> = (0..40).map(|i| format!("route-{i:02}-availability")).collect();
+    let mut m = fx.model(Some(33));
+    m.rows = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| SloRow {
+            name: n,
+            ..base[i % base.len()].clone()
+        })
+        .collect();
+    if let Some(d) = &mut m.detail {
+        d.name = &names[33];
+    }
+    assert_snapshot!(draw(&slos_app(m), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn slos_ascii_monochrome_80x24() {
+    let fx = SloFixture::new();
+    let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
+    let mut view = slos_app(fx.source_down());
+    view.status.hints = &[("q", "quit"), ("j/k", "select")];
+    let text = render_to_text(&view, &theme, 80, 24);
+    assert!(text.is_ascii(), "non-ASCII in:\n{text}");
+    assert_snapshot!(text);
+}

@@ -216,3 +216,206 @@ fn detail_chart_and_failure_styles() {
     assert!(braille.len() > 20);
     assert!(braille.iter().all(|c| c.fg == theme.up.fg.unwrap()));
 }
+
+/// Row 0 pages, row 1 tickets, row 2 is OK; row 3 has a negative budget and
+/// idle windows; row 4 is selected.
+fn slos_view(fx: &SloFixture) -> AppView<'_> {
+    let mut m = fx.model(Some(4));
+    m.detail = Some(fx.burning_detail());
+    slos_app(m)
+}
+
+#[test]
+fn slo_alert_levels_take_ok_warn_critical() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_view(&fx), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    assert!(has(cell(buf, "PAGE"), theme.critical));
+    assert!(has(cell(buf, "TICKET"), theme.warn));
+    assert!(has(cell(buf, "OK"), theme.ok));
+    assert_ne!(theme.critical.fg, theme.warn.fg);
+}
+
+#[test]
+fn slo_burn_rates_above_page_are_critical_above_one_warn() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_view(&fx), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    for v in ["16.1", "15.0", "15.2"] {
+        assert!(has(cell(buf, v), theme.critical), "{v}");
+    }
+    for v in ["9.80", "4.10", "3.40", "8.30", "1.40"] {
+        assert!(has(cell(buf, v), theme.warn), "{v}");
+        assert_ne!(cell(buf, v).fg, theme.critical.fg.unwrap(), "{v}");
+    }
+    // At or under 1: plain.
+    let calm = cell(buf, "0.12");
+    assert_eq!(calm.fg, Color::Reset);
+    assert!(!calm.modifier.contains(Modifier::BOLD));
+    assert!(has(cell(buf, "idle"), theme.muted));
+}
+
+#[test]
+fn slo_page_colour_follows_the_models_highest_threshold() {
+    // With a 16.5 page threshold configured, 16.1 is no longer critical.
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let thresholds = [(16.5, "page"), (3.0, "ticket")];
+    let mut m = fx.model(Some(4));
+    let mut d = fx.burning_detail();
+    d.thresholds = thresholds.to_vec();
+    m.detail = Some(d);
+    let t = draw(&slos_app(m), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    assert!(has(cell(buf, "16.1"), theme.warn));
+}
+
+#[test]
+fn slo_budget_and_sli_show_trouble() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_view(&fx), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    // Overspent budget: bar and percentage critical.
+    assert!(has(cell(buf, "-143%"), theme.critical));
+    assert!(has(cell(buf, "░░░░░ -143%"), theme.critical));
+    let (x, y) = find(buf, "██▏░░   42%");
+    assert!(has(&buf[(x, y)], theme.ok));
+    assert!(has(&buf[(x + 8, y)], theme.ok), "the percentage too");
+    // SLI under its objective is critical; over it, plain.
+    assert!(has(cell(buf, "99.757%"), theme.critical));
+    assert_eq!(cell(buf, "99.942%").fg, Color::Reset);
+    // Exhaustion within a day is critical, within three days not.
+    assert!(has(cell(buf, "19h30m"), theme.critical));
+    assert_eq!(cell(buf, "5d17h").fg, Color::Reset);
+}
+
+#[test]
+fn slo_partial_marker_is_muted() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_app(fx.local_scrape()), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "15.0~");
+    assert_eq!(buf[(x + 4, y)].symbol(), "~");
+    assert!(has(&buf[(x + 4, y)], theme.muted));
+    assert!(has(&buf[(x, y)], theme.critical), "the value keeps its colour");
+}
+
+#[test]
+fn slo_stale_rows_are_dimmed_but_keep_their_alert() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_app(fx.source_down()), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    assert!(has(cell(buf, "Prometheus unreachable"), theme.critical));
+    assert!(has(cell(buf, "! Prometheus"), theme.critical));
+    let marker = cell(buf, "!quotes-availab");
+    assert!(has(marker, theme.stale), "marker {marker:?}");
+    // Figures of a stale row are drawn stale, not in their level colours.
+    let burn = cell(buf, "16.1");
+    assert!(has(burn, theme.stale), "burn {burn:?}");
+    assert_ne!(burn.fg, theme.critical.fg.unwrap());
+    assert!(has(cell(buf, "██▏░░   42%"), theme.stale));
+    // The last known page still shows as a page, not faded.
+    let page = cell(buf, "PAGE");
+    assert_eq!(page.fg, theme.critical.fg.unwrap());
+    assert!(!page.modifier.contains(Modifier::DIM), "{page:?}");
+}
+
+#[test]
+fn slo_selected_row_is_highlighted() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_app(fx.model(Some(1))), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    let sel = theme.selection.bg.unwrap();
+    let (x, y) = find(buf, "quotes-latency-p99");
+    assert_eq!(buf[(x, y)].bg, sel);
+    assert_eq!(buf[(x - 2, y)].symbol(), "▶");
+    // The whole row, gaps included; level colours kept.
+    assert_eq!(buf[(x + 19, y)].bg, sel);
+    let ticket = cell(buf, "TICKET");
+    assert_eq!((ticket.bg, ticket.fg), (sel, theme.warn.fg.unwrap()));
+    assert_ne!(cell(buf, "quotes-availability").bg, sel);
+}
+
+#[test]
+fn slo_chart_thresholds_and_line_take_their_styles() {
+    let fx = SloFixture::new();
+    let theme = Theme::default();
+    let t = draw(&slos_app(fx.model(Some(0))), &theme, 120, 30);
+    let buf = t.backend().buffer();
+    assert!(has(cell(buf, "page 14.4"), theme.critical));
+    assert!(has(cell(buf, "page 6h 6"), theme.warn));
+    assert!(has(cell(buf, "ticket 3d 1"), theme.warn));
+    // The first rule drawn is the page line, at the top.
+    assert!(has(cell(buf, "┄"), theme.critical));
+    // The history ends above the page threshold: the line is critical.
+    let braille = buf
+        .content()
+        .iter()
+        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
+        .collect::<Vec<_>>();
+    assert!(braille.len() > 20);
+    assert!(braille.iter().all(|c| c.fg == theme.critical.fg.unwrap()));
+
+    // A quiet SLO: its line is ok, the thresholds above are named in the
+    // page style.
+    let t = draw(&slos_app(fx.model(Some(2))), &theme, 100, 40);
+    let buf = t.backend().buffer();
+    assert!(has(
+        cell(buf, "page 14.4, page 6h 6, ticket 3 ↑ above"),
+        theme.critical
+    ));
+    let braille = buf
+        .content()
+        .iter()
+        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
+        .collect::<Vec<_>>();
+    assert!(braille.iter().all(|c| c.fg == theme.ok.fg.unwrap()));
+}
+
+#[test]
+fn slo_monochrome_and_no_colour_carry_meaning_by_modifiers() {
+    let fx = SloFixture::new();
+    for theme in [
+        Theme::builtin("monochrome").unwrap(),
+        Theme::default().for_depth(ColorDepth::None),
+    ] {
+        let mut m = fx.model(Some(4));
+        m.rows[3].stale = true;
+        m.problem = Some("Prometheus unreachable since 05:12:03 (connection refused)");
+        let t = draw(&slos_app(m), &theme, 120, 30);
+        let buf = t.backend().buffer();
+        for c in buf.content() {
+            assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
+        }
+        let name = &theme.name;
+        let page = cell(buf, "PAGE").modifier;
+        let ticket = cell(buf, "TICKET").modifier;
+        assert!(page.contains(Modifier::REVERSED), "{name}: {page:?}");
+        assert!(ticket.contains(Modifier::BOLD), "{name}: {ticket:?}");
+        assert!(!ticket.contains(Modifier::REVERSED), "{name}: {ticket:?}");
+        assert!(cell(buf, "16.1").modifier.contains(Modifier::REVERSED), "{name}");
+        let warn = cell(buf, "9.80").modifier;
+        assert!(
+            warn.contains(Modifier::BOLD) && !warn.contains(Modifier::REVERSED),
+            "{name}"
+        );
+        assert!(!cell(buf, "0.12").modifier.contains(Modifier::REVERSED), "{name}");
+        assert!(cell(buf, "!bars-api").modifier.contains(Modifier::DIM), "{name}");
+        assert!(
+            cell(buf, "feed-freshness").modifier.contains(Modifier::REVERSED),
+            "{name}"
+        );
+        assert!(
+            cell(buf, "Prometheus unreachable")
+                .modifier
+                .contains(Modifier::REVERSED),
+            "{name}"
+        );
+    }
+}

@@ -29,6 +29,16 @@ pub(crate) struct Glyphs {
     pub sep: &'static str,
     pub border: border::Set<'static>,
     pub marker: symbols::Marker,
+    /// A whole cell of a bar (the SLO budget bar).
+    pub bar_full: &'static str,
+    /// Partial cells of a bar, one eighth to seven eighths (empty: whole cells only).
+    pub bar_partial: &'static [&'static str],
+    /// The unfilled track of a bar.
+    pub bar_empty: &'static str,
+    /// A horizontal threshold line in a chart.
+    pub rule: &'static str,
+    /// A threshold above the top of a chart.
+    pub above: &'static str,
 }
 
 pub(crate) const UNICODE: Glyphs = Glyphs {
@@ -50,6 +60,11 @@ pub(crate) const UNICODE: Glyphs = Glyphs {
     sep: "│",
     border: border::ROUNDED,
     marker: symbols::Marker::Braille,
+    bar_full: "█",
+    bar_partial: &["▏", "▎", "▍", "▌", "▋", "▊", "▉"],
+    bar_empty: "░",
+    rule: "┄",
+    above: "↑",
 };
 
 pub(crate) const ASCII: Glyphs = Glyphs {
@@ -80,6 +95,11 @@ pub(crate) const ASCII: Glyphs = Glyphs {
         horizontal_bottom: "-",
     },
     marker: symbols::Marker::Custom('*'),
+    bar_full: "#",
+    bar_partial: &[],
+    bar_empty: ".",
+    rule: "-",
+    above: "^",
 };
 
 pub(crate) fn for_theme(theme: &crate::Theme) -> &'static Glyphs {

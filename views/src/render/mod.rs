@@ -6,6 +6,7 @@ mod header;
 mod help;
 mod not_configured;
 mod prices;
+mod slos;
 mod status;
 mod tabs;
 pub(crate) mod text;
@@ -107,6 +108,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         .filter(|t| !t.is_empty());
     match &view.body {
         BodyModel::Prices(p) => prices::render(buf, body_area, p, filter, &ctx, state),
+        BodyModel::Slos(m) => slos::render(buf, body_area, m, &ctx, state),
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
     }
     status::render(buf, status_area, &view.status, &ctx);
@@ -146,6 +148,39 @@ pub(crate) fn put_line(buf: &mut Buffer, area: Rect, line: &Line) {
 pub(crate) fn put_str(buf: &mut Buffer, x: u16, y: u16, s: &str, w: u16, style: Style) {
     if w > 0 {
         buf.set_stringn(x, y, s, w as usize, style);
+    }
+}
+
+/// Writes `s` in a cell of `width` at `(x, y)`, left or right aligned,
+/// clipped to `area`. ASCII text (every number) takes a fast path that
+/// skips grapheme segmentation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn put_cell(
+    buf: &mut Buffer,
+    area: Rect,
+    x: u16,
+    y: u16,
+    s: &str,
+    width: u16,
+    right: bool,
+    style: Style,
+) {
+    let width = width.min(area.right().saturating_sub(x));
+    if width == 0 {
+        return;
+    }
+    if s.is_ascii() {
+        let bytes = &s.as_bytes()[..s.len().min(width as usize)];
+        let start = if right { x + width - bytes.len() as u16 } else { x };
+        for (i, &b) in bytes.iter().enumerate() {
+            let cell = &mut buf[(start + i as u16, y)];
+            cell.set_char(if b.is_ascii_control() { ' ' } else { b as char });
+            cell.set_style(style);
+        }
+    } else {
+        let w = (text::width(s) as u16).min(width);
+        let start = if right { x + width - w } else { x };
+        buf.set_stringn(start, y, s, w as usize, style);
     }
 }
 

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::text::{self, change_pct, price, price_decimals, rate, volume};
-use super::{Ctx, centered_message};
+use super::{Ctx, centered_message, put_cell};
 use crate::ViewState;
 use crate::model::{Direction, PriceColumn, PriceRow, PricesModel};
 
@@ -341,30 +341,6 @@ fn draw_row(
             false,
             row_style.patch(th.selection),
         );
-    }
-}
-
-/// Writes `s` in a cell of `width` at `(x, y)`, left or right aligned,
-/// clipped to `area`. ASCII text (every number) takes a fast path that
-/// skips grapheme segmentation.
-#[allow(clippy::too_many_arguments)]
-fn put_cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, width: u16, right: bool, style: Style) {
-    let width = width.min(area.right().saturating_sub(x));
-    if width == 0 {
-        return;
-    }
-    if s.is_ascii() {
-        let bytes = &s.as_bytes()[..s.len().min(width as usize)];
-        let start = if right { x + width - bytes.len() as u16 } else { x };
-        for (i, &b) in bytes.iter().enumerate() {
-            let cell = &mut buf[(start + i as u16, y)];
-            cell.set_char(if b.is_ascii_control() { ' ' } else { b as char });
-            cell.set_style(style);
-        }
-    } else {
-        let w = (text::width(s) as u16).min(width);
-        let start = if right { x + width - w } else { x };
-        buf.set_stringn(start, y, s, w as usize, style);
     }
 }
 

@@ -295,3 +295,260 @@ pub fn draw_with(
     terminal.draw(|f| render(f, view, theme, state)).unwrap();
     terminal
 }
+
+/// The workbook's windows, in column order.
+pub const SLO_WINDOWS: &[&str] = &["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// Page and ticket thresholds (30-day period, workbook factors).
+pub const SLO_THRESHOLDS: &[(f64, &str)] = &[
+    (14.4, "page"),
+    (6.0, "page 6h"),
+    (3.0, "ticket"),
+    (1.0, "ticket 3d"),
+];
+
+/// Owns everything the SLO view models borrow.
+pub struct SloFixture {
+    /// 1h burn history of the paging SLO: quiet, then a climb past 14.4.
+    pub burning: Vec<(f64, f64)>,
+    /// 1h burn history of a healthy SLO, well under 1.
+    pub quiet: Vec<(f64, f64)>,
+}
+
+const T0: f64 = 1_700_000_000_000.0;
+
+fn rates(values: [f64; 7]) -> Vec<BurnCell> {
+    values
+        .into_iter()
+        .map(|value| BurnCell::Rate {
+            value,
+            partial: false,
+        })
+        .collect()
+}
+
+impl Default for SloFixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SloFixture {
+    pub fn new() -> SloFixture {
+        let burning = (0..120)
+            .map(|k| {
+                let t = T0 + k as f64 * 30_000.0;
+                let base = 0.4 + 0.2 * (k as f64 / 5.0).sin();
+                let climb = if k > 80 { (k - 80) as f64 * 0.38 } else { 0.0 };
+                (t, base + climb)
+            })
+            .collect();
+        let quiet = (0..120)
+            .map(|k| (T0 + k as f64 * 30_000.0, 0.1 + 0.05 * (k as f64 / 7.0).sin()))
+            .collect();
+        SloFixture { burning, quiet }
+    }
+
+    /// Page, ticket, ok, a low-traffic SLO with idle windows, and one whose
+    /// figures are not known yet.
+    pub fn rows(&self) -> Vec<SloRow<'static>> {
+        let h = |h: u64| Some(Duration::from_secs(h * 3600 + 1800));
+        vec![
+            SloRow {
+                name: "quotes-availability",
+                service: "mda",
+                objective_pct: 99.9,
+                sli_pct: Some(99.942),
+                budget_remaining: Some(0.42),
+                burn: rates([16.1, 15.0, 15.2, 9.8, 4.1, 1.3, 0.6]),
+                alert: AlertLevelModel::Page,
+                alert_reason: Some("1h 15.2 > 14.4 and 5m 16.1 > 14.4"),
+                exhaustion: h(19),
+                events: Some(1_843_220.0),
+                stale: false,
+            },
+            SloRow {
+                name: "quotes-latency-p99",
+                service: "mda",
+                objective_pct: 99.0,
+                sli_pct: Some(99.61),
+                budget_remaining: Some(0.61),
+                burn: rates([2.1, 3.4, 3.2, 3.6, 2.9, 3.3, 1.8]),
+                alert: AlertLevelModel::Ticket,
+                alert_reason: Some("1d 3.3 > 3 and 2h 3.6 > 3"),
+                exhaustion: h(137),
+                events: Some(1_843_220.0),
+                stale: false,
+            },
+            SloRow {
+                name: "ws-fanout-delivery",
+                service: "mda-ws",
+                objective_pct: 99.95,
+                sli_pct: Some(99.9965),
+                budget_remaining: Some(0.93),
+                burn: rates([0.12, 0.08, 0.10, 0.09, 0.11, 0.14, 0.20]),
+                alert: AlertLevelModel::Ok,
+                alert_reason: None,
+                exhaustion: Some(Duration::from_secs(279 * 86_400)),
+                events: Some(96_400_000.0),
+                stale: false,
+            },
+            SloRow {
+                name: "bars-api-availability",
+                service: "mda",
+                objective_pct: 99.9,
+                sli_pct: Some(99.757),
+                budget_remaining: Some(-1.43),
+                burn: vec![
+                    BurnCell::NoTraffic,
+                    BurnCell::NoTraffic,
+                    BurnCell::Rate {
+                        value: 0.0,
+                        partial: false,
+                    },
+                    BurnCell::Rate {
+                        value: 0.0,
+                        partial: false,
+                    },
+                    BurnCell::Rate {
+                        value: 8.3,
+                        partial: false,
+                    },
+                    BurnCell::Rate {
+                        value: 1.4,
+                        partial: false,
+                    },
+                    BurnCell::Rate {
+                        value: 0.5,
+                        partial: false,
+                    },
+                ],
+                alert: AlertLevelModel::Ok,
+                alert_reason: None,
+                exhaustion: None,
+                events: Some(412.0),
+                stale: false,
+            },
+            SloRow {
+                name: "feed-freshness",
+                service: "feed",
+                objective_pct: 99.5,
+                sli_pct: None,
+                budget_remaining: None,
+                burn: vec![BurnCell::Unknown; 7],
+                alert: AlertLevelModel::Ok,
+                alert_reason: None,
+                exhaustion: None,
+                events: None,
+                stale: false,
+            },
+        ]
+    }
+
+    pub fn queries() -> Vec<(&'static str, &'static str)> {
+        vec![
+            (
+                "burn 1h",
+                "sum(rate(mda_http_requests_total{route=~\"/api/v1/quotes/.*\",code=~\"5..\"}[1h])) / sum(rate(mda_http_requests_total{route=~\"/api/v1/quotes/.*\"}[1h])) / (1 - 0.999)",
+            ),
+            (
+                "burn 5m",
+                "sum(rate(mda_http_requests_total{route=~\"/api/v1/quotes/.*\",code=~\"5..\"}[5m]))\n  /\nsum(rate(mda_http_requests_total{route=~\"/api/v1/quotes/.*\"}[5m])) / (1 - 0.999)",
+            ),
+            (
+                "budget",
+                "slo:period_error_budget_remaining:ratio{sloth_id=\"mda-quotes-availability\"}",
+            ),
+        ]
+    }
+
+    /// Detail of the paging SLO (row 0).
+    pub fn burning_detail(&self) -> SloDetailModel<'_> {
+        SloDetailModel {
+            name: "quotes-availability",
+            description: "Quote requests answered without a 5xx, over 30 days",
+            history: &self.burning,
+            thresholds: SLO_THRESHOLDS.to_vec(),
+            queries: Self::queries(),
+            note: Some("history: 1h burn rate every 30s over the last hour"),
+        }
+    }
+
+    /// Detail of the healthy SLO (row 2): every threshold but 1 is above the chart.
+    pub fn quiet_detail(&self) -> SloDetailModel<'_> {
+        SloDetailModel {
+            name: "ws-fanout-delivery",
+            description: "Ticks delivered to WebSocket subscribers within 250ms",
+            history: &self.quiet,
+            thresholds: SLO_THRESHOLDS.to_vec(),
+            queries: vec![(
+                "burn 1h",
+                "slo:sli_error:ratio_rate1h{sloth_id=\"mda-ws-fanout-delivery\"} / on() group_left slo:error_budget:ratio{sloth_id=\"mda-ws-fanout-delivery\"}",
+            )],
+            note: None,
+        }
+    }
+
+    /// All rows; the detail pane shows the selected SLO (the quiet history
+    /// for row 2, the burning one otherwise).
+    pub fn model(&self, selected: Option<usize>) -> SlosModel<'_> {
+        let rows = self.rows();
+        let detail = selected.map(|i| {
+            let mut d = if i == 2 {
+                self.quiet_detail()
+            } else {
+                self.burning_detail()
+            };
+            if let Some(r) = rows.get(i) {
+                d.name = r.name;
+            }
+            d
+        });
+        SlosModel {
+            source: "Prometheus http://127.0.0.1:9090",
+            problem: None,
+            windows: SLO_WINDOWS.to_vec(),
+            rows,
+            selected,
+            detail,
+        }
+    }
+
+    /// The local-scrape mode: 12 minutes of history, so every window past
+    /// 5m is partial.
+    pub fn local_scrape(&self) -> SlosModel<'_> {
+        let mut m = self.model(Some(0));
+        m.source = "local scrape of the agent's /metrics every 5s, 12m of history";
+        for r in &mut m.rows {
+            for c in r.burn.iter_mut().skip(1) {
+                if let BurnCell::Rate { partial, .. } = c {
+                    *partial = true;
+                }
+            }
+        }
+        if let Some(d) = &mut m.detail {
+            d.history = &self.burning[96..];
+            d.note = Some("history: 12m of local scrapes; longer windows are partial");
+        }
+        m
+    }
+
+    /// Prometheus went away: last values shown, every row stale.
+    pub fn source_down(&self) -> SlosModel<'_> {
+        let mut m = self.model(Some(1));
+        m.problem = Some(
+            "Prometheus unreachable since 05:12:03 (connection refused): last values shown, marked stale",
+        );
+        for r in &mut m.rows {
+            r.stale = true;
+        }
+        m
+    }
+}
+
+pub fn slos_app(m: SlosModel<'_>) -> AppView<'_> {
+    let mut view = app(header_all_connected(), BodyModel::Slos(m));
+    view.tabs.selected = 1;
+    view.status.hints = &[("q", "quit"), ("↑↓", "select"), ("w", "window"), ("?", "help")];
+    view
+}
