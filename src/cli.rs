@@ -28,6 +28,11 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "URL", global = true)]
     pub agent: Option<String>,
 
+    /// Prometheus base URL (e.g. http://127.0.0.1:9090) for SLO figures. Default: mdops
+    /// scrapes the agent's /metrics itself.
+    #[arg(long, value_name = "URL", global = true)]
+    pub prometheus: Option<String>,
+
     /// Config file. Default: $XDG_CONFIG_HOME/mdops/config.toml when it exists.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
@@ -45,6 +50,16 @@ pub struct GlobalArgs {
 pub enum CliCommand {
     /// Print every panel once and exit: for scripts, tickets and chat.
     Snapshot(SnapshotArgs),
+    /// SLO tooling.
+    #[command(subcommand)]
+    Slo(SloCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Print Prometheus recording and alerting rules (Sloth-compatible names)
+    /// for the SLO definitions in use.
+    Rules,
 }
 
 #[derive(Debug, Args)]

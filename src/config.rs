@@ -10,7 +10,47 @@ use serde::Deserialize;
 pub struct Config {
     pub console: ConsoleConfig,
     pub agent: AgentSection,
+    pub prometheus: PrometheusSection,
+    pub slo: SloSection,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrometheusSection {
+    pub url: String,
+    pub request_timeout_ms: u64,
+    pub interval_ms: u64,
+}
+
+impl Default for PrometheusSection {
+    fn default() -> Self {
+        PrometheusSection {
+            url: String::new(),
+            request_timeout_ms: 5_000,
+            interval_ms: 15_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SloSection {
+    pub file: String,
+    pub scrape_interval_ms: u64,
+    pub retention_hours: u64,
+    pub max_series: usize,
+}
+
+impl Default for SloSection {
+    fn default() -> Self {
+        SloSection {
+            file: String::new(),
+            scrape_interval_ms: 5_000,
+            retention_hours: 72,
+            max_series: 20_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -137,6 +177,21 @@ impl Config {
         }
         if self.agent.health_interval_ms < 100 {
             return Err(fail("agent.health_interval_ms", "must be at least 100"));
+        }
+        if self.prometheus.request_timeout_ms == 0 {
+            return Err(fail("prometheus.request_timeout_ms", "must be greater than 0"));
+        }
+        if self.prometheus.interval_ms < 1_000 {
+            return Err(fail("prometheus.interval_ms", "must be at least 1000"));
+        }
+        if self.slo.scrape_interval_ms < 100 {
+            return Err(fail("slo.scrape_interval_ms", "must be at least 100"));
+        }
+        if !(1..=24 * 30).contains(&self.slo.retention_hours) {
+            return Err(fail("slo.retention_hours", "must be between 1 and 720"));
+        }
+        if self.slo.max_series == 0 {
+            return Err(fail("slo.max_series", "must be greater than 0"));
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod logging;
 pub mod metrics_text;
 pub mod run;
+pub mod slo;
 pub mod snapshot;
 pub mod sources;
 pub mod upstream;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mdops::cli::{Cli, CliCommand};
+use mdops::cli::{Cli, CliCommand, SloCommand};
 use mdops::config::Config;
 use mdops::{appearance, logging, run};
 
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         match cli.command {
             None => run::console(&cli.global, &config, &theme).await,
             Some(CliCommand::Snapshot(args)) => run::snapshot(&cli.global, &config, &theme, &args).await,
+            Some(CliCommand::Slo(SloCommand::Rules)) => run::slo_rules(&config),
         }
     });
     match result {

@@ -7,9 +7,13 @@ use std::time::Duration;
 use mdops_views::Theme;
 use tokio::sync::mpsc;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::app::{App, AppConfig, Link, Msg, SourceId};
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotFormat};
 use crate::config::Config;
+use crate::slo::{SloSet, render_rules};
 use crate::snapshot::Report;
 use crate::sources::now_ms;
 use crate::upstream::Upstream;
@@ -24,18 +28,35 @@ const SNAPSHOT_WATCH_MS: i64 = 1_000;
 /// Width of the text snapshot.
 const SNAPSHOT_WIDTH: u16 = 120;
 
+/// The SLO definitions in use: the configured file, or the built-in ones.
+pub fn slo_set(config: &Config) -> anyhow::Result<SloSet> {
+    if config.slo.file.is_empty() {
+        Ok(SloSet::embedded())
+    } else {
+        Ok(SloSet::load(Path::new(&config.slo.file))?)
+    }
+}
+
 async fn start(
     global: &GlobalArgs,
     config: &Config,
 ) -> anyhow::Result<(App, Upstream, mpsc::Sender<Msg>, mpsc::Receiver<Msg>)> {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let upstream = Upstream::start(global.agent.as_deref(), config, tx.clone()).await?;
+    let set = Arc::new(slo_set(config)?);
+    let (upstream, slos) = Upstream::start(global, config, set, tx.clone()).await?;
     let app_config = AppConfig {
         target: upstream.target.clone(),
         stale_after_ms: config.console.stale_after_ms,
+        sources: upstream.sources.clone(),
     };
-    let app = App::new(app_config, now_ms());
+    let app = App::new(app_config, slos, now_ms());
     Ok((app, upstream, tx, rx))
+}
+
+/// `mdops slo rules`: the Prometheus rules for the SLOs in use.
+pub fn slo_rules(config: &Config) -> anyhow::Result<ExitCode> {
+    write_stdout(render_rules(&slo_set(config)?).trim_end())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn console(global: &GlobalArgs, config: &Config, theme: &Theme) -> anyhow::Result<ExitCode> {
@@ -77,7 +98,9 @@ pub async fn snapshot(
         SnapshotFormat::Text => report.to_text(&app, theme, SNAPSHOT_WIDTH),
     };
     write_stdout(&output)?;
-    let unreachable: Vec<String> = SourceId::ALL
+    let unreachable: Vec<String> = app
+        .config
+        .sources
         .iter()
         .filter(|id| app.sources[id].last_message_ms.is_none())
         .map(|&id| match &app.sources[&id].link {
@@ -97,7 +120,9 @@ pub async fn snapshot(
 /// enough for rates, the health answer is newer than that, and the panels
 /// have their first data.
 fn snapshot_ready(app: &App) -> bool {
-    let answered = SourceId::ALL
+    let answered = app
+        .config
+        .sources
         .iter()
         .all(|id| app.sources[id].last_message_ms.is_some());
     let watched_until = app.sources[&SourceId::AgentStream]
@@ -118,7 +143,8 @@ fn snapshot_ready(app: &App) -> bool {
         .detail
         .as_ref()
         .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
-    answered && health_fresh && priced && detail_done
+    let slo_figures = app.slos.updated_at_ms.is_some();
+    answered && health_fresh && priced && detail_done && slo_figures
 }
 
 /// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.

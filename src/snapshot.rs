@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use mdops_views::Theme;
 use serde::Serialize;
 
-use crate::app::{App, Link, Screen, SourceId};
+use crate::app::{App, Link, Screen};
+use crate::domain::slo::AlertLevel;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -19,7 +20,45 @@ pub struct Report {
     /// The agent's own `/health` answer, when it was reached.
     pub agent_status: Option<String>,
     pub prices: Vec<PriceReport>,
+    /// Where the SLO figures come from.
+    pub slo_source: String,
+    pub slos: Vec<SloReport>,
     pub screens: Vec<ScreenReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SloReport {
+    pub name: String,
+    pub service: String,
+    pub objective_pct: f64,
+    /// Over the SLO period; null with no traffic or before the first figures.
+    pub sli_pct: Option<f64>,
+    /// Fraction of the period's error budget left (negative: overspent).
+    pub budget_remaining: Option<f64>,
+    /// Events counted over the period.
+    pub events: Option<f64>,
+    /// `ok`, `ticket` or `page`.
+    pub alert: &'static str,
+    pub alert_reason: Option<String>,
+    /// Seconds until the budget is spent at the current 1h burn rate.
+    pub exhaustion_s: Option<f64>,
+    pub windows: Vec<SloWindowReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SloWindowReport {
+    /// Prometheus duration, e.g. `5m`.
+    pub window: String,
+    /// Null with no traffic or when the figure could not be computed.
+    pub burn_rate: Option<f64>,
+    pub error_ratio: Option<f64>,
+    pub events: f64,
+    /// The window is longer than the history behind the figure.
+    pub partial: bool,
+    /// Why the figure is missing (a failed query), if it is.
+    pub error: Option<String>,
+    /// The PromQL of the burn rate, as shown on screen.
+    pub promql: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,7 +100,9 @@ pub struct ScreenReport {
 
 impl Report {
     pub fn from_app(app: &App) -> Report {
-        let sources = SourceId::ALL
+        let sources = app
+            .config
+            .sources
             .iter()
             .map(|&id| {
                 let status = &app.sources[&id];
@@ -133,6 +174,8 @@ impl Report {
                     .unwrap_or_default()
             }),
             prices,
+            slo_source: app.slos.source_text.clone(),
+            slos: slo_reports(app),
             screens,
         }
     }
@@ -178,6 +221,38 @@ impl Report {
                 if p.stale { "STALE" } else { "" },
             );
         }
+        let _ = writeln!(out, "\n### SLOs\n\nSource: {}.\n", self.slo_source);
+        let labels: Vec<&str> = self.slos.first().map_or(Vec::new(), |s| {
+            s.windows.iter().map(|w| w.window.as_str()).collect()
+        });
+        let _ = writeln!(
+            out,
+            "| SLO | objective | SLI | budget left | alert | {} |",
+            labels.join(" | ")
+        );
+        let _ = writeln!(out, "|---|--:|--:|--:|---|{}", "--:|".repeat(labels.len()));
+        for slo in &self.slos {
+            let burns: Vec<String> = slo
+                .windows
+                .iter()
+                .map(|w| match (w.burn_rate, &w.error) {
+                    (Some(b), _) => format!("{b:.2}{}", if w.partial { "~" } else { "" }),
+                    (None, Some(_)) => "error".to_string(),
+                    (None, None) => "no traffic".to_string(),
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {}% | {} | {} | {} | {} |",
+                slo.name,
+                slo.objective_pct,
+                slo.sli_pct.map_or("-".to_string(), |v| format!("{v:.3}%")),
+                slo.budget_remaining
+                    .map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0)),
+                slo.alert.to_uppercase(),
+                burns.join(" | "),
+            );
+        }
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -197,7 +272,14 @@ impl Report {
         let height = u16::try_from(app.prices.symbols.len() + 8)
             .unwrap_or(u16::MAX)
             .max(24);
-        let mut out = mdops_views::render_to_text(&app.view(), theme, width, height);
+        let mut out = mdops_views::render_to_text(&app.view_of(Screen::Prices), theme, width, height);
+        out.push_str("\n\n");
+        out.push_str(&mdops_views::render_to_text(
+            &app.view_of(Screen::Slos),
+            theme,
+            width,
+            30,
+        ));
         out.push('\n');
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -210,6 +292,56 @@ impl Report {
         }
         out
     }
+}
+
+fn slo_reports(app: &App) -> Vec<SloReport> {
+    let state = &app.slos;
+    state
+        .set
+        .slos
+        .iter()
+        .enumerate()
+        .map(|(i, slo)| {
+            let summary = state.summaries.get(i).and_then(Option::as_ref);
+            let figures = state.figures.get(i).and_then(Option::as_ref);
+            let windows = state
+                .window_labels
+                .iter()
+                .enumerate()
+                .map(|(w, label)| {
+                    let figure = figures.and_then(|f| f.windows.get(w));
+                    SloWindowReport {
+                        window: label.clone(),
+                        burn_rate: summary.and_then(|s| s.burns.get(w).copied().flatten()),
+                        error_ratio: figure.and_then(|f| f.ratio),
+                        events: figure.map_or(0.0, |f| f.events),
+                        partial: figure.is_some_and(|f| f.partial_history.is_some()),
+                        error: figure.and_then(|f| f.error.clone()),
+                        promql: state.queries[i]
+                            .get(w)
+                            .map(|(_, q)| q.clone())
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect();
+            SloReport {
+                name: slo.name.clone(),
+                service: slo.service.clone(),
+                objective_pct: slo.objective * 100.0,
+                sli_pct: summary.and_then(|s| s.sli),
+                budget_remaining: summary.and_then(|s| s.budget_remaining),
+                events: summary.and_then(|s| s.events),
+                alert: match summary.map(|s| s.alert.level) {
+                    Some(AlertLevel::Page) => "page",
+                    Some(AlertLevel::Ticket) => "ticket",
+                    _ => "ok",
+                },
+                alert_reason: summary.and_then(|s| s.alert.reason.clone()),
+                exhaustion_s: summary.and_then(|s| s.exhaustion).map(|d| d.as_secs_f64()),
+                windows,
+            }
+        })
+        .collect()
 }
 
 fn number(value: Option<f64>) -> String {

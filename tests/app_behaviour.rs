@@ -1,21 +1,32 @@
 //! Behaviour of the console's `App`, driven by messages alone: no terminal,
 //! no network.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use market_data_agent::api::{Bar, BarInterval, Quote};
+use mdops::app::slos::SlosState;
 use mdops::app::{App, AppConfig, Command, Link, Msg, Screen, SourceId};
-use mdops_views::model::{BodyModel, Direction, LinkState, PriceColumn, PricesModel};
+use mdops::slo::SloSet;
+use mdops_views::model::{BodyModel, BurnCell, Direction, LinkState, PriceColumn, PricesModel};
 
 const T0: i64 = 1_800_000_000_000;
 
 fn app() -> App {
-    App::new(
-        AppConfig {
-            target: "agent test".to_string(),
-            stale_after_ms: 5_000,
-        },
-        T0,
-    )
+    let set = Arc::new(SloSet::embedded());
+    let source = SlosState::local(
+        &set,
+        Duration::from_secs(3 * 86_400),
+        10_000,
+        Duration::from_secs(5),
+    );
+    let config = AppConfig {
+        target: "agent test".to_string(),
+        stale_after_ms: 5_000,
+        sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
+    };
+    App::new(config, SlosState::new(set, source), T0)
 }
 
 fn quote(symbol: &str, price: f64, ts: i64) -> Quote {
@@ -247,14 +258,16 @@ fn screens_switch_by_number_and_tab() {
     assert_eq!(app.screen, Screen::Slos);
     key(&mut app, KeyCode::Char('9'));
     assert_eq!(app.screen, Screen::Slos, "a number without a screen does nothing");
+    assert!(matches!(app.view().body, BodyModel::Slos(_)));
+    assert_eq!(app.view().tabs.selected, 1);
+    key(&mut app, KeyCode::Char('3'));
     match app.view().body {
         BodyModel::NotConfigured(model) => {
-            assert_eq!(model.screen, "SLOs");
+            assert_eq!(model.screen, "Incidents");
             assert!(!model.how_to_configure.is_empty());
         }
-        other => panic!("SLOs has no source in this build: {other:?}"),
+        other => panic!("Incidents has no source in this build: {other:?}"),
     }
-    assert_eq!(app.view().tabs.selected, 1);
 }
 
 #[test]
@@ -391,5 +404,103 @@ fn rate_is_unknown_until_watched_and_snapshots_are_not_ticks() {
             "a snapshot is state, not ticks"
         );
         assert!(p.rows.iter().all(|r| r.last > 0.0), "but its prices are shown");
+    });
+}
+
+/// Agent metrics as the console would scrape them: `requests` quote
+/// requests of which `errors` failed.
+fn scrape(app: &mut App, at_ms: i64, requests: u64, errors: u64) {
+    let text = format!(
+        "# TYPE mda_http_requests_total counter\n\
+         mda_http_requests_total{{route=\"/api/v1/quotes/{{symbol}}\",method=\"GET\",code=\"200\"}} {}\n\
+         mda_http_requests_total{{route=\"/api/v1/quotes/{{symbol}}\",method=\"GET\",code=\"500\"}} {errors}\n",
+        requests - errors
+    );
+    let exposition = Box::new(mdops::metrics_text::parse(&text));
+    assert!(exposition.unreadable.is_empty());
+    app.update(Msg::Scrape { exposition, at_ms });
+}
+
+fn slo_row<R>(app: &App, name: &str, f: impl FnOnce(&mdops_views::model::SloRow<'_>, &[&str]) -> R) -> R {
+    match app.view_of(Screen::Slos).body {
+        BodyModel::Slos(model) => {
+            let row = model
+                .rows
+                .iter()
+                .find(|r| r.name == name)
+                .expect("the SLO is listed");
+            f(row, &model.windows)
+        }
+        other => panic!("expected the SLO body, got {other:?}"),
+    }
+}
+
+#[test]
+fn local_scrapes_give_burn_rates_and_partial_windows() {
+    let mut app = app();
+    let availability = SloSet::embedded().slos[0].name.clone();
+    for i in 0..=60 {
+        // 100 requests per 5 s, 1 in 100 failing: 1% errors = burn 10 on 99.9%.
+        scrape(&mut app, T0 + i * 5_000, 100 * i as u64, i as u64);
+    }
+    slo_row(&app, &availability, |row, windows| {
+        let five = windows.iter().position(|w| *w == "5m").unwrap();
+        match row.burn[five] {
+            BurnCell::Rate { value, partial } => {
+                assert!((value - 10.0).abs() < 1e-6, "burn {value}");
+                assert!(!partial, "5 minutes of history cover the 5m window");
+            }
+            other => panic!("expected a rate, got {other:?}"),
+        }
+        let day = windows.iter().position(|w| *w == "1d").unwrap();
+        assert!(matches!(row.burn[day], BurnCell::Rate { partial: true, .. }));
+        assert!(!row.stale);
+    });
+}
+
+#[test]
+fn windows_without_requests_show_no_traffic() {
+    let mut app = app();
+    let availability = SloSet::embedded().slos[0].name.clone();
+    for i in 0..=12 {
+        scrape(&mut app, T0 + i * 5_000, 0, 0);
+    }
+    slo_row(&app, &availability, |row, _| {
+        assert!(
+            row.burn.iter().all(|c| *c == BurnCell::NoTraffic),
+            "{:?}",
+            row.burn
+        );
+        assert_eq!(row.sli_pct, None, "no traffic is not 100% good");
+    });
+}
+
+#[test]
+fn failing_slo_source_is_named_with_time_and_rows_go_stale() {
+    let mut app = app();
+    let availability = SloSet::embedded().slos[0].name.clone();
+    scrape(&mut app, T0, 0, 0);
+    scrape(&mut app, T0 + 5_000, 100, 0);
+    app.update(Msg::Link {
+        source: SourceId::AgentMetrics,
+        link: Link::Reconnecting {
+            attempt: 2,
+            last_error: "Connection refused".into(),
+        },
+        at_ms: T0 + 10_000,
+    });
+    let problem = match app.view_of(Screen::Slos).body {
+        BodyModel::Slos(model) => model.problem.map(str::to_string),
+        _ => None,
+    };
+    let problem = problem.expect("the failure is on screen");
+    assert!(
+        problem.contains("Connection refused") && problem.contains("since"),
+        "{problem}"
+    );
+    slo_row(&app, &availability, |row, _| assert!(row.stale));
+    scrape(&mut app, T0 + 15_000, 200, 0);
+    slo_row(&app, &availability, |row, _| {
+        assert!(!row.stale, "recovers by itself")
     });
 }

@@ -147,8 +147,8 @@ fn console_shows_moving_prices_switches_screens_and_restores_terminal() {
     );
 
     tmux.keys(&["2"]);
-    tmux.wait_for("the SLO screen", Duration::from_secs(5), |s| {
-        s.contains("not configured")
+    tmux.wait_for("the SLO screen", Duration::from_secs(10), |s| {
+        s.contains("quotes-availability") && s.contains("local scrape")
     });
     tmux.keys(&["Tab"]);
     tmux.wait_for("the incidents screen", Duration::from_secs(5), |s| {

@@ -22,7 +22,11 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
 
     let sources = report["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 2);
+    assert_eq!(
+        sources.len(),
+        3,
+        "agent api, agent ws and the console's own metrics scrape"
+    );
     assert!(sources.iter().all(|s| s["state"] == "connected"), "{sources:?}");
     assert_eq!(report["agent_status"], "ok");
 
@@ -38,7 +42,22 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     let screens = report["screens"].as_array().unwrap();
     assert_eq!(screens.len(), 6);
     assert_eq!(screens[0]["status"], "live");
-    assert!(screens[1..].iter().all(|s| s["status"] == "not_configured"));
+    assert_eq!(screens[1]["status"], "live");
+    assert!(screens[2..].iter().all(|s| s["status"] == "not_configured"));
+
+    let slos = report["slos"].as_array().unwrap();
+    assert_eq!(slos.len(), 4);
+    for slo in slos {
+        let windows = slo["windows"].as_array().unwrap();
+        assert_eq!(windows.len(), 7, "{slo}");
+        assert!(
+            windows
+                .iter()
+                .all(|w| w["promql"].as_str().is_some_and(|q| q.contains("rate(")))
+        );
+        assert!(["ok", "ticket", "page"].contains(&slo["alert"].as_str().unwrap()));
+    }
+    assert!(report["slo_source"].as_str().unwrap().starts_with("local scrape"));
 }
 
 #[test]
@@ -47,13 +66,21 @@ fn text_and_markdown_snapshots_render_the_prices_panel() {
     assert!(text.status.success());
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("AAPL") && text.contains("Prices"), "{text}");
-    assert!(text.contains("SLOs: not configured"), "{text}");
+    assert!(
+        text.contains("quotes-availability"),
+        "the SLO screen is drawn: {text}"
+    );
+    assert!(text.contains("Incidents: not configured"), "{text}");
 
     let markdown = mdops(&["snapshot", "--format", "markdown"]);
     assert!(markdown.status.success());
     let markdown = String::from_utf8_lossy(&markdown.stdout);
     assert!(
         markdown.contains("| symbol | last |") && markdown.contains("| AAPL |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### SLOs") && markdown.contains("| quotes-availability |"),
         "{markdown}"
     );
 }
@@ -70,7 +97,7 @@ fn unreachable_agent_fails_and_names_the_source() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("agent api") && stderr.contains("agent ws"),
+        stderr.contains("agent api") && stderr.contains("agent ws") && stderr.contains("metrics"),
         "{stderr}"
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("still a JSON report");

@@ -30,6 +30,13 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("Esc", "clear filter, close help"),
         ],
     ),
+    (
+        "SLOs",
+        &[
+            ("j k / Down Up", "select SLO"),
+            ("g G / Home End", "first / last SLO"),
+        ],
+    ),
 ];
 
 /// Hints on the status line.
@@ -76,6 +83,7 @@ impl App {
                 }
             }
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
+            _ if self.screen == Screen::Slos => self.on_slos_key(key),
             _ => self.dirty = false,
         }
         Vec::new()
@@ -116,6 +124,16 @@ impl App {
                 self.dirty = false;
                 Vec::new()
             }
+        }
+    }
+
+    fn on_slos_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => self.slos.move_selection(1),
+            KeyCode::Char('k') | KeyCode::Up => self.slos.move_selection(-1),
+            KeyCode::Char('g') | KeyCode::Home => self.slos.move_selection(isize::MIN),
+            KeyCode::Char('G') | KeyCode::End => self.slos.move_selection(isize::MAX),
+            _ => self.dirty = false,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod msg;
 pub mod prices;
 pub mod screen;
+pub mod slos;
 mod view;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ pub use msg::{Command, Link, Msg, SourceId};
 pub use screen::Screen;
 
 use prices::{BarsData, Detail, PricesState};
+use slos::SlosState;
 
 /// How often the selected symbol's bars are refreshed while it stays
 /// selected: every new bar for 1s bars, every 5 s for 1m bars.
@@ -32,6 +34,8 @@ pub struct AppConfig {
     /// Shown in the header, e.g. `agent 127.0.0.1:8080 (embedded)`.
     pub target: String,
     pub stale_after_ms: u64,
+    /// The upstreams this console reads, in header order.
+    pub sources: Vec<SourceId>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,8 @@ pub struct SourceStatus {
     pub last_message_ms: Option<i64>,
     /// Start of the current connected spell; `None` while not connected.
     pub connected_since_ms: Option<i64>,
+    /// Start of the current failing spell; `None` unless reconnecting.
+    pub failing_since_ms: Option<i64>,
 }
 
 impl SourceStatus {
@@ -48,15 +54,22 @@ impl SourceStatus {
             link: Link::Connecting,
             last_message_ms: None,
             connected_since_ms: None,
+            failing_since_ms: None,
         }
     }
 
     fn set_link(&mut self, link: Link, at_ms: i64) {
-        if link == Link::Connected {
-            self.connected_since_ms.get_or_insert(at_ms);
-            self.last_message_ms = Some(at_ms);
-        } else {
-            self.connected_since_ms = None;
+        match link {
+            Link::Connected => {
+                self.connected_since_ms.get_or_insert(at_ms);
+                self.last_message_ms = Some(at_ms);
+                self.failing_since_ms = None;
+            }
+            Link::Reconnecting { .. } => {
+                self.connected_since_ms = None;
+                self.failing_since_ms.get_or_insert(at_ms);
+            }
+            Link::Connecting => self.connected_since_ms = None,
         }
         self.link = link;
     }
@@ -67,6 +80,7 @@ pub struct App {
     pub config: AppConfig,
     pub screen: Screen,
     pub prices: PricesState,
+    pub slos: SlosState,
     pub sources: HashMap<SourceId, SourceStatus>,
     pub health: Option<Health>,
     /// When `health` was received.
@@ -79,8 +93,9 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: AppConfig, now_ms: i64) -> App {
-        let sources = SourceId::ALL
+    pub fn new(config: AppConfig, slos: SlosState, now_ms: i64) -> App {
+        let sources = config
+            .sources
             .iter()
             .map(|&id| (id, SourceStatus::new()))
             .collect();
@@ -88,6 +103,7 @@ impl App {
             config,
             screen: Screen::Prices,
             prices: PricesState::default(),
+            slos,
             sources,
             health: None,
             health_at_ms: None,
@@ -120,7 +136,10 @@ impl App {
                 self.clock_text = format_clock(now_ms);
                 return self.refresh_bars_if_due();
             }
-            Msg::Link { source, link, at_ms } => self.source_mut(source).set_link(link, at_ms),
+            Msg::Link { source, link, at_ms } => {
+                self.source_mut(source).set_link(link, at_ms);
+                self.refresh_slo_problem(source);
+            }
             Msg::Symbols { symbols, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.prices.add_symbols(symbols);
@@ -151,6 +170,16 @@ impl App {
                 interval,
                 result,
             } => self.on_bars(symbol, interval, result),
+            Msg::Scrape { exposition, at_ms } => {
+                self.touch(SourceId::AgentMetrics, at_ms);
+                self.refresh_slo_problem(SourceId::AgentMetrics);
+                self.slos.on_scrape(&exposition, at_ms);
+            }
+            Msg::SloFigures { figures, at_ms } => {
+                self.touch(SourceId::Prometheus, at_ms);
+                self.refresh_slo_problem(SourceId::Prometheus);
+                self.slos.on_figures(figures, at_ms);
+            }
         }
         Vec::new()
     }
@@ -162,6 +191,30 @@ impl App {
     /// A message arrived from `source`: it is alive, whatever it said before.
     fn touch(&mut self, source: SourceId, at_ms: i64) {
         self.source_mut(source).set_link(Link::Connected, at_ms);
+    }
+
+    /// Words the SLO screen's banner while its source fails: what, since
+    /// when, and that the figures shown are the last known ones.
+    fn refresh_slo_problem(&mut self, source: SourceId) {
+        if !matches!(source, SourceId::AgentMetrics | SourceId::Prometheus) {
+            return;
+        }
+        let status = &self.sources[&source];
+        self.slos.problem = match (&status.link, status.failing_since_ms) {
+            (Link::Reconnecting { attempt, last_error }, Some(since)) => {
+                let shown = if self.slos.updated_at_ms.is_some() {
+                    "last values shown, marked stale"
+                } else {
+                    "no figures yet"
+                };
+                Some(format!(
+                    "{} unreachable since {} ({last_error}; attempt {attempt}): {shown}",
+                    source.name(),
+                    format_clock(since)
+                ))
+            }
+            _ => None,
+        };
     }
 
     fn on_bars(

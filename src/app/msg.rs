@@ -2,6 +2,9 @@
 //! reacts to is a `Msg`, carrying its own timestamps, so `App::update` stays pure.
 
 use crossterm::event::KeyEvent;
+
+use crate::domain::sli::SloFigures;
+use crate::metrics_text::Exposition;
 use market_data_agent::api::{Bar, BarInterval, Health, Quote};
 
 /// The upstream connections the header reports on.
@@ -11,15 +14,18 @@ pub enum SourceId {
     AgentApi,
     /// The agent's WebSocket tick stream.
     AgentStream,
+    /// The console's own scrapes of the agent's /metrics (no Prometheus).
+    AgentMetrics,
+    Prometheus,
 }
 
 impl SourceId {
-    pub const ALL: [SourceId; 2] = [SourceId::AgentApi, SourceId::AgentStream];
-
     pub fn name(self) -> &'static str {
         match self {
             SourceId::AgentApi => "agent api",
             SourceId::AgentStream => "agent ws",
+            SourceId::AgentMetrics => "metrics",
+            SourceId::Prometheus => "prometheus",
         }
     }
 }
@@ -77,6 +83,16 @@ pub enum Msg {
         interval: BarInterval,
         result: Result<Vec<Bar>, String>,
     },
+    /// One scrape of the agent's /metrics, parsed.
+    Scrape {
+        exposition: Box<Exposition>,
+        at_ms: i64,
+    },
+    /// One round of SLO figures from Prometheus, in definition order.
+    SloFigures {
+        figures: Vec<SloFigures>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -95,7 +111,9 @@ impl Msg {
             | Msg::Ticks { at_ms, .. }
             | Msg::Snapshot { at_ms, .. }
             | Msg::Heartbeat { at_ms, .. }
-            | Msg::Health { at_ms, .. } => Some(*at_ms),
+            | Msg::Health { at_ms, .. }
+            | Msg::Scrape { at_ms, .. }
+            | Msg::SloFigures { at_ms, .. } => Some(*at_ms),
             Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } => None,
         }
     }

@@ -48,15 +48,7 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Prices => None,
-            Screen::Slos => Some(Requirement {
-                purpose: "SLO error-budget burn rates (page / ticket) per window",
-                how_to_configure: &[
-                    "This build does not read SLO data yet: nothing is shown rather than a guess.",
-                    "Source to come: Prometheus (--prometheus URL), or the agent's /metrics",
-                    "scraped by mdops itself, with definitions from config/slo.toml.",
-                ],
-            }),
+            Screen::Prices | Screen::Slos => None,
             Screen::Incidents => Some(Requirement {
                 purpose: "Firing alerts and agent-detected incidents, with ack and silence",
                 how_to_configure: &[
@@ -106,8 +98,8 @@ mod tests {
     }
 
     #[test]
-    fn only_prices_is_live() {
+    fn prices_and_slos_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
-        assert_eq!(live, [&Screen::Prices]);
+        assert_eq!(live, [&Screen::Prices, &Screen::Slos]);
     }
 }

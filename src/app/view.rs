@@ -3,32 +3,40 @@
 
 use std::time::Duration;
 
+use crate::domain::slo::AlertLevel;
 use market_data_agent::api::HealthStatus;
 use mdops_views::model::{
-    AppView, BarsState, BodyModel, DetailModel, FilterModel, HeaderModel, HelpModel, LinkState,
-    NotConfiguredModel, PricesModel, SourceBadge, StatusModel, TabsModel,
+    AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, FilterModel, HeaderModel,
+    HelpModel, LinkState, NotConfiguredModel, PricesModel, SloDetailModel, SloRow, SlosModel, SourceBadge,
+    StatusModel, TabsModel,
 };
 
 use super::keys::{HELP, HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
+use crate::domain::sli::WindowFigure;
 
 impl App {
     pub fn view(&self) -> AppView<'_> {
+        self.view_of(self.screen)
+    }
+
+    /// The frame as it would look on `screen` (the snapshot draws every screen).
+    pub fn view_of(&self, screen: Screen) -> AppView<'_> {
         AppView {
             header: HeaderModel {
                 target: &self.config.target,
-                sources: SourceId::ALL.iter().map(|&id| self.badge(id)).collect(),
+                sources: self.config.sources.iter().map(|&id| self.badge(id)).collect(),
                 clock: &self.clock_text,
             },
             tabs: TabsModel {
                 titles: &Screen::TITLES,
-                selected: self.screen.index(),
+                selected: screen.index(),
             },
-            body: self.body(),
+            body: self.body(screen),
             status: StatusModel {
                 hints: HINTS,
-                filter: (self.screen == Screen::Prices
+                filter: (screen == Screen::Prices
                     && (self.prices.filter_editing || !self.prices.filter.is_empty()))
                 .then(|| FilterModel {
                     text: &self.prices.filter,
@@ -68,10 +76,13 @@ impl App {
         }
     }
 
-    fn body(&self) -> BodyModel<'_> {
-        if let Some(requirement) = self.screen.requirement() {
+    fn body(&self, screen: Screen) -> BodyModel<'_> {
+        if screen == Screen::Slos {
+            return BodyModel::Slos(self.slos_model());
+        }
+        if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {
-                screen: self.screen.title(),
+                screen: screen.title(),
                 purpose: requirement.purpose,
                 how_to_configure: requirement.how_to_configure,
             });
@@ -119,6 +130,91 @@ impl App {
             bars,
             facts,
         })
+    }
+}
+
+impl App {
+    fn slos_model(&self) -> SlosModel<'_> {
+        let slos = &self.slos;
+        let stale = slos.problem.is_some();
+        let rows = slos
+            .set
+            .slos
+            .iter()
+            .enumerate()
+            .map(|(i, slo)| {
+                let summary = slos.summaries.get(i).and_then(Option::as_ref);
+                let figures = slos.figures.get(i).and_then(Option::as_ref);
+                let burn = (0..slos.window_labels.len())
+                    .map(|w| {
+                        burn_cell(
+                            summary.and_then(|s| s.burns.get(w).copied()),
+                            figures.and_then(|f| f.windows.get(w)),
+                        )
+                    })
+                    .collect();
+                SloRow {
+                    name: &slo.name,
+                    service: &slo.service,
+                    objective_pct: slo.objective * 100.0,
+                    sli_pct: summary.and_then(|s| s.sli),
+                    budget_remaining: summary.and_then(|s| s.budget_remaining),
+                    burn,
+                    alert: match summary.map(|s| s.alert.level) {
+                        Some(AlertLevel::Page) => AlertLevelModel::Page,
+                        Some(AlertLevel::Ticket) => AlertLevelModel::Ticket,
+                        _ => AlertLevelModel::Ok,
+                    },
+                    alert_reason: summary.and_then(|s| s.alert.reason.as_deref()),
+                    exhaustion: summary.and_then(|s| s.exhaustion),
+                    events: summary.and_then(|s| s.events),
+                    stale: stale && figures.is_some(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let selected = (!rows.is_empty()).then(|| slos.selected.min(rows.len() - 1));
+        let detail = selected.map(|i| {
+            let slo = &slos.set.slos[i];
+            let figures = slos.figures[i].as_ref();
+            let failed = figures.and_then(|f| {
+                f.windows
+                    .iter()
+                    .chain(std::iter::once(&f.period))
+                    .find_map(|w| w.error.as_deref())
+            });
+            SloDetailModel {
+                name: &slo.name,
+                description: &slo.description,
+                history: figures.map_or(&[][..], |f| &f.history),
+                thresholds: slos.thresholds.iter().map(|(v, l)| (*v, l.as_str())).collect(),
+                queries: slos.queries[i]
+                    .iter()
+                    .map(|(l, q)| (l.as_str(), q.as_str()))
+                    .collect(),
+                note: failed,
+            }
+        });
+        SlosModel {
+            source: &slos.source_text,
+            problem: slos.problem.as_deref(),
+            windows: slos.window_labels.iter().map(String::as_str).collect(),
+            rows,
+            selected,
+            detail,
+        }
+    }
+}
+
+/// One window's cell: a burn rate, "no traffic", or unknown (no figures
+/// yet, or the query failed).
+fn burn_cell(burn: Option<Option<f64>>, figure: Option<&WindowFigure>) -> BurnCell {
+    match (burn, figure) {
+        (Some(Some(value)), Some(figure)) => BurnCell::Rate {
+            value,
+            partial: figure.partial_history.is_some(),
+        },
+        (Some(None), Some(figure)) if figure.error.is_none() => BurnCell::NoTraffic,
+        _ => BurnCell::Unknown,
     }
 }
 

@@ -3,3 +3,7 @@
 pub mod backoff;
 pub mod price_history;
 pub mod rate;
+pub mod selector;
+pub mod series;
+pub mod sli;
+pub mod slo;

@@ -13,7 +13,7 @@ use reqwest::Url;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::now_ms;
+use super::{describe_http_error, innermost, now_ms};
 use crate::app::{Link, Msg, SourceId};
 use crate::domain::backoff::Backoff;
 
@@ -114,23 +114,6 @@ impl AgentClient {
         }
         serde_json::from_slice(&body).map_err(|e| format!("unexpected response: {e}"))
     }
-}
-
-/// The innermost cause of a reqwest error, which is the part worth reading
-/// ("Connection refused"), or a plain "timed out".
-fn describe_http_error(error: &reqwest::Error, timeout: Duration) -> String {
-    if error.is_timeout() {
-        return format!("timed out after {:.1}s", timeout.as_secs_f64());
-    }
-    innermost(error)
-}
-
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 /// Sends `msg`; `false` once the app has gone away and the task should end.

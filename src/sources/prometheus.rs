@@ -9,6 +9,8 @@ use anyhow::Context;
 use reqwest::Url;
 use serde::Deserialize;
 
+use super::describe_http_error;
+
 /// Prometheus rejects a range query with more points than this.
 pub const MAX_RANGE_POINTS: f64 = 11_000.0;
 
@@ -73,7 +75,7 @@ enum Data {
     Vector(Vec<VectorEntry>),
     Matrix(Vec<MatrixEntry>),
     Scalar((f64, String)),
-    String((f64, String)),
+    String(serde::de::IgnoredAny),
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,10 +200,17 @@ impl PrometheusClient {
 
     /// Instant query at the server's current time.
     pub async fn query(&self, promql: &str) -> Result<Vec<Sample>, QueryError> {
-        match self
-            .get("api/v1/query", &[("query", promql.to_string())], promql)
-            .await?
-        {
+        self.query_at(promql, None).await
+    }
+
+    /// Instant query evaluated at `time` (Unix seconds), or now. Queries
+    /// that make up one screen share a time so their figures agree.
+    pub async fn query_at(&self, promql: &str, time: Option<f64>) -> Result<Vec<Sample>, QueryError> {
+        let mut params = vec![("query", promql.to_string())];
+        if let Some(time) = time {
+            params.push(("time", format!("{time:.3}")));
+        }
+        match self.get("api/v1/query", &params, promql).await? {
             QueryData::Vector(samples) => Ok(samples),
             QueryData::Matrix(_) => Err(QueryError {
                 query: promql.to_string(),
@@ -254,25 +263,14 @@ impl PrometheusClient {
             .get(url)
             .send()
             .await
-            .map_err(|e| fail(PromError::Transport(describe(&e, self.timeout))))?;
+            .map_err(|e| fail(PromError::Transport(describe_http_error(&e, self.timeout))))?;
         let status = response.status().as_u16();
         let body = response
             .bytes()
             .await
-            .map_err(|e| fail(PromError::Transport(describe(&e, self.timeout))))?;
+            .map_err(|e| fail(PromError::Transport(describe_http_error(&e, self.timeout))))?;
         decode(status, &body).map_err(fail)
     }
-}
-
-fn describe(error: &reqwest::Error, timeout: Duration) -> String {
-    if error.is_timeout() {
-        return format!("timed out after {:.1}s", timeout.as_secs_f64());
-    }
-    let mut current: &dyn std::error::Error = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 #[cfg(test)]

@@ -6,11 +6,14 @@
 //! `cargo bench --bench ingest`
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use market_data_agent::api::{Quote, ServerFrame};
-use mdops::app::{App, AppConfig, Msg};
+use mdops::app::slos::SlosState;
+use mdops::app::{App, AppConfig, Msg, SourceId};
+use mdops::slo::SloSet;
 use mdops_views::{Theme, ViewState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -54,13 +57,14 @@ fn frames(count: usize) -> Vec<String> {
 }
 
 fn new_app() -> App {
-    let mut app = App::new(
-        AppConfig {
-            target: "bench".into(),
-            stale_after_ms: 5_000,
-        },
-        T0,
-    );
+    let set = Arc::new(SloSet::embedded());
+    let source = SlosState::local(&set, Duration::from_secs(3600), 1_000, Duration::from_secs(5));
+    let config = AppConfig {
+        target: "bench".into(),
+        stale_after_ms: 5_000,
+        sources: vec![SourceId::AgentApi, SourceId::AgentStream],
+    };
+    let mut app = App::new(config, SlosState::new(set, source), T0);
     app.update(Msg::Symbols {
         symbols: (0..SYMBOLS).map(symbol).collect(),
         at_ms: T0,
