@@ -1,7 +1,16 @@
 //! Upstream sources. Each runs as a tokio task that owns its reconnect loop
 //! and reports data and its own health as `Msg`s on one channel.
 
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::mpsc;
+
+use crate::app::{Link, Msg, SourceId};
+use crate::domain::backoff::Backoff;
+
 pub mod agent;
+pub mod alertmanager;
 pub mod prometheus;
 pub mod scrape;
 pub mod slo_poller;
@@ -22,9 +31,50 @@ pub(crate) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// A reqwest failure as one short line: "timed out after 3.0s" or its cause.
-pub(crate) fn describe_http_error(error: &reqwest::Error, timeout: std::time::Duration) -> String {
+pub(crate) fn describe_http_error(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() {
         return format!("timed out after {:.1}s", timeout.as_secs_f64());
     }
     innermost(error)
+}
+
+/// The loop of a polling source: `fetch` every `every`; a failure is
+/// reported as `Reconnecting` on `source` and retried with backoff, never
+/// faster than the interval. Ends when the app has gone away.
+pub(crate) async fn poll_every<F, Fut>(
+    source: SourceId,
+    every: Duration,
+    backoff: Backoff,
+    tx: mpsc::Sender<Msg>,
+    mut fetch: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Msg, String>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        let (msg, wait) = match fetch().await {
+            Ok(msg) => {
+                attempt = 0;
+                (msg, every)
+            }
+            Err(last_error) => {
+                attempt += 1;
+                let link = Link::Reconnecting { attempt, last_error };
+                let msg = Msg::Link {
+                    source,
+                    link,
+                    at_ms: now_ms(),
+                };
+                (
+                    msg,
+                    backoff.delay(attempt, rand::rng().random::<f64>()).max(every),
+                )
+            }
+        };
+        if tx.send(msg).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+    }
 }

@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use super::{describe_http_error, now_ms};
-use crate::app::{Link, Msg, SourceId};
+use super::{describe_http_error, now_ms, poll_every};
+use crate::app::{Msg, SourceId};
 use crate::domain::backoff::Backoff;
 use crate::metrics_text;
 
@@ -23,43 +22,18 @@ pub async fn run_scrape(
     tx: mpsc::Sender<Msg>,
     backoff: Backoff,
 ) {
-    let mut attempt = 0u32;
-    loop {
-        let wait = match scrape_once(&http, &metrics_url, timeout).await {
-            Ok(text) => {
-                attempt = 0;
-                let exposition = metrics_text::parse(&text);
-                if !exposition.unreadable.is_empty() {
-                    tracing::warn!(lines = exposition.unreadable.len(), "unreadable metrics lines");
-                }
-                let msg = Msg::Scrape {
-                    exposition: Box::new(exposition),
-                    at_ms: now_ms(),
-                };
-                if tx.send(msg).await.is_err() {
-                    return;
-                }
-                every
-            }
-            Err(error) => {
-                attempt += 1;
-                let link = Link::Reconnecting {
-                    attempt,
-                    last_error: error,
-                };
-                let msg = Msg::Link {
-                    source: SourceId::AgentMetrics,
-                    link,
-                    at_ms: now_ms(),
-                };
-                if tx.send(msg).await.is_err() {
-                    return;
-                }
-                backoff.delay(attempt, rand::rng().random::<f64>()).max(every)
-            }
-        };
-        tokio::time::sleep(wait).await;
-    }
+    poll_every(SourceId::AgentMetrics, every, backoff, tx, || async {
+        let text = scrape_once(&http, &metrics_url, timeout).await?;
+        let exposition = metrics_text::parse(&text);
+        if !exposition.unreadable.is_empty() {
+            tracing::warn!(lines = exposition.unreadable.len(), "unreadable metrics lines");
+        }
+        Ok(Msg::Scrape {
+            exposition: Box::new(exposition),
+            at_ms: now_ms(),
+        })
+    })
+    .await;
 }
 
 async fn scrape_once(http: &reqwest::Client, url: &Url, timeout: Duration) -> Result<String, String> {

@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use rand::Rng;
 use tokio::sync::mpsc;
 
-use super::now_ms;
 use super::prometheus::{PrometheusClient, QueryError, Sample};
+use super::{now_ms, poll_every};
 use crate::app::slos::burn_promql;
-use crate::app::{Link, Msg, SourceId};
+use crate::app::{Msg, SourceId};
 use crate::domain::backoff::Backoff;
 use crate::domain::sli::{SloFigures, WindowFigure};
 use crate::slo::{Slo, SloSet};
@@ -28,40 +27,14 @@ pub async fn run_prometheus_slos(
     tx: mpsc::Sender<Msg>,
     backoff: Backoff,
 ) {
-    let mut attempt = 0u32;
-    loop {
-        let round = poll(&client, &set, now_ms() as f64 / 1000.0).await;
+    poll_every(SourceId::Prometheus, every, backoff, tx, || async {
         let at_ms = now_ms();
-        let wait = match round {
-            Ok(figures) => {
-                attempt = 0;
-                if tx.send(Msg::SloFigures { figures, at_ms }).await.is_err() {
-                    return;
-                }
-                every
-            }
-            Err(error) => {
-                attempt += 1;
-                let link = Link::Reconnecting {
-                    attempt,
-                    last_error: error.to_string(),
-                };
-                if tx
-                    .send(Msg::Link {
-                        source: SourceId::Prometheus,
-                        link,
-                        at_ms,
-                    })
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                backoff.delay(attempt, rand::rng().random::<f64>()).max(every)
-            }
-        };
-        tokio::time::sleep(wait).await;
-    }
+        let figures = poll(&client, &set, at_ms as f64 / 1000.0)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Msg::SloFigures { figures, at_ms })
+    })
+    .await;
 }
 
 /// One round over every SLO, every query evaluated at `time` (Unix
