@@ -63,7 +63,7 @@ fn price_decimals(v: f64) -> usize {
 #[test]
 fn columns_drop_by_priority_at_80_columns() {
     let fx = Fixture::named();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(12))));
+    let view = prices_app(fx.prices(Some(12)));
     let text = render_to_text(&view, &Theme::default(), 80, 24);
     let header = text.lines().find(|l| l.contains("Symbol")).unwrap();
     // The widest values (SHIB at 8 decimals) are on screen: Spread and
@@ -78,7 +78,7 @@ fn columns_drop_by_priority_at_80_columns() {
 fn detail_pane_moves_with_width_and_hides_when_small() {
     let fx = Fixture::named();
     let theme = Theme::default();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let view = prices_app(fx.prices(Some(0)));
     // Wide: the pane is right of the table, on the same line as its top.
     let wide = render_to_text(&view, &theme, 130, 30);
     let top = wide.lines().nth(2).unwrap();
@@ -177,25 +177,18 @@ fn odd_input_never_panics() {
                 },
                 help: Some(HelpModel { sections }),
             };
-            let mut state = ViewState::default();
-            draw_with(&view, &Theme::default(), w, h, &mut state);
+            draw(&view, &Theme::default(), w, h);
             let text = render_to_text(&view, &Theme::default(), w, h);
             assert!(!text.contains('\u{1b}'));
         }
-        let view = AppView {
-            header: header_all_connected(),
-            tabs: TabsModel {
-                titles: TABS,
-                selected: 0,
-            },
-            body: BodyModel::NotConfigured(NotConfiguredModel {
+        let view = app(
+            header_all_connected(),
+            BodyModel::NotConfigured(NotConfiguredModel {
                 screen: "",
                 purpose: "",
                 how_to_configure: &[""; 40],
             }),
-            status: status(),
-            help: None,
-        };
+        );
         render_to_text(&view, &Theme::default(), w, h);
     }
 }
@@ -332,18 +325,10 @@ fn slo_detail_pane_moves_with_width_and_hides_when_small() {
 #[test]
 fn slo_scrolling_keeps_the_selection_visible() {
     let fx = SloFixture::new();
-    let base = fx.rows();
     let names: Vec<String> = (0..60).map(|i| format!("slo-{i:02}")).collect();
     let model = |sel: usize| {
         let mut m = fx.model(Some(sel));
-        m.rows = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| SloRow {
-                name: n,
-                ..base[i % base.len()].clone()
-            })
-            .collect();
+        m.rows = fx.rows_named(&names);
         m
     };
     let mut state = ViewState::default();
@@ -495,8 +480,7 @@ fn slo_odd_input_never_panics() {
                     Theme::builtin("monochrome").unwrap().with_ascii(true),
                 ] {
                     let view = slos_app(model.clone());
-                    let mut state = ViewState::default();
-                    draw_with(&view, &theme, w, h, &mut state);
+                    draw(&view, &theme, w, h);
                     let text = render_to_text(&view, &theme, w, h);
                     assert!(!text.contains('\u{1b}'), "{w}x{h}");
                     assert!(!text.contains('\u{7}'), "{w}x{h}");

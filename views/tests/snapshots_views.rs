@@ -15,14 +15,14 @@ fn theme() -> Theme {
 #[test]
 fn prices_120x30() {
     let fx = Fixture::named();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(2))));
+    let view = prices_app(fx.prices(Some(2)));
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
 #[test]
 fn prices_80x24() {
     let fx = Fixture::named();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(2))));
+    let view = prices_app(fx.prices(Some(2)));
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
 
@@ -49,7 +49,7 @@ fn prices_with_stale_row() {
     let mut p = fx.prices(Some(0));
     p.rows[3].stale = true;
     p.rows[9].stale = true;
-    let view = app(header_all_connected(), BodyModel::Prices(p));
+    let view = prices_app(p);
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
@@ -59,7 +59,7 @@ fn prices_filter_being_typed() {
     let mut p = fx.prices(Some(9));
     p.rows.retain(|r| r.symbol.contains("USD"));
     p.selected = Some(0);
-    let mut view = app(header_all_connected(), BodyModel::Prices(p));
+    let mut view = prices_app(p);
     view.status.filter = Some(FilterModel {
         text: "usd",
         editing: true,
@@ -74,7 +74,7 @@ fn prices_filter_applied() {
     let mut p = fx.prices(Some(3));
     p.rows.retain(|r| r.symbol.starts_with('A'));
     p.selected = Some(1);
-    let mut view = app(header_all_connected(), BodyModel::Prices(p));
+    let mut view = prices_app(p);
     view.status.filter = Some(FilterModel {
         text: "a",
         editing: false,
@@ -84,33 +84,13 @@ fn prices_filter_applied() {
 
 #[test]
 fn prices_waiting_for_first_data() {
-    let view = app(
-        header_every_state(),
-        BodyModel::Prices(PricesModel {
-            rows: vec![],
-            total: 0,
-            selected: None,
-            sort: PriceColumn::Symbol,
-            descending: false,
-            detail: None,
-        }),
-    );
+    let view = app(header_every_state(), BodyModel::Prices(empty_prices(0)));
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
 
 #[test]
 fn prices_no_match_for_filter() {
-    let mut view = app(
-        header_all_connected(),
-        BodyModel::Prices(PricesModel {
-            rows: vec![],
-            total: 14,
-            selected: None,
-            sort: PriceColumn::Symbol,
-            descending: false,
-            detail: None,
-        }),
-    );
+    let mut view = prices_app(empty_prices(14));
     view.status.filter = Some(FilterModel {
         text: "zzz",
         editing: false,
@@ -123,7 +103,7 @@ fn prices_detail_loading() {
     let fx = Fixture::named();
     let mut p = fx.prices(Some(0));
     p.detail = Some(fx.detail(BarsState::Loading));
-    let view = app(header_all_connected(), BodyModel::Prices(p));
+    let view = prices_app(p);
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
@@ -134,14 +114,14 @@ fn prices_detail_failed() {
     p.detail = Some(fx.detail(BarsState::Failed(
         "GET /api/v1/bars/AAPL?interval=1s&limit=120: HTTP 503: agent not ready",
     )));
-    let view = app(header_all_connected(), BodyModel::Prices(p));
+    let view = prices_app(p);
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
 
 #[test]
 fn prices_detail_ready_below_at_100x40() {
     let fx = Fixture::named();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let view = prices_app(fx.prices(Some(0)));
     assert_snapshot!(draw(&view, &theme(), 100, 40).backend());
 }
 
@@ -151,40 +131,20 @@ fn prices_200_symbols_scrolled_to_selection() {
     let mut p = fx.prices(Some(150));
     p.sort = PriceColumn::Last;
     p.descending = true;
-    let view = app(header_all_connected(), BodyModel::Prices(p));
+    let view = prices_app(p);
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
 #[test]
 fn header_every_link_state_wide() {
-    let view = app(
-        header_every_state(),
-        BodyModel::Prices(PricesModel {
-            rows: vec![],
-            total: 0,
-            selected: None,
-            sort: PriceColumn::Symbol,
-            descending: false,
-            detail: None,
-        }),
-    );
+    let view = app(header_every_state(), BodyModel::Prices(empty_prices(0)));
     let text = render_to_text(&view, &theme(), 160, 6);
     assert_snapshot!(text);
 }
 
 #[test]
 fn header_every_link_state_at_120_and_80() {
-    let view = app(
-        header_every_state(),
-        BodyModel::Prices(PricesModel {
-            rows: vec![],
-            total: 0,
-            selected: None,
-            sort: PriceColumn::Symbol,
-            descending: false,
-            detail: None,
-        }),
-    );
+    let view = app(header_every_state(), BodyModel::Prices(empty_prices(0)));
     let mut out = String::new();
     for w in [140, 120, 100, 80, 60] {
         let text = render_to_text(&view, &theme(), w, 6);
@@ -290,7 +250,7 @@ fn not_configured_long_text_wraps_at_60x20() {
 #[test]
 fn help_overlay_80x24() {
     let fx = Fixture::named();
-    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let mut view = prices_app(fx.prices(Some(0)));
     view.help = Some(HelpModel { sections: HELP });
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
@@ -298,7 +258,7 @@ fn help_overlay_80x24() {
 #[test]
 fn help_overlay_120x40_one_column() {
     let fx = Fixture::named();
-    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let mut view = prices_app(fx.prices(Some(0)));
     view.help = Some(HelpModel { sections: HELP });
     assert_snapshot!(draw(&view, &theme(), 120, 40).backend());
 }
@@ -306,7 +266,7 @@ fn help_overlay_120x40_one_column() {
 #[test]
 fn help_overlay_too_small_says_what_is_hidden() {
     let fx = Fixture::named();
-    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let mut view = prices_app(fx.prices(Some(0)));
     view.help = Some(HelpModel { sections: HELP });
     assert_snapshot!(draw(&view, &theme(), 60, 14).backend());
 }
@@ -314,7 +274,7 @@ fn help_overlay_too_small_says_what_is_hidden() {
 #[test]
 fn status_with_message_and_tabs_overflow() {
     let fx = Fixture::named();
-    let mut view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let mut view = prices_app(fx.prices(Some(0)));
     view.status.message = Some("restart of deployment/mda confirmed; verifying rollout…");
     view.tabs.selected = 5;
     assert_snapshot!(draw(&view, &theme(), 50, 12).backend());
@@ -337,7 +297,7 @@ fn ascii_theme_80x24() {
 #[test]
 fn terminal_too_small() {
     let fx = Fixture::named();
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
+    let view = prices_app(fx.prices(Some(0)));
     assert_snapshot!(draw(&view, &theme(), 20, 4).backend());
 }
 
@@ -371,7 +331,7 @@ fn scrolling_is_stable() {
     // Walk the selection down and back up one row at a time.
     let walk: Vec<usize> = (0..60).chain((0..60).rev()).collect();
     for &sel in &walk {
-        let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(sel))));
+        let view = prices_app(fx.prices(Some(sel)));
         draw_with(&view, &theme(), 120, 30, &mut state);
         let page = state.prices_page_rows();
         let off = state.prices_offset();
@@ -392,7 +352,7 @@ fn scrolling_is_stable() {
     // Filtering down to fewer rows pulls the window back: no blank rows.
     let mut p = fx.prices(Some(5));
     p.rows.truncate(10);
-    let view = app(header_all_connected(), BodyModel::Prices(p));
+    let view = prices_app(p);
     draw_with(&view, &theme(), 120, 30, &mut state);
     assert_eq!(state.prices_offset(), 0);
 }
@@ -481,17 +441,9 @@ fn slos_empty() {
 #[test]
 fn slos_many_rows_scrolled_to_selection() {
     let fx = SloFixture::new();
-    let base = fx.rows();
     let names: Vec<String> = (0..40).map(|i| format!("route-{i:02}-availability")).collect();
     let mut m = fx.model(Some(33));
-    m.rows = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| SloRow {
-            name: n,
-            ..base[i % base.len()].clone()
-        })
-        .collect();
+    m.rows = fx.rows_named(&names);
     if let Some(d) = &mut m.detail {
         d.name = &names[33];
     }

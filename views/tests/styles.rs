@@ -35,6 +35,14 @@ fn cell<'b>(buf: &'b Buffer, needle: &str) -> &'b Cell {
     &buf[(x, y)]
 }
 
+/// The cells of a chart's line (Braille dots).
+fn braille_cells(buf: &Buffer) -> Vec<&Cell> {
+    buf.content()
+        .iter()
+        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
+        .collect()
+}
+
 /// The style a cell ends up with when drawn with `style` over the base.
 fn has(cell: &Cell, style: Style) -> bool {
     let fg_ok = style.fg.is_none_or(|c| cell.fg == c);
@@ -53,8 +61,7 @@ fn prices_view(fx: &Fixture) -> AppView<'_> {
 fn up_and_down_prices_take_the_theme_colours() {
     let fx = Fixture::named();
     let theme = Theme::default();
-    let t = draw(&prices_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 120, 30);
     assert!(theme.up.fg.is_some() && theme.up.fg != theme.down.fg);
 
     assert_eq!(cell(buf, "189.23").fg, theme.up.fg.unwrap(), "AAPL last is up");
@@ -77,8 +84,7 @@ fn up_and_down_prices_take_the_theme_colours() {
 fn stale_row_takes_the_stale_style_and_no_direction_colour() {
     let fx = Fixture::named();
     let theme = Theme::default();
-    let t = draw(&prices_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 120, 30);
     let marker = cell(buf, "!AMZN");
     assert!(has(marker, theme.stale), "marker {marker:?}");
     // AMZN is "up" but stale: the price is drawn stale, not green.
@@ -93,9 +99,8 @@ fn selected_row_is_highlighted_and_keeps_direction_colours() {
     let theme = Theme::default();
     let mut p = fx.prices(Some(0));
     p.detail = None;
-    let view = app(header_all_connected(), BodyModel::Prices(p));
-    let t = draw(&view, &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let view = prices_app(p);
+    let buf = &draw_buffer(&view, &theme, 120, 30);
     let sel = theme.selection.bg.unwrap();
     let symbol = cell(buf, "AAPL");
     assert_eq!(symbol.bg, sel);
@@ -114,8 +119,7 @@ fn selected_row_is_highlighted_and_keeps_direction_colours() {
 fn monochrome_carries_meaning_by_modifiers() {
     let fx = Fixture::named();
     let theme = Theme::builtin("monochrome").unwrap();
-    let t = draw(&prices_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 120, 30);
 
     for c in buf.content() {
         assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
@@ -138,8 +142,7 @@ fn monochrome_carries_meaning_by_modifiers() {
 fn no_color_depth_matches_monochrome_meaning() {
     let fx = Fixture::named();
     let theme = Theme::default().for_depth(ColorDepth::None);
-    let t = draw(&prices_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 120, 30);
     for c in buf.content() {
         assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
     }
@@ -153,8 +156,7 @@ fn no_color_depth_matches_monochrome_meaning() {
 fn ansi16_depth_draws_named_colours() {
     let fx = Fixture::named();
     let theme = Theme::default().for_depth(ColorDepth::Ansi16);
-    let t = draw(&prices_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 120, 30);
     for c in buf.content() {
         assert!(!matches!(c.fg, Color::Rgb(..) | Color::Indexed(_)), "fg {c:?}");
         assert!(!matches!(c.bg, Color::Rgb(..) | Color::Indexed(_)), "bg {c:?}");
@@ -167,8 +169,7 @@ fn ansi16_depth_draws_named_colours() {
 fn header_badges_take_state_styles() {
     let fx = Fixture::named();
     let theme = Theme::default();
-    let t = draw(&prices_view(&fx), &theme, 160, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&prices_view(&fx), &theme, 160, 30);
     assert!(has(cell(buf, "●"), theme.ok));
     assert!(has(cell(buf, "◌"), theme.warn));
     assert!(has(cell(buf, "↻"), theme.critical));
@@ -187,8 +188,7 @@ fn filter_being_typed_is_accented() {
         text: "ab",
         editing: true,
     });
-    let t = draw(&view, &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&view, &theme, 120, 30);
     assert!(has(cell(buf, "/ab"), theme.accent));
     assert!(has(cell(buf, "▏"), theme.accent));
 }
@@ -199,20 +199,14 @@ fn detail_chart_and_failure_styles() {
     let theme = Theme::default();
     let mut p = fx.prices(Some(0));
     p.detail = Some(fx.detail(BarsState::Failed("HTTP 503")));
-    let view = app(header_all_connected(), BodyModel::Prices(p));
-    let t = draw(&view, &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let view = prices_app(p);
+    let buf = &draw_buffer(&view, &theme, 120, 30);
     assert!(has(cell(buf, "bars unavailable"), theme.critical));
 
     // The fixture's closes rise overall: the line is drawn in the up colour.
-    let view = app(header_all_connected(), BodyModel::Prices(fx.prices(Some(0))));
-    let t = draw(&view, &theme, 120, 30);
-    let buf = t.backend().buffer();
-    let braille = buf
-        .content()
-        .iter()
-        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
-        .collect::<Vec<_>>();
+    let view = prices_app(fx.prices(Some(0)));
+    let buf = &draw_buffer(&view, &theme, 120, 30);
+    let braille = braille_cells(buf);
     assert!(braille.len() > 20);
     assert!(braille.iter().all(|c| c.fg == theme.up.fg.unwrap()));
 }
@@ -229,8 +223,7 @@ fn slos_view(fx: &SloFixture) -> AppView<'_> {
 fn slo_alert_levels_take_ok_warn_critical() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_view(&fx), &theme, 120, 30);
     assert!(has(cell(buf, "PAGE"), theme.critical));
     assert!(has(cell(buf, "TICKET"), theme.warn));
     assert!(has(cell(buf, "OK"), theme.ok));
@@ -241,8 +234,7 @@ fn slo_alert_levels_take_ok_warn_critical() {
 fn slo_burn_rates_above_page_are_critical_above_one_warn() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_view(&fx), &theme, 120, 30);
     for v in ["16.1", "15.0", "15.2"] {
         assert!(has(cell(buf, v), theme.critical), "{v}");
     }
@@ -267,8 +259,7 @@ fn slo_page_colour_follows_the_models_highest_threshold() {
     let mut d = fx.burning_detail();
     d.thresholds = thresholds.to_vec();
     m.detail = Some(d);
-    let t = draw(&slos_app(m), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(m), &theme, 120, 30);
     assert!(has(cell(buf, "16.1"), theme.warn));
 }
 
@@ -276,8 +267,7 @@ fn slo_page_colour_follows_the_models_highest_threshold() {
 fn slo_budget_and_sli_show_trouble() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_view(&fx), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_view(&fx), &theme, 120, 30);
     // Overspent budget: bar and percentage critical.
     assert!(has(cell(buf, "-143%"), theme.critical));
     assert!(has(cell(buf, "░░░░░ -143%"), theme.critical));
@@ -296,8 +286,7 @@ fn slo_budget_and_sli_show_trouble() {
 fn slo_partial_marker_is_muted() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_app(fx.local_scrape()), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(fx.local_scrape()), &theme, 120, 30);
     let (x, y) = find(buf, "15.0~");
     assert_eq!(buf[(x + 4, y)].symbol(), "~");
     assert!(has(&buf[(x + 4, y)], theme.muted));
@@ -308,8 +297,7 @@ fn slo_partial_marker_is_muted() {
 fn slo_stale_rows_are_dimmed_but_keep_their_alert() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_app(fx.source_down()), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(fx.source_down()), &theme, 120, 30);
     assert!(has(cell(buf, "Prometheus unreachable"), theme.critical));
     assert!(has(cell(buf, "! Prometheus"), theme.critical));
     let marker = cell(buf, "!quotes-availab");
@@ -329,8 +317,7 @@ fn slo_stale_rows_are_dimmed_but_keep_their_alert() {
 fn slo_selected_row_is_highlighted() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_app(fx.model(Some(1))), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(fx.model(Some(1))), &theme, 120, 30);
     let sel = theme.selection.bg.unwrap();
     let (x, y) = find(buf, "quotes-latency-p99");
     assert_eq!(buf[(x, y)].bg, sel);
@@ -346,35 +333,25 @@ fn slo_selected_row_is_highlighted() {
 fn slo_chart_thresholds_and_line_take_their_styles() {
     let fx = SloFixture::new();
     let theme = Theme::default();
-    let t = draw(&slos_app(fx.model(Some(0))), &theme, 120, 30);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(fx.model(Some(0))), &theme, 120, 30);
     assert!(has(cell(buf, "page 14.4"), theme.critical));
     assert!(has(cell(buf, "page 6h 6"), theme.warn));
     assert!(has(cell(buf, "ticket 3d 1"), theme.warn));
     // The first rule drawn is the page line, at the top.
     assert!(has(cell(buf, "┄"), theme.critical));
     // The history ends above the page threshold: the line is critical.
-    let braille = buf
-        .content()
-        .iter()
-        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
-        .collect::<Vec<_>>();
+    let braille = braille_cells(buf);
     assert!(braille.len() > 20);
     assert!(braille.iter().all(|c| c.fg == theme.critical.fg.unwrap()));
 
     // A quiet SLO: its line is ok, the thresholds above are named in the
     // page style.
-    let t = draw(&slos_app(fx.model(Some(2))), &theme, 100, 40);
-    let buf = t.backend().buffer();
+    let buf = &draw_buffer(&slos_app(fx.model(Some(2))), &theme, 100, 40);
     assert!(has(
         cell(buf, "page 14.4, page 6h 6, ticket 3 ↑ above"),
         theme.critical
     ));
-    let braille = buf
-        .content()
-        .iter()
-        .filter(|c| ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap()))
-        .collect::<Vec<_>>();
+    let braille = braille_cells(buf);
     assert!(braille.iter().all(|c| c.fg == theme.ok.fg.unwrap()));
 }
 
@@ -388,8 +365,7 @@ fn slo_monochrome_and_no_colour_carry_meaning_by_modifiers() {
         let mut m = fx.model(Some(4));
         m.rows[3].stale = true;
         m.problem = Some("Prometheus unreachable since 05:12:03 (connection refused)");
-        let t = draw(&slos_app(m), &theme, 120, 30);
-        let buf = t.backend().buffer();
+        let buf = &draw_buffer(&slos_app(m), &theme, 120, 30);
         for c in buf.content() {
             assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
         }

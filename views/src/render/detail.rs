@@ -4,10 +4,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::text::{self, clock_of_ms, price, price_decimals};
-use super::{Ctx, centered_message, put_str};
+use super::text::{self, price, price_decimals};
+use super::{Ctx, centered_message, line_chart};
 use crate::model::{BarsState, DetailModel};
 
 /// With at least this inner width the facts sit right of the chart.
@@ -112,34 +111,12 @@ fn plot(buf: &mut Buffer, area: Rect, data: &[(f64, f64)], ctx: &Ctx) {
     let first = closes().next().unwrap_or(lo);
     let decimals = price_decimals(last);
     let (hi_s, lo_s) = (price(hi, decimals), price(lo, decimals));
-    let gutter = (text::width(&hi_s).max(text::width(&lo_s)) + 1) as u16;
-    let show_x = area.height >= 5;
-    let plot = Rect {
-        x: area.x + gutter,
-        width: area.width.saturating_sub(gutter),
-        height: area.height - u16::from(show_x),
-        ..area
-    };
-    if plot.width < 4 || plot.height < 2 {
+    let times = (data[0].0, Some(data[data.len() - 1].0));
+    let Some(plot) = line_chart::frame(buf, area, (&hi_s, &lo_s), times, ctx.theme.muted) else {
         return;
-    }
-
-    let muted = ctx.theme.muted;
-    put_str(buf, area.x, plot.y, &hi_s, gutter - 1, muted);
-    put_str(buf, area.x, plot.bottom() - 1, &lo_s, gutter - 1, muted);
-    if show_x {
-        let (x0, x1) = (clock_of_ms(data[0].0), clock_of_ms(data[data.len() - 1].0));
-        let y = plot.bottom();
-        put_str(buf, plot.x, y, &x0, plot.width, muted);
-        if text::width(&x0) + text::width(&x1) < plot.width as usize {
-            let x = plot.right() - text::width(&x1) as u16;
-            put_str(buf, x, y, &x1, plot.width, muted);
-        }
-    }
+    };
 
     let pad = if hi > lo { 0.0 } else { (hi.abs() * 1e-3).max(1e-9) };
-    let (t0, t1) = (data[0].0, data[data.len() - 1].0);
-    let x_bounds = if t1 > t0 { [t0, t1] } else { [t0 - 1.0, t0 + 1.0] };
     let style = if last > first {
         ctx.theme.up
     } else if last < first {
@@ -147,16 +124,7 @@ fn plot(buf: &mut Buffer, area: Rect, data: &[(f64, f64)], ctx: &Ctx) {
     } else {
         ctx.theme.accent
     };
-    let dataset = Dataset::default()
-        .data(data)
-        .marker(ctx.g.marker)
-        .graph_type(GraphType::Line)
-        .style(style);
-    Chart::new(vec![dataset])
-        .style(ctx.theme.base)
-        .x_axis(Axis::default().bounds(x_bounds))
-        .y_axis(Axis::default().bounds([lo - pad, hi + pad]))
-        .render(plot, buf);
+    line_chart::plot_line(buf, plot, data, [lo - pad, hi + pad], style, ctx);
 }
 
 fn draw_facts(

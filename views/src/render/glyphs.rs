@@ -2,6 +2,8 @@
 
 use ratatui::symbols::{self, border};
 
+use super::text;
+
 pub(crate) struct Glyphs {
     /// Sparkline levels, lowest first.
     pub spark: [&'static str; 8],
@@ -39,6 +41,18 @@ pub(crate) struct Glyphs {
     pub rule: &'static str,
     /// A threshold above the top of a chart.
     pub above: &'static str,
+}
+
+impl Glyphs {
+    /// A formatted figure as drawn: a formatter's [`text::MISSING`] becomes
+    /// this set's `missing` glyph.
+    pub fn swap_missing(&self, s: String) -> String {
+        if s == text::MISSING {
+            self.missing.to_string()
+        } else {
+            s
+        }
+    }
 }
 
 pub(crate) const UNICODE: Glyphs = Glyphs {

@@ -4,8 +4,10 @@ mod detail;
 mod glyphs;
 mod header;
 mod help;
+mod line_chart;
 mod not_configured;
 mod prices;
+mod rows;
 mod slos;
 mod status;
 mod tabs;
@@ -135,6 +137,30 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// `area` cut in two side by side: the left part `w` cells wide, the right
+/// part the rest.
+pub(crate) fn side_by_side(area: Rect, w: u16) -> (Rect, Rect) {
+    let left = Rect { width: w, ..area };
+    let right = Rect {
+        x: area.x + w,
+        width: area.width - w,
+        ..area
+    };
+    (left, right)
+}
+
+/// `area` cut in two one above the other: the top part `h` rows tall, the
+/// bottom part the rest.
+pub(crate) fn stacked(area: Rect, h: u16) -> (Rect, Rect) {
+    let top = Rect { height: h, ..area };
+    let bottom = Rect {
+        y: area.y + h,
+        height: area.height - h,
+        ..area
+    };
+    (top, bottom)
 }
 
 /// Writes one line of text, clipped to `area`'s first row.

@@ -12,8 +12,10 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::glyphs::Glyphs;
+use super::rows::{self, Window, row_area};
 use super::text::{self, change_pct, price, price_decimals, rate, volume};
-use super::{Ctx, centered_message, put_cell};
+use super::{Ctx, centered_message, put_cell, side_by_side, stacked};
 use crate::ViewState;
 use crate::model::{Direction, PriceColumn, PriceRow, PricesModel};
 
@@ -44,49 +46,15 @@ fn split(area: Rect, show_detail: bool) -> (Rect, Option<Rect>) {
         (area, None)
     } else if area.width >= DETAIL_RIGHT_MIN_WIDTH {
         let w = (area.width * 35 / 100).clamp(38, 64);
-        let table = Rect {
-            width: area.width - w,
-            ..area
-        };
-        let detail = Rect {
-            x: area.x + table.width,
-            width: w,
-            ..area
-        };
+        let (table, detail) = side_by_side(area, area.width - w);
         (table, Some(detail))
     } else if area.height >= DETAIL_BELOW_MIN_HEIGHT {
         let h = (area.height * 2 / 5).max(7);
-        let table = Rect {
-            height: area.height - h,
-            ..area
-        };
-        let detail = Rect {
-            y: area.y + table.height,
-            height: h,
-            ..area
-        };
+        let (table, detail) = stacked(area, area.height - h);
         (table, Some(detail))
     } else {
         (area, None)
     }
-}
-
-/// New scroll offset: the smallest move that keeps the selection visible,
-/// and no empty space below the last row.
-pub(crate) fn scroll(offset: usize, selected: Option<usize>, len: usize, visible: usize) -> usize {
-    if visible == 0 || len == 0 {
-        return 0;
-    }
-    let mut off = offset.min(len.saturating_sub(visible));
-    if let Some(s) = selected {
-        let s = s.min(len - 1);
-        if s < off {
-            off = s;
-        } else if s >= off + visible {
-            off = s + 1 - visible;
-        }
-    }
-    off
 }
 
 fn table(
@@ -100,12 +68,11 @@ fn table(
     let title = title(m, filter, ctx);
     let inner = area.inner(Margin::new(1, 1));
     let visible = inner.height.saturating_sub(1) as usize;
-    let len = m.rows.len();
-    let offset = scroll(state.prices_offset, m.selected, len, visible);
-    state.prices_offset = offset;
+    let win = Window::scrolled(state.prices_offset, m.selected, m.rows.len(), visible);
+    state.prices_offset = win.offset;
     state.prices_page = visible;
 
-    if len == 0 {
+    if win.len == 0 {
         ctx.draw_box(buf, area, &title, None);
         let msg = match filter {
             _ if m.total == 0 => format!("waiting for first data{}", ctx.g.ellipsis),
@@ -116,26 +83,15 @@ fn table(
         return;
     }
 
-    let window = &m.rows[offset..(offset + visible).min(len)];
-    let texts: Vec<RowText> = window.iter().map(|r| RowText::new(r, ctx.g.missing)).collect();
+    let window = &m.rows[win.range()];
+    let texts: Vec<RowText> = window.iter().map(|r| RowText::new(r, ctx.g)).collect();
     let cols = plan_columns(inner.width, &texts, m);
 
-    let position = (len > visible).then(|| {
-        let pos = format!(" {}-{} of {} ", offset + 1, offset + window.len(), len);
-        Line::styled(pos, ctx.theme.muted)
-    });
-    ctx.draw_box(buf, area, &title, position.as_ref());
-    let selected = m
-        .selected
-        .filter(|s| (offset..offset + window.len()).contains(s))
-        .map(|s| s - offset);
+    ctx.draw_box(buf, area, &title, win.position(ctx).as_ref());
+    let selected = win.selected(m.selected);
     draw_header(buf, inner, &cols, m, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
-        let row = Rect {
-            y: inner.y + 1 + i as u16,
-            height: 1,
-            ..inner
-        };
+        let row = row_area(inner, i);
         draw_row(buf, row, r, t, &cols, selected == Some(i), ctx);
     }
 }
@@ -287,10 +243,7 @@ fn draw_row(
     ctx: &Ctx,
 ) {
     let th = ctx.theme;
-    let row_style = if r.stale { th.stale } else { Style::new() };
-    if r.stale {
-        buf.set_style(area, row_style);
-    }
+    let row_style = rows::row_style(buf, area, r.stale, ctx);
     // A stale row shows no direction colours: its numbers are not current.
     let live = |s: Style| if r.stale { row_style } else { row_style.patch(s) };
     let dir_style = match r.direction {
@@ -330,17 +283,7 @@ fn draw_row(
         }
     }
     if selected {
-        buf.set_style(area, th.selection);
-        put_cell(
-            buf,
-            area,
-            area.x,
-            y,
-            ctx.g.selected,
-            1,
-            false,
-            row_style.patch(th.selection),
-        );
+        rows::mark_selected(buf, area, row_style, ctx);
     }
 }
 
@@ -357,15 +300,9 @@ struct RowText {
 }
 
 impl RowText {
-    fn new(r: &PriceRow, missing: &str) -> RowText {
+    fn new(r: &PriceRow, g: &Glyphs) -> RowText {
         let d = price_decimals(r.last);
-        let m = |s: String| {
-            if s == text::MISSING {
-                missing.to_string()
-            } else {
-                s
-            }
-        };
+        let m = |s: String| g.swap_missing(s);
         RowText {
             symbol: text::sanitize(r.symbol),
             last: m(price(r.last, d)),
@@ -462,24 +399,6 @@ pub(crate) fn sparkline(data: &[f64], w: usize, levels: &[&str; 8]) -> (String, 
 mod tests {
     use super::*;
     use crate::render::glyphs::UNICODE;
-
-    #[test]
-    fn scroll_moves_minimally() {
-        // Selection inside the window: no move.
-        assert_eq!(scroll(10, Some(15), 200, 20), 10);
-        // Below the window: just enough to show it at the bottom.
-        assert_eq!(scroll(10, Some(30), 200, 20), 11);
-        // Above: it becomes the first row.
-        assert_eq!(scroll(10, Some(3), 200, 20), 3);
-        // Fewer rows than before: no empty space below the last.
-        assert_eq!(scroll(190, Some(195), 200, 20), 180);
-        assert_eq!(scroll(50, None, 30, 20), 10);
-        assert_eq!(scroll(5, None, 10, 20), 0);
-        assert_eq!(scroll(5, Some(3), 0, 20), 0);
-        assert_eq!(scroll(5, Some(3), 10, 0), 0);
-        // Selection past the end is clamped.
-        assert_eq!(scroll(0, Some(500), 100, 20), 80);
-    }
 
     #[test]
     fn sparkline_scales_to_the_slice() {

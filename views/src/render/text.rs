@@ -89,6 +89,17 @@ pub(crate) fn wrap(s: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// [`wrap`] kept to `max_lines` lines (1 or more): what does not fit goes
+/// on the last line, cut to `max` cells with `ellipsis`.
+pub(crate) fn wrap_at_most(s: &str, max: usize, max_lines: usize, ellipsis: &str) -> Vec<String> {
+    let mut lines = wrap(s, max);
+    if lines.len() > max_lines {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        lines.push(truncate(&rest, max, ellipsis));
+    }
+    lines
+}
+
 /// Decimals for a price of this magnitude: 2 above 1, more below.
 pub(crate) fn price_decimals(v: f64) -> usize {
     let a = v.abs();
@@ -379,5 +390,12 @@ mod tests {
         assert_eq!(truncate("abcdef", 4, "…"), "abc…");
         assert_eq!(truncate("abc", 4, "…"), "abc");
         assert_eq!(truncate("abcdef", 5, "..."), "ab...");
+        // Kept to two lines: the rest joins the last one, cut.
+        assert_eq!(
+            wrap_at_most("one two three four", 9, 2, "…"),
+            vec!["one two", "three fo…"]
+        );
+        assert_eq!(wrap_at_most("one two three", 9, 2, "…"), vec!["one two", "three"]);
+        assert_eq!(wrap_at_most("one two three", 9, 1, "…"), vec!["one two …"]);
     }
 }

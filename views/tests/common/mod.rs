@@ -7,6 +7,7 @@ use mdops_views::model::*;
 use mdops_views::{Theme, ViewState, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 
 pub const TABS: &[&str] = &["Prices", "SLOs", "Incidents", "Capacity", "DR", "Cluster"];
 
@@ -161,7 +162,8 @@ impl Fixture {
         (0..self.symbols.len()).map(|i| self.row(i)).collect()
     }
 
-    pub fn detail(&self, bars: BarsState<'static>) -> DetailModel<'_> {
+    /// Detail of the first symbol, its bars in `bars`.
+    pub fn detail<'a>(&'a self, bars: BarsState<'a>) -> DetailModel<'a> {
         DetailModel {
             symbol: &self.symbols[0],
             interval: "1s",
@@ -170,13 +172,9 @@ impl Fixture {
         }
     }
 
+    /// Detail of the first symbol with the fixture's bars.
     pub fn ready_detail(&self) -> DetailModel<'_> {
-        DetailModel {
-            symbol: &self.symbols[0],
-            interval: "1s",
-            bars: BarsState::Ready(&self.bars),
-            facts: self.facts(),
-        }
+        self.detail(BarsState::Ready(&self.bars))
     }
 
     fn facts(&self) -> Vec<(&'static str, String)> {
@@ -205,15 +203,33 @@ impl Fixture {
     }
 }
 
+/// A prices screen without rows: `total` 0 before the first data, more
+/// when the filter matches none.
+pub fn empty_prices(total: usize) -> PricesModel<'static> {
+    PricesModel {
+        rows: vec![],
+        total,
+        selected: None,
+        sort: PriceColumn::Symbol,
+        descending: false,
+        detail: None,
+    }
+}
+
+/// The embedded agent, connected, its data 0.4s old.
+fn agent_connected() -> SourceBadge<'static> {
+    SourceBadge {
+        name: "agent",
+        state: LinkState::Connected,
+        data_age: Some(Duration::from_millis(400)),
+    }
+}
+
 pub fn header_all_connected() -> HeaderModel<'static> {
     HeaderModel {
         target: "agent 127.0.0.1:8080 (embedded)",
         sources: vec![
-            SourceBadge {
-                name: "agent",
-                state: LinkState::Connected,
-                data_age: Some(Duration::from_millis(400)),
-            },
+            agent_connected(),
             SourceBadge {
                 name: "metrics",
                 state: LinkState::Connected,
@@ -228,11 +244,7 @@ pub fn header_every_state() -> HeaderModel<'static> {
     HeaderModel {
         target: "agent mda.prod.example:8080",
         sources: vec![
-            SourceBadge {
-                name: "agent",
-                state: LinkState::Connected,
-                data_age: Some(Duration::from_millis(400)),
-            },
+            agent_connected(),
             SourceBadge {
                 name: "prometheus",
                 state: LinkState::Connecting,
@@ -278,6 +290,11 @@ pub fn app<'a>(header: HeaderModel<'a>, body: BodyModel<'a>) -> AppView<'a> {
     }
 }
 
+/// The prices screen under the all-connected header.
+pub fn prices_app(p: PricesModel<'_>) -> AppView<'_> {
+    app(header_all_connected(), BodyModel::Prices(p))
+}
+
 /// Draws `view` on a fresh `w` x `h` test terminal.
 pub fn draw(view: &AppView, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut state = ViewState::default();
@@ -294,6 +311,11 @@ pub fn draw_with(
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| render(f, view, theme, state)).unwrap();
     terminal
+}
+
+/// The cells of `view` drawn on a fresh `w` x `h` test terminal.
+pub fn draw_buffer(view: &AppView, theme: &Theme, w: u16, h: u16) -> Buffer {
+    draw(view, theme, w, h).backend().buffer().clone()
 }
 
 /// The workbook's windows, in column order.
@@ -317,14 +339,16 @@ pub struct SloFixture {
 
 const T0: f64 = 1_700_000_000_000.0;
 
+/// A burn rate over a whole window.
+fn rate(value: f64) -> BurnCell {
+    BurnCell::Rate {
+        value,
+        partial: false,
+    }
+}
+
 fn rates(values: [f64; 7]) -> Vec<BurnCell> {
-    values
-        .into_iter()
-        .map(|value| BurnCell::Rate {
-            value,
-            partial: false,
-        })
-        .collect()
+    values.into_iter().map(rate).collect()
 }
 
 impl Default for SloFixture {
@@ -402,26 +426,11 @@ impl SloFixture {
                 burn: vec![
                     BurnCell::NoTraffic,
                     BurnCell::NoTraffic,
-                    BurnCell::Rate {
-                        value: 0.0,
-                        partial: false,
-                    },
-                    BurnCell::Rate {
-                        value: 0.0,
-                        partial: false,
-                    },
-                    BurnCell::Rate {
-                        value: 8.3,
-                        partial: false,
-                    },
-                    BurnCell::Rate {
-                        value: 1.4,
-                        partial: false,
-                    },
-                    BurnCell::Rate {
-                        value: 0.5,
-                        partial: false,
-                    },
+                    rate(0.0),
+                    rate(0.0),
+                    rate(8.3),
+                    rate(1.4),
+                    rate(0.5),
                 ],
                 alert: AlertLevelModel::Ok,
                 alert_reason: None,
@@ -443,6 +452,19 @@ impl SloFixture {
                 stale: false,
             },
         ]
+    }
+
+    /// One row per name: the fixture's rows over and over, renamed.
+    pub fn rows_named<'a>(&self, names: &'a [String]) -> Vec<SloRow<'a>> {
+        let base = self.rows();
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| SloRow {
+                name: n,
+                ..base[i % base.len()].clone()
+            })
+            .collect()
     }
 
     pub fn queries() -> Vec<(&'static str, &'static str)> {

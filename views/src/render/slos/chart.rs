@@ -10,12 +10,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
 use super::fmt;
 use super::table::burn_style;
-use crate::render::text::{self, clock_of_ms};
-use crate::render::{Ctx, centered_message, put_cell, put_str};
+use crate::render::text;
+use crate::render::{Ctx, centered_message, line_chart, put_cell, put_str};
 
 /// The y axis reaches at least this burn rate (times the headroom).
 const MIN_TOP: f64 = 2.0;
@@ -91,47 +90,19 @@ pub(super) fn render(
     }
 
     let (top_s, lo_s) = (fmt::burn(top), fmt::compact(lo));
-    let gutter = (text::width(&top_s).max(text::width(&lo_s)) + 1) as u16;
-    let show_x = area.height >= 5;
-    let plot = Rect {
-        x: area.x + gutter,
-        width: area.width.saturating_sub(gutter),
-        height: area.height - u16::from(show_x),
-        ..area
-    };
-    if plot.width < 4 || plot.height < 2 {
-        return;
-    }
-    let muted = ctx.theme.muted;
-    put_str(buf, area.x, plot.y, &top_s, gutter - 1, muted);
-    put_str(buf, area.x, plot.bottom() - 1, &lo_s, gutter - 1, muted);
+    // A single instant is named once.
     let (t0, t1) = (points[0].0, points[points.len() - 1].0);
-    if show_x {
-        let (x0, x1) = (clock_of_ms(t0), clock_of_ms(t1));
-        let y = plot.bottom();
-        put_str(buf, plot.x, y, &x0, plot.width, muted);
-        if t1 != t0 && text::width(&x0) + text::width(&x1) < plot.width as usize {
-            let x = plot.right() - text::width(&x1) as u16;
-            put_str(buf, x, y, &x1, plot.width, muted);
-        }
-    }
+    let times = (t0, (t1 != t0).then_some(t1));
+    let Some(plot) = line_chart::frame(buf, area, (&top_s, &lo_s), times, ctx.theme.muted) else {
+        return;
+    };
 
     let last = points[points.len() - 1].1;
     let line_style = match burn_style(last, page, ctx) {
         s if s == Style::new() => ctx.theme.ok,
         s => s,
     };
-    let x_bounds = if t1 > t0 { [t0, t1] } else { [t0 - 1.0, t0 + 1.0] };
-    let dataset = Dataset::default()
-        .data(&points)
-        .marker(ctx.g.marker)
-        .graph_type(GraphType::Line)
-        .style(line_style);
-    Chart::new(vec![dataset])
-        .style(ctx.theme.base)
-        .x_axis(Axis::default().bounds(x_bounds))
-        .y_axis(Axis::default().bounds([lo, top]))
-        .render(plot, buf);
+    line_chart::plot_line(buf, plot, &points, [lo, top], line_style, ctx);
 
     draw_thresholds(buf, plot, &shown, (lo, top), &th_style, ctx);
 }

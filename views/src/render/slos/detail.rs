@@ -70,11 +70,7 @@ pub(super) fn render(
     }
     let mut note: Vec<Line> = Vec::new();
     if let Some(n) = d.note.map(text::sanitize).filter(|n| !n.trim().is_empty()) {
-        let mut lines = text::wrap(&n, width);
-        if lines.len() > NOTE_MAX_LINES {
-            let rest = lines.split_off(NOTE_MAX_LINES - 1).join(" ");
-            lines.push(text::truncate(&rest, width, ell));
-        }
+        let lines = text::wrap_at_most(&n, width, NOTE_MAX_LINES, ell);
         note = lines.into_iter().map(|l| Line::styled(l, th.base)).collect();
     }
 
@@ -141,12 +137,7 @@ fn status_line<'a>(r: &SloRow, width: usize, ctx: &Ctx) -> Line<'a> {
         push(format!(" {}", reason.trim()), th.base, &mut spans);
     }
     if r.events.is_some() {
-        let events = fmt::events(r.events);
-        let events = if events == text::MISSING {
-            ctx.g.missing.to_string()
-        } else {
-            events
-        };
+        let events = ctx.g.swap_missing(fmt::events(r.events));
         push(
             format!(" {} {events} events in period", ctx.g.dot),
             th.muted,

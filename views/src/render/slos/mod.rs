@@ -20,7 +20,7 @@ mod table;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Ctx, put_str, text};
+use super::{Ctx, put_str, side_by_side, stacked, text};
 use crate::ViewState;
 use crate::model::SlosModel;
 
@@ -39,11 +39,7 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &SlosModel, ctx: &Ctx, sta
         return;
     }
     let banner_h = m.problem.map_or(0, |p| banner(buf, area, p, ctx));
-    let body = Rect {
-        y: area.y + banner_h,
-        height: area.height - banner_h,
-        ..area
-    };
+    let (_, body) = stacked(area, banner_h);
     let page = page_burn(m);
     let show_detail = m.detail.is_some() && !m.rows.is_empty();
     let (table_area, detail_area) = split(body, show_detail, m.rows.len());
@@ -77,12 +73,7 @@ fn banner(buf: &mut Buffer, area: Rect, problem: &str, ctx: &Ctx) -> u16 {
     let indent = text::width(&prefix);
     let room = (area.width as usize).saturating_sub(indent + 1).max(1);
     let msg = text::sanitize(problem);
-    let mut lines = text::wrap(&msg, room);
-    if lines.len() > max_lines {
-        // Keep what fits and end the last line with an ellipsis.
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(text::truncate(&rest, room, ctx.g.ellipsis));
-    }
+    let lines = text::wrap_at_most(&msg, room, max_lines, ctx.g.ellipsis);
     let style = ctx.theme.critical;
     let h = (lines.len() as u16).min(area.height);
     buf.set_style(Rect { height: h, ..area }, style);
@@ -104,15 +95,7 @@ fn split(area: Rect, show_detail: bool, rows: usize) -> (Rect, Option<Rect>) {
     }
     if area.width >= DETAIL_RIGHT_MIN_WIDTH && area.height >= DETAIL_BELOW_MIN_HEIGHT {
         let w = (area.width * 35 / 100).clamp(56, 90);
-        let table = Rect {
-            width: area.width - w,
-            ..area
-        };
-        let detail = Rect {
-            x: area.x + table.width,
-            width: w,
-            ..area
-        };
+        let (table, detail) = side_by_side(area, area.width - w);
         return (table, Some(detail));
     }
     let rows = u16::try_from(rows).unwrap_or(u16::MAX);
@@ -125,11 +108,6 @@ fn split(area: Rect, show_detail: bool, rows: usize) -> (Rect, Option<Rect>) {
     let needed = rows.saturating_add(4);
     let detail_min = (area.height * 2 / 5).max(DETAIL_BELOW_MIN_HEIGHT);
     let h = needed.min(area.height.saturating_sub(detail_min)).max(table_min);
-    let table = Rect { height: h, ..area };
-    let detail = Rect {
-        y: area.y + h,
-        height: area.height - h,
-        ..area
-    };
+    let (table, detail) = stacked(area, h);
     (table, Some(detail))
 }

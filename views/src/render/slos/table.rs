@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use super::fmt::{self, NO_TRAFFIC, PARTIAL};
 use crate::ViewState;
 use crate::model::{AlertLevelModel, BurnCell, SloRow, SlosModel};
-use crate::render::prices::scroll;
+use crate::render::rows::{self, Window, row_area};
 use crate::render::{Ctx, centered_message, put_cell, text};
 
 /// What a column shows.
@@ -111,19 +111,18 @@ pub(super) fn render(
     } else {
         inner.height.saturating_sub(1) as usize
     };
-    let len = m.rows.len();
-    let offset = scroll(state.slos_offset, m.selected, len, visible);
-    state.slos_offset = offset;
+    let win = Window::scrolled(state.slos_offset, m.selected, m.rows.len(), visible);
+    state.slos_offset = win.offset;
     state.slos_page = visible;
     let title = title_line(m, area.width, ctx);
 
-    if len == 0 {
+    if win.len == 0 {
         ctx.draw_box(buf, area, &title, None);
         centered_message(buf, inner, "no SLOs defined", ctx.theme.muted);
         return;
     }
 
-    let window = &m.rows[offset..(offset + visible).min(len)];
+    let window = &m.rows[win.range()];
     let labels: Vec<String> = m.windows.iter().map(|w| text::sanitize(w)).collect();
     let texts: Vec<RowText> = window
         .iter()
@@ -131,25 +130,14 @@ pub(super) fn render(
         .collect();
     let cols = plan_columns(inner.width, &texts, &labels, &m.windows);
 
-    let position = (len > visible).then(|| {
-        let pos = format!(" {}-{} of {} ", offset + 1, offset + window.len(), len);
-        Line::styled(pos, ctx.theme.muted)
-    });
-    ctx.draw_box(buf, area, &title, position.as_ref());
+    ctx.draw_box(buf, area, &title, win.position(ctx).as_ref());
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let selected = m
-        .selected
-        .filter(|s| (offset..offset + window.len()).contains(s))
-        .map(|s| s - offset);
+    let selected = win.selected(m.selected);
     draw_header(buf, inner, &cols, &labels, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
-        let row = Rect {
-            y: inner.y + 1 + i as u16,
-            height: 1,
-            ..inner
-        };
+        let row = row_area(inner, i);
         draw_row(buf, row, r, t, &cols, page, selected == Some(i), ctx);
     }
     let legend_y = inner.y + 1 + window.len() as u16;
@@ -238,7 +226,8 @@ pub(super) fn legend(width: usize, ctx: &Ctx) -> String {
     text::truncate(&forms[3], width, ctx.g.ellipsis)
 }
 
-fn plan_columns(avail: u16, texts: &[RowText], labels: &[String], windows: &[&str]) -> Vec<Col> {
+/// Every column, left to right, with `windows` burn-rate windows.
+fn all_columns(windows: usize) -> Vec<Kind> {
     let mut kinds = vec![
         Kind::Name,
         Kind::Service,
@@ -247,9 +236,13 @@ fn plan_columns(avail: u16, texts: &[RowText], labels: &[String], windows: &[&st
         Kind::Events,
         Kind::Budget,
     ];
-    kinds.extend((0..labels.len()).map(Kind::Window));
+    kinds.extend((0..windows).map(Kind::Window));
     kinds.extend([Kind::Alert, Kind::Exhaust]);
+    kinds
+}
 
+fn plan_columns(avail: u16, texts: &[RowText], labels: &[String], windows: &[&str]) -> Vec<Col> {
+    let kinds = all_columns(labels.len());
     let natural = |kind: Kind| -> usize {
         let content = texts.iter().map(|t| t.width(kind)).max().unwrap_or(0);
         let head = text::width(title(kind, labels));
@@ -411,10 +404,7 @@ fn draw_row(
     ctx: &Ctx,
 ) {
     let th = ctx.theme;
-    let row_style = if r.stale { th.stale } else { Style::new() };
-    if r.stale {
-        buf.set_style(area, row_style);
-    }
+    let row_style = rows::row_style(buf, area, r.stale, ctx);
     let live = |s: Style| if r.stale { row_style } else { s };
     let y = area.y;
     for (x, c) in column_xs(area, cols) {
@@ -488,17 +478,7 @@ fn draw_row(
         }
     }
     if selected {
-        buf.set_style(area, th.selection);
-        put_cell(
-            buf,
-            area,
-            area.x,
-            y,
-            ctx.g.selected,
-            1,
-            false,
-            row_style.patch(th.selection),
-        );
+        rows::mark_selected(buf, area, row_style, ctx);
     }
 }
 
@@ -519,13 +499,7 @@ struct RowText {
 impl RowText {
     fn new(r: &SloRow, windows: usize, ctx: &Ctx) -> RowText {
         let g = ctx.g;
-        let m = |s: String| {
-            if s == text::MISSING {
-                g.missing.to_string()
-            } else {
-                s
-            }
-        };
+        let m = |s: String| g.swap_missing(s);
         let burns = (0..windows)
             .map(|i| match r.burn.get(i) {
                 Some(BurnCell::Rate { value, partial }) => (m(fmt::burn(*value)), *partial),
@@ -573,17 +547,7 @@ mod tests {
     const W: &[&str] = &["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
     fn order() -> Vec<Kind> {
-        let mut kinds = vec![
-            Kind::Name,
-            Kind::Service,
-            Kind::Target,
-            Kind::Sli,
-            Kind::Events,
-            Kind::Budget,
-            Kind::Alert,
-            Kind::Exhaust,
-        ];
-        kinds.extend((0..W.len()).map(Kind::Window));
+        let kinds = all_columns(W.len());
         let mut droppable: Vec<_> = kinds.into_iter().filter(|k| priority(*k, W) != KEEP).collect();
         droppable.sort_by_key(|k| priority(*k, W));
         droppable
