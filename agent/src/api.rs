@@ -3,6 +3,8 @@
 //! The console deserializes exactly these types, so the contract has one
 //! definition. Timestamps are Unix milliseconds (UTC) throughout.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Latest state of one symbol after an accepted tick.
@@ -152,6 +154,171 @@ pub struct ChaosUpdate {
     pub routes: Option<Vec<String>>,
 }
 
+/// How bad an incident is: SEV1 (the worst: no fresh data served) to SEV4.
+/// Serialized `"SEV1"` to `"SEV4"`; ordered from the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    #[serde(rename = "SEV1")]
+    Sev1,
+    #[serde(rename = "SEV2")]
+    Sev2,
+    #[serde(rename = "SEV3")]
+    Sev3,
+    #[serde(rename = "SEV4")]
+    Sev4,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Sev1, Severity::Sev2, Severity::Sev3, Severity::Sev4];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "SEV1",
+            Severity::Sev2 => "SEV2",
+            Severity::Sev3 => "SEV3",
+            Severity::Sev4 => "SEV4",
+        }
+    }
+
+    /// `SEV1` to `SEV4`, in any letter case.
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// Where an incident is in its life: `triggered` (open, nobody on it yet),
+/// `acknowledged` (open, an operator is on it), `resolved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentStatus {
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub const ALL: [IncidentStatus; 3] = [
+        IncidentStatus::Triggered,
+        IncidentStatus::Acknowledged,
+        IncidentStatus::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Triggered => "triggered",
+            IncidentStatus::Acknowledged => "acknowledged",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+
+    /// `triggered`, `acknowledged` or `resolved`, in any letter case.
+    pub fn parse(text: &str) -> Option<IncidentStatus> {
+        IncidentStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// Triggered or acknowledged.
+    pub fn is_open(self) -> bool {
+        self != IncidentStatus::Resolved
+    }
+}
+
+/// One event in an incident's history, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// Unix ms.
+    pub at: i64,
+    /// One of the `TimelineEntry::*` kinds; a client should show unknown
+    /// kinds as they are rather than fail.
+    pub kind: String,
+    pub text: String,
+    /// The operator, for acknowledgements and manual resolutions.
+    pub author: Option<String>,
+}
+
+impl TimelineEntry {
+    /// The condition was first seen; opens the incident.
+    pub const DETECTED: &'static str = "detected";
+    /// The condition's figures or severity changed (coalesced).
+    pub const UPDATED: &'static str = "updated";
+    pub const ACKNOWLEDGED: &'static str = "acknowledged";
+    /// Resolved by an operator.
+    pub const RESOLVED: &'static str = "resolved";
+    /// Resolved by the agent: the condition cleared.
+    pub const AUTO_RESOLVED: &'static str = "auto_resolved";
+    /// Resolved by an operator, then new evidence of the same condition came.
+    pub const REOPENED: &'static str = "reopened";
+}
+
+/// A condition the agent detected, from detection to resolution. One
+/// ongoing condition (one `dedup_key`) is one incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Unique within the agent's run, URL-safe.
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: IncidentStatus,
+    /// `service` (always `market-data-agent`), `component` (`feed`, `http`,
+    /// `pricing`), `kind` (the detector), and `symbol` / `source` when the
+    /// condition is about one.
+    pub labels: BTreeMap<String, String>,
+    /// Identifies the condition, e.g. `feed_stale:symbol:AAPL`.
+    pub dedup_key: String,
+    /// Unix ms.
+    pub started_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<i64>,
+    /// The operator, or `"auto"` when the condition cleared.
+    pub resolved_by: Option<String>,
+    /// Bounded: the first entry and the newest ones are kept.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// `resolved_by` of an incident the agent resolved itself.
+pub const RESOLVED_BY_AUTO: &str = "auto";
+
+/// `GET /api/v1/incidents` response, newest incident first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentsResponse {
+    pub incidents: Vec<Incident>,
+}
+
+/// Body of `POST /api/v1/incidents/{id}/ack` and `.../resolve`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentActionRequest {
+    /// Who acts: 1 to 64 printable characters.
+    pub author: String,
+    /// Up to 1000 characters; recorded in the timeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/admin/inject` body: a fault injected into the simulated
+/// feed, for tests and demos. `"symbol": "*"` means every symbol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Injection {
+    /// The symbol's price moves by `factor` (e.g. 1.25: up 25%) from its next
+    /// tick on, and stays at the new level.
+    PriceJump { symbol: String, factor: f64 },
+    /// The simulator emits nothing for the symbol for `seconds`; its price
+    /// does not move meanwhile.
+    Stall { symbol: String, seconds: f64 },
+}
+
+/// Answer to an accepted injection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InjectResponse {
+    pub injection: Injection,
+    pub message: String,
+}
+
 /// Frames a WebSocket client sends. `"*"` in `symbols` means every symbol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -281,6 +448,47 @@ mod tests {
             let text = serde_json::to_string(&frame).unwrap();
             assert_eq!(ServerFrame::from_json(&text).unwrap(), frame, "{text}");
         }
+    }
+
+    #[test]
+    fn incident_wire_forms() {
+        assert_eq!(serde_json::to_string(&Severity::Sev2).unwrap(), "\"SEV2\"");
+        assert_eq!(Severity::parse("sev3"), Some(Severity::Sev3));
+        assert_eq!(Severity::parse("SEV5"), None);
+        assert!(Severity::Sev1 < Severity::Sev4);
+        assert_eq!(
+            serde_json::to_string(&IncidentStatus::Acknowledged).unwrap(),
+            "\"acknowledged\""
+        );
+        assert_eq!(IncidentStatus::parse("Resolved"), Some(IncidentStatus::Resolved));
+        assert!(!IncidentStatus::Resolved.is_open());
+        let injection: Injection =
+            serde_json::from_str(r#"{"kind":"price_jump","symbol":"AAPL","factor":1.25}"#).unwrap();
+        assert_eq!(
+            injection,
+            Injection::PriceJump {
+                symbol: "AAPL".into(),
+                factor: 1.25
+            }
+        );
+        let stall: Injection = serde_json::from_str(r#"{"kind":"stall","symbol":"*","seconds":10}"#).unwrap();
+        assert_eq!(
+            stall,
+            Injection::Stall {
+                symbol: "*".into(),
+                seconds: 10.0
+            }
+        );
+        for bad in [
+            r#"{"kind":"stall","symbol":"A","seconds":1,"extra":1}"#,
+            r#"{"kind":"melt","symbol":"A"}"#,
+            r#"{"symbol":"A","factor":2}"#,
+        ] {
+            assert!(serde_json::from_str::<Injection>(bad).is_err(), "{bad}");
+        }
+        let request: IncidentActionRequest = serde_json::from_str(r#"{"author":"ann"}"#).unwrap();
+        assert_eq!(request.comment, None);
+        assert!(serde_json::from_str::<IncidentActionRequest>(r#"{"author":"a","note":"x"}"#).is_err());
     }
 
     #[test]

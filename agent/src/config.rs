@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::api::{Injection, Severity};
+
 /// The shipped default configuration, embedded so the binary and the console
 /// run with no files around them.
 const EMBEDDED_TOML: &str = include_str!("../../config/agent.toml");
@@ -38,6 +40,8 @@ pub struct AgentConfig {
     pub health: HealthConfig,
     #[serde(default)]
     pub chaos: ChaosConfig,
+    #[serde(default)]
+    pub incidents: IncidentsConfig,
     /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
     /// them off (403). Never read from a config file (a TOML key of this name
     /// is rejected like any unknown key): the binary fills it from the
@@ -76,6 +80,18 @@ pub struct SimulatorConfig {
     pub seed: Option<u64>,
     #[serde(deserialize_with = "symbol_list")]
     pub symbols: Vec<SymbolSpec>,
+    /// Faults injected on a schedule, for demos.
+    #[serde(deserialize_with = "scheduled_injections")]
+    pub inject: Vec<ScheduledInjection>,
+}
+
+/// A fault the simulator injects by itself once, `after_s` seconds after
+/// start, as `POST /api/v1/admin/inject` would.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ScheduledInjection {
+    pub after_s: f64,
+    #[serde(flatten)]
+    pub injection: Injection,
 }
 
 /// One simulated symbol and its start price.
@@ -170,6 +186,113 @@ pub struct ChaosConfig {
     pub routes: Vec<String>,
 }
 
+/// Incident detection and tracking (`[incidents]` and its sub-tables).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentsConfig {
+    /// Period of the detector task, ms.
+    #[serde(deserialize_with = "range_u64::<_, 10, 60_000>")]
+    pub interval_ms: u64,
+    /// How long a condition must stay clear before its incident resolves
+    /// itself, ms.
+    #[serde(deserialize_with = "range_u64::<_, 0, 86_400_000>")]
+    pub resolve_after_ms: u64,
+    /// At most one `updated` timeline entry per incident per this long, ms.
+    #[serde(deserialize_with = "range_u64::<_, 0, 86_400_000>")]
+    pub update_interval_ms: u64,
+    /// Timeline entries kept per incident.
+    #[serde(deserialize_with = "range_usize::<_, 2, 10_000>")]
+    pub max_timeline: usize,
+    /// Open incidents at most; conditions beyond it are logged, not opened.
+    #[serde(deserialize_with = "range_usize::<_, 1, 100_000>")]
+    pub max_open: usize,
+    /// Resolved incidents kept at most.
+    #[serde(deserialize_with = "range_usize::<_, 0, 100_000>")]
+    pub max_resolved: usize,
+    /// Resolved incidents older than this (since resolution) are dropped, ms.
+    #[serde(deserialize_with = "range_u64::<_, 1, 2_592_000_000>")]
+    pub resolved_max_age_ms: u64,
+    /// Whether ack and resolve are allowed without a token when the agent
+    /// has no admin token. With a token they always need it.
+    pub open_actions: bool,
+    pub source_down: SourceDownConfig,
+    pub feed_stale: FeedStaleConfig,
+    pub rejected_ticks: RejectedTicksConfig,
+    pub price_anomaly: PriceAnomalyConfig,
+    pub http_errors: HttpErrorsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceDownConfig {
+    pub enabled: bool,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedStaleConfig {
+    pub enabled: bool,
+    /// A connected source with no accepted tick for this long is stale, ms.
+    #[serde(deserialize_with = "range_u64::<_, 1, 86_400_000>")]
+    pub source_after_ms: u64,
+    /// A symbol that had ticks and has none for this long is stale, ms.
+    #[serde(deserialize_with = "range_u64::<_, 1, 86_400_000>")]
+    pub symbol_after_ms: u64,
+    pub source_severity: Severity,
+    pub symbol_severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RejectedTicksConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "range_u64::<_, 100, 86_400_000>")]
+    pub window_ms: u64,
+    /// More rejections than this from one source within the window open an
+    /// incident.
+    pub max_rejected: u64,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PriceAnomalyConfig {
+    pub enabled: bool,
+    /// Log returns per symbol the median and MAD are taken over.
+    #[serde(deserialize_with = "range_usize::<_, 8, 1024>")]
+    pub window: usize,
+    /// A return further than `k` robust standard deviations from the
+    /// median is an anomaly.
+    #[serde(deserialize_with = "positive_f64")]
+    pub k: f64,
+    /// Floor of the robust standard deviation, basis points of log return.
+    #[serde(deserialize_with = "positive_f64")]
+    pub min_scale_bps: f64,
+    /// A return across a longer gap between ticks is not scored, ms.
+    #[serde(deserialize_with = "range_u64::<_, 1, 86_400_000>")]
+    pub max_gap_ms: u64,
+    /// The incident clears after this long without a new anomaly, ms.
+    #[serde(deserialize_with = "range_u64::<_, 1, 86_400_000>")]
+    pub clear_after_ms: u64,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpErrorsConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "range_u64::<_, 100, 86_400_000>")]
+    pub window_ms: u64,
+    /// Share of 5xx answers in the window above which an incident opens.
+    #[serde(deserialize_with = "share")]
+    pub max_error_share: f64,
+    /// Requests the window must hold before the share counts.
+    #[serde(deserialize_with = "range_u64::<_, 1, 1_000_000_000>")]
+    pub min_requests: u64,
+    pub severity: Severity,
+}
+
 // The defaults below equal the values in config/agent.toml; a test keeps the
 // two in step, so a user file may leave out any key.
 
@@ -191,6 +314,7 @@ impl Default for SimulatorConfig {
             mean_trade_size: 200.0,
             seed: None,
             symbols: DEFAULT_SYMBOLS.clone(),
+            inject: Vec::new(),
         }
     }
 }
@@ -258,6 +382,84 @@ impl Default for ChaosConfig {
             error_rate: 0.0,
             extra_latency_ms: 0,
             routes: vec![crate::http::QUOTES.to_string()],
+        }
+    }
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        IncidentsConfig {
+            interval_ms: 500,
+            resolve_after_ms: 5_000,
+            update_interval_ms: 30_000,
+            max_timeline: 50,
+            max_open: 500,
+            max_resolved: 200,
+            resolved_max_age_ms: 86_400_000,
+            open_actions: false,
+            source_down: SourceDownConfig::default(),
+            feed_stale: FeedStaleConfig::default(),
+            rejected_ticks: RejectedTicksConfig::default(),
+            price_anomaly: PriceAnomalyConfig::default(),
+            http_errors: HttpErrorsConfig::default(),
+        }
+    }
+}
+
+impl Default for SourceDownConfig {
+    fn default() -> Self {
+        SourceDownConfig {
+            enabled: true,
+            severity: Severity::Sev2,
+        }
+    }
+}
+
+impl Default for FeedStaleConfig {
+    fn default() -> Self {
+        FeedStaleConfig {
+            enabled: true,
+            source_after_ms: 5_000,
+            symbol_after_ms: 10_000,
+            source_severity: Severity::Sev2,
+            symbol_severity: Severity::Sev3,
+        }
+    }
+}
+
+impl Default for RejectedTicksConfig {
+    fn default() -> Self {
+        RejectedTicksConfig {
+            enabled: true,
+            window_ms: 60_000,
+            max_rejected: 100,
+            severity: Severity::Sev3,
+        }
+    }
+}
+
+impl Default for PriceAnomalyConfig {
+    fn default() -> Self {
+        PriceAnomalyConfig {
+            enabled: true,
+            window: 64,
+            k: 10.0,
+            min_scale_bps: 5.0,
+            max_gap_ms: 5_000,
+            clear_after_ms: 60_000,
+            severity: Severity::Sev3,
+        }
+    }
+}
+
+impl Default for HttpErrorsConfig {
+    fn default() -> Self {
+        HttpErrorsConfig {
+            enabled: true,
+            window_ms: 60_000,
+            max_error_share: 0.1,
+            min_requests: 20,
+            severity: Severity::Sev2,
         }
     }
 }
@@ -794,6 +996,39 @@ fn chaos_error_rate<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(rate)
 }
 
+/// Longest delay of a scheduled injection, seconds (a week).
+const MAX_INJECT_AFTER_S: f64 = 604_800.0;
+
+fn scheduled_injections<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ScheduledInjection>, D::Error> {
+    let schedule = Vec::<ScheduledInjection>::deserialize(d)?;
+    for (i, entry) in schedule.iter().enumerate() {
+        let fail = |reason: String| serde::de::Error::custom(format!("entry {i}: {reason}"));
+        if !(0.0..=MAX_INJECT_AFTER_S).contains(&entry.after_s) {
+            return Err(fail(format!(
+                "after_s must be from 0 to {MAX_INJECT_AFTER_S}, got {}",
+                entry.after_s
+            )));
+        }
+        let (Injection::PriceJump { symbol, .. } | Injection::Stall { symbol, .. }) = &entry.injection;
+        if symbol != "*" {
+            check_symbol(symbol).map_err(fail)?;
+        }
+        crate::sim::check_injection(&entry.injection).map_err(fail)?;
+    }
+    Ok(schedule)
+}
+
+fn share<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "must be a number from 0 to 1, got {v}"
+        )))
+    }
+}
+
 fn chaos_routes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let routes = Vec::<String>::deserialize(d)?;
     check_chaos_routes(&routes).map_err(serde::de::Error::custom)?;
@@ -1101,6 +1336,136 @@ mod tests {
         ] {
             let (got_line, got_key, reason, _) = parse_err(src);
             assert_eq!((got_line, got_key.as_deref()), (line, Some(key)), "{src}");
+            assert!(reason.contains(needle), "{src}: {reason}");
+        }
+    }
+
+    #[test]
+    fn incident_keys_parse_and_are_checked_with_line_and_key() {
+        let config = parse(
+            "[incidents]\nopen_actions = true\nmax_resolved = 0\n\n[incidents.price_anomaly]\nk = 6.5\nseverity = \"SEV4\"\n\n[incidents.http_errors]\nmax_error_share = 0.5\n",
+        )
+        .unwrap();
+        let incidents = &config.incidents;
+        assert!(incidents.open_actions);
+        assert_eq!(incidents.max_resolved, 0);
+        assert_eq!(incidents.price_anomaly.k, 6.5);
+        assert_eq!(incidents.price_anomaly.severity, Severity::Sev4);
+        assert_eq!(
+            incidents.price_anomaly.window, 64,
+            "other keys keep their default"
+        );
+        assert_eq!(incidents.http_errors.max_error_share, 0.5);
+        assert!(!IncidentsConfig::default().open_actions);
+
+        for (src, line, key, needle) in [
+            (
+                "[incidents.feed_stale]\n\nsymbol_severity = \"SEV5\"\n",
+                3,
+                "incidents.feed_stale.symbol_severity",
+                "unknown variant `SEV5`",
+            ),
+            (
+                "[incidents.price_anomaly]\nk = 0\n",
+                2,
+                "incidents.price_anomaly.k",
+                "must be above 0",
+            ),
+            (
+                "[incidents.price_anomaly]\nwindow = 4\n",
+                2,
+                "incidents.price_anomaly.window",
+                "must be from 8 to 1024",
+            ),
+            (
+                "[incidents.http_errors]\nmax_error_share = 1.5\n",
+                2,
+                "incidents.http_errors.max_error_share",
+                "from 0 to 1",
+            ),
+            (
+                "[incidents]\ninterval_ms = 0\n",
+                2,
+                "incidents.interval_ms",
+                "must be from 10",
+            ),
+            (
+                "[incidents]\nopen_action = true\n",
+                2,
+                "incidents.open_action",
+                "unknown field",
+            ),
+            (
+                "[incidents.rejected_ticks]\nenabled = true\nmax_rejected = -1\n",
+                3,
+                "incidents.rejected_ticks.max_rejected",
+                "invalid value",
+            ),
+        ] {
+            let (got_line, got_key, reason, _) = parse_err(src);
+            assert_eq!((got_line, got_key.as_deref()), (line, Some(key)), "{src}");
+            assert!(reason.contains(needle), "{src}: {reason}");
+        }
+    }
+
+    #[test]
+    fn scheduled_injections_parse_and_are_checked() {
+        let config = parse(
+            "[simulator]\ninject = [\n  { after_s = 30, kind = \"price_jump\", symbol = \"AAPL\", factor = 1.2 },\n  { after_s = 60.5, kind = \"stall\", symbol = \"*\", seconds = 10 },\n]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.simulator.inject,
+            [
+                ScheduledInjection {
+                    after_s: 30.0,
+                    injection: Injection::PriceJump {
+                        symbol: "AAPL".into(),
+                        factor: 1.2
+                    }
+                },
+                ScheduledInjection {
+                    after_s: 60.5,
+                    injection: Injection::Stall {
+                        symbol: "*".into(),
+                        seconds: 10.0
+                    }
+                },
+            ]
+        );
+        assert!(AgentConfig::embedded().simulator.inject.is_empty());
+        for (src, needle) in [
+            (
+                "[simulator]\ninject = [{ after_s = -1, kind = \"stall\", symbol = \"A\", seconds = 1 }]\n",
+                "entry 0: after_s must be from 0",
+            ),
+            (
+                "[simulator]\ninject = [{ after_s = 1, kind = \"stall\", symbol = \"A\", seconds = 0 }]\n",
+                "entry 0: seconds: must be above 0",
+            ),
+            (
+                "[simulator]\ninject = [{ after_s = 1, kind = \"price_jump\", symbol = \"A\", factor = 1000 }]\n",
+                "entry 0: factor: must be from 0.01 to 100",
+            ),
+            (
+                "[simulator]\ninject = [{ after_s = 1, kind = \"price_jump\", symbol = \"A B\", factor = 2 }]\n",
+                "contains ' '",
+            ),
+            (
+                "[simulator]\ninject = [{ after_s = 1, kind = \"melt\", symbol = \"A\" }]\n",
+                "unknown variant `melt`",
+            ),
+            (
+                "[simulator]\ninject = [{ after_s = 1, kind = \"stall\", symbol = \"A\", seconds = 1, x = 2 }]\n",
+                "unknown field `x`",
+            ),
+        ] {
+            let (line, key, reason, _) = parse_err(src);
+            assert_eq!(line, 2, "{src}");
+            assert!(
+                key.as_deref().is_some_and(|k| k.starts_with("simulator.inject")),
+                "{src}: {key:?}"
+            );
             assert!(reason.contains(needle), "{src}: {reason}");
         }
     }

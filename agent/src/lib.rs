@@ -5,6 +5,8 @@
 //! feeds (simulator, Feed handles) -> pipeline: validate -> book + bars -> batches
 //!                                                                           |
 //!        HTTP: /health /ready /metrics /api/v1/...  <- book      WS /ws  <--+
+//!                                                          |
+//!        incidents: detector task (stale, down, rejections, anomalies, 5xx)
 //! ```
 //!
 //! The binary and the console's embedded agent both start it with [`spawn`].
@@ -17,6 +19,7 @@ pub mod config;
 mod feed;
 mod health;
 mod http;
+mod incidents;
 mod metrics;
 mod pipeline;
 mod server;

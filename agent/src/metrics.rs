@@ -5,12 +5,14 @@
 //! Hot paths hold pre-resolved handles ([`SourceCounters`], [`WsCounters`])
 //! instead of looking labels up per tick or per frame.
 
+use prometheus::core::Collector as _;
 use prometheus::{
     Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
 
-use crate::api::SourceState;
+use crate::api::{Severity, SourceState};
+use crate::incidents::Kind;
 use crate::validate::RejectReason;
 
 /// Request-duration buckets in seconds, 50 µs to 5 s: the agent's own routes
@@ -38,6 +40,9 @@ pub(crate) struct Metrics {
     chaos_injected: IntCounterVec,
     chaos_error_rate: Gauge,
     chaos_extra_latency: Gauge,
+    incidents_open: IntGaugeVec,
+    incidents_opened: IntCounterVec,
+    anomalies: IntCounterVec,
 }
 
 /// Counter handles of one source: accepted per symbol id, rejected per reason.
@@ -142,6 +147,41 @@ impl ChaosMetrics {
     }
 }
 
+/// Resolved incident metrics: open incidents by severity, incidents opened
+/// by kind.
+pub(crate) struct IncidentMetrics {
+    open: Vec<IntGauge>,
+    opened: Vec<IntCounter>,
+}
+
+impl IncidentMetrics {
+    pub fn opened(&self, kind: Kind) {
+        self.opened[kind.index()].inc();
+    }
+
+    /// Open incidents per severity, in [`Severity::ALL`] order.
+    pub fn set_open(&self, by_severity: [i64; 4]) {
+        for (gauge, n) in self.open.iter().zip(by_severity) {
+            gauge.set(n);
+        }
+    }
+}
+
+/// HTTP requests answered since start, and how many of them with a 5xx.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct HttpTotals {
+    pub requests: u64,
+    pub errors: u64,
+}
+
+/// Ticks of one source rejected since start, by reason (in
+/// [`RejectReason::ALL`] order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RejectedTotals {
+    pub source: String,
+    pub by_reason: [u64; RejectReason::ALL.len()],
+}
+
 /// Resolved WebSocket counters, shared by all client tasks.
 pub(crate) struct WsCounters {
     frames: Vec<IntCounter>,
@@ -239,6 +279,28 @@ impl Metrics {
             "Latency currently added on purpose to chaos-matching requests.",
         )?;
 
+        let incidents_open = IntGaugeVec::new(
+            Opts::new(
+                "mda_incidents_open",
+                "Incidents open (triggered or acknowledged), by severity.",
+            ),
+            &["severity"],
+        )?;
+        let incidents_opened = IntCounterVec::new(
+            Opts::new(
+                "mda_incidents_total",
+                "Incidents opened, by the kind of condition detected.",
+            ),
+            &["kind"],
+        )?;
+        let anomalies = IntCounterVec::new(
+            Opts::new(
+                "mda_anomalies_total",
+                "Accepted ticks whose price move was an anomaly (robust median/MAD test); they are still served.",
+            ),
+            &["symbol"],
+        )?;
+
         registry.register(Box::new(ticks_accepted.clone()))?;
         registry.register(Box::new(ticks_rejected.clone()))?;
         registry.register(Box::new(batches_published.clone()))?;
@@ -254,6 +316,9 @@ impl Metrics {
         registry.register(Box::new(chaos_injected.clone()))?;
         registry.register(Box::new(chaos_error_rate.clone()))?;
         registry.register(Box::new(chaos_extra_latency.clone()))?;
+        registry.register(Box::new(incidents_open.clone()))?;
+        registry.register(Box::new(incidents_opened.clone()))?;
+        registry.register(Box::new(anomalies.clone()))?;
         #[cfg(target_os = "linux")]
         registry.register(Box::new(prometheus::process_collector::ProcessCollector::new(
             std::process::id() as prometheus::process_collector::pid_t,
@@ -276,7 +341,87 @@ impl Metrics {
             chaos_injected,
             chaos_error_rate,
             chaos_extra_latency,
+            incidents_open,
+            incidents_opened,
+            anomalies,
         })
+    }
+
+    /// Incident handles; every severity and kind exists (at 0) from the start.
+    pub fn incident_metrics(&self) -> IncidentMetrics {
+        IncidentMetrics {
+            open: Severity::ALL
+                .iter()
+                .map(|s| self.incidents_open.with_label_values(&[s.as_str()]))
+                .collect(),
+            opened: Kind::ALL
+                .iter()
+                .map(|k| self.incidents_opened.with_label_values(&[k.as_str()]))
+                .collect(),
+        }
+    }
+
+    /// `mda_anomalies_total` of each symbol, by book id, at 0 from the start.
+    pub fn anomaly_counters(&self, symbols: &[std::sync::Arc<str>]) -> Vec<IntCounter> {
+        symbols
+            .iter()
+            .map(|s| self.anomalies.with_label_values(&[s]))
+            .collect()
+    }
+
+    /// Requests and 5xx answers so far, summed from `mda_http_requests_total`
+    /// (read by the detectors, so the request path pays nothing extra).
+    pub fn http_totals(&self) -> HttpTotals {
+        let mut totals = HttpTotals::default();
+        for family in self.http_requests.collect() {
+            for metric in family.get_metric() {
+                let n = metric.get_counter().get_value() as u64;
+                totals.requests += n;
+                let server_error = metric
+                    .get_label()
+                    .iter()
+                    .any(|l| l.name() == "code" && l.value().starts_with('5'));
+                if server_error {
+                    totals.errors += n;
+                }
+            }
+        }
+        totals
+    }
+
+    /// Rejected ticks so far per source, from `mda_ticks_rejected_total`.
+    pub fn rejected_totals(&self) -> Vec<RejectedTotals> {
+        let mut out: Vec<RejectedTotals> = Vec::new();
+        for family in self.ticks_rejected.collect() {
+            for metric in family.get_metric() {
+                let label = |name: &str| {
+                    metric
+                        .get_label()
+                        .iter()
+                        .find(|l| l.name() == name)
+                        .map(|l| l.value())
+                };
+                let (Some(source), Some(reason)) = (label("source"), label("reason")) else {
+                    continue;
+                };
+                let Some(index) = RejectReason::ALL.iter().position(|r| r.as_str() == reason) else {
+                    continue;
+                };
+                let n = metric.get_counter().get_value() as u64;
+                match out.iter_mut().find(|t| t.source == source) {
+                    Some(totals) => totals.by_reason[index] = n,
+                    None => {
+                        let mut by_reason = [0; RejectReason::ALL.len()];
+                        by_reason[index] = n;
+                        out.push(RejectedTotals {
+                            source: source.to_string(),
+                            by_reason,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Chaos handles; every `kind` series exists (at 0) from the start.
@@ -396,6 +541,55 @@ mod tests {
             text.contains("mda_http_request_duration_seconds_bucket{route=\"/health\",le=\"0.1\"} 1\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn totals_for_the_detectors() {
+        let metrics = Metrics::new().unwrap();
+        for (code, n) in [("200", 5), ("500", 2), ("503", 1), ("404", 3)] {
+            metrics
+                .http_requests
+                .with_label_values(&["/x", "GET", code])
+                .inc_by(n);
+        }
+        assert_eq!(
+            metrics.http_totals(),
+            HttpTotals {
+                requests: 11,
+                errors: 3
+            }
+        );
+        let sim = metrics.source_counters("sim", &["A".into()]);
+        sim.rejected[RejectReason::Crossed.index()].inc_by(4);
+        metrics.source_counters("test", &["A".into()]).rejected[0].inc();
+        let mut totals = metrics.rejected_totals();
+        totals.sort_by(|a, b| a.source.cmp(&b.source));
+        assert_eq!(totals.len(), 2);
+        assert_eq!(totals[0].source, "sim");
+        assert_eq!(totals[0].by_reason[RejectReason::Crossed.index()], 4);
+        assert_eq!(totals[0].by_reason.iter().sum::<u64>(), 4);
+        assert_eq!(totals[1].by_reason[0], 1);
+    }
+
+    #[test]
+    fn incident_series_exist_from_the_start() {
+        let metrics = Metrics::new().unwrap();
+        let incidents = metrics.incident_metrics();
+        metrics.anomaly_counters(&["AAPL".into()]);
+        incidents.opened(Kind::PriceAnomaly);
+        incidents.set_open([1, 0, 2, 0]);
+        let text = metrics.render().unwrap();
+        for needle in [
+            "mda_incidents_open{severity=\"SEV1\"} 1\n",
+            "mda_incidents_open{severity=\"SEV2\"} 0\n",
+            "mda_incidents_open{severity=\"SEV3\"} 2\n",
+            "mda_incidents_open{severity=\"SEV4\"} 0\n",
+            "mda_incidents_total{kind=\"price_anomaly\"} 1\n",
+            "mda_incidents_total{kind=\"source_down\"} 0\n",
+            "mda_anomalies_total{symbol=\"AAPL\"} 0\n",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
     }
 
     #[test]

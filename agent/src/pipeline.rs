@@ -21,6 +21,7 @@ use crate::book::{Book, SymbolId};
 use crate::clock::now_ms;
 use crate::config::{ValidationConfig, WsConfig};
 use crate::feed::Chunk;
+use crate::incidents::PipelineSignals;
 use crate::metrics::{Metrics, SourceCounters};
 use crate::validate::{RejectReason, validate};
 use crate::wire::FrameBuilder;
@@ -107,6 +108,8 @@ pub(crate) struct Pipeline {
     batch_max_ticks: usize,
     batch_interval: Duration,
     out: broadcast::Sender<Arc<Batch>>,
+    /// What the incident detectors need from each accepted tick.
+    signals: PipelineSignals,
 }
 
 impl Pipeline {
@@ -116,6 +119,7 @@ impl Pipeline {
         rules: ValidationConfig,
         ws: &WsConfig,
         out: broadcast::Sender<Arc<Batch>>,
+        signals: PipelineSignals,
     ) -> Pipeline {
         Pipeline {
             book,
@@ -124,12 +128,13 @@ impl Pipeline {
             batch_max_ticks: ws.batch_max_ticks,
             batch_interval: Duration::from_millis(ws.batch_interval_ms),
             out,
+            signals,
         }
     }
 
     /// Runs until shutdown or until every feed is gone; the pending batch is
     /// published before returning.
-    pub async fn run(self, mut input: mpsc::Receiver<Chunk>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(mut self, mut input: mpsc::Receiver<Chunk>, mut shutdown: watch::Receiver<bool>) {
         let mut batcher = Batcher::new(self.batch_max_ticks);
         let mut counters: HashMap<Arc<str>, SourceCounters> = HashMap::new();
         let flush = tokio::time::sleep(Duration::ZERO);
@@ -162,7 +167,12 @@ impl Pipeline {
         }
     }
 
-    fn ingest(&self, chunk: Chunk, batcher: &mut Batcher, counters: &mut HashMap<Arc<str>, SourceCounters>) {
+    fn ingest(
+        &mut self,
+        chunk: Chunk,
+        batcher: &mut Batcher,
+        counters: &mut HashMap<Arc<str>, SourceCounters>,
+    ) {
         let source = &chunk.source.name;
         let counters = counters
             .entry(Arc::clone(source))
@@ -188,6 +198,11 @@ impl Pipeline {
             };
             accepted = true;
             counters.accepted[id].inc();
+            self.signals.activity.mark(id, now);
+            // Scored after it is applied: an anomalous tick is still served.
+            if let Some(prices) = &mut self.signals.prices {
+                prices.observe(id, tick, source, now);
+            }
             if let Some(batch) = completed {
                 self.publish(batch);
             }

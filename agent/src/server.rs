@@ -11,8 +11,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::api::Injection;
 use crate::book::Book;
-use crate::config::AgentConfig;
+use crate::clock::now_ms;
+use crate::config::{AgentConfig, ScheduledInjection};
 use crate::feed::{Chunk, Feed, SourceRegistry};
 use crate::http::{AppState, Chaos, Shared};
 use crate::metrics::Metrics;
@@ -24,6 +26,9 @@ pub const SIM_SOURCE: &str = "sim";
 
 /// How long shutdown waits for open HTTP requests to finish.
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
+
+/// Injections queued for the simulator between two of its steps.
+const SIM_INJECTIONS: usize = 64;
 
 /// Extra time WebSocket clients get to take their close frame, beyond the
 /// send timeout.
@@ -59,17 +64,21 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
     let (batches, _) = broadcast::channel(config.ws.broadcast_capacity);
 
     let mut workers = Vec::new();
+    let incidents = crate::incidents::setup(&config, &book, &metrics, &sources, now_ms());
     let pipeline = Pipeline::new(
         Arc::clone(&book),
         Arc::clone(&metrics),
         config.validation.clone(),
         &config.ws,
         batches.clone(),
+        incidents.signals,
     );
     workers.push(tokio::spawn(pipeline.run(queue, stopped.clone())));
+    workers.push(tokio::spawn(incidents.task.run(stopped.clone())));
 
     // Without a configured seed one is drawn; it also seeds the chaos draws.
     let seed = config.simulator.seed.unwrap_or_else(random_seed);
+    let mut simulator_control = None;
     if config.simulator.enabled {
         tracing::info!(
             seed,
@@ -80,7 +89,17 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         let simulator = Simulator::new(&config.simulator, seed);
         let feed = Feed::open(&sources, SIM_SOURCE, feeds.clone());
         let step = Duration::from_millis(config.simulator.step_ms);
-        workers.push(tokio::spawn(sim::run(simulator, feed, step, stopped.clone())));
+        let (control, injections) = mpsc::channel(SIM_INJECTIONS);
+        simulator_control = Some(control);
+        let schedule = scheduled_injections(&config);
+        workers.push(tokio::spawn(sim::run(
+            simulator,
+            feed,
+            step,
+            injections,
+            schedule,
+            stopped.clone(),
+        )));
     }
 
     let max_clients = u32::try_from(config.ws.max_clients).unwrap_or(u32::MAX);
@@ -101,6 +120,8 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         shutdown: stopped.clone(),
         started: Instant::now(),
         chaos,
+        incidents: incidents.store,
+        simulator: simulator_control,
     });
     let app = crate::http::router(state);
     let listener = listener.tap_io(|tcp| {
@@ -146,6 +167,29 @@ fn log_chaos_and_admin(config: &AgentConfig, chaos: &Chaos) {
     } else {
         tracing::info!("admin routes off: no admin token");
     }
+}
+
+/// The configured demo injections whose symbol is served (the symbol list
+/// can change after the file is read, with `--symbols`); the others are
+/// logged and dropped.
+fn scheduled_injections(config: &AgentConfig) -> Vec<ScheduledInjection> {
+    let served = |symbol: &str| symbol == "*" || config.simulator.symbols.iter().any(|s| s.symbol == symbol);
+    let mut schedule = config.simulator.inject.clone();
+    schedule.retain(|entry| {
+        let (Injection::PriceJump { symbol, .. } | Injection::Stall { symbol, .. }) = &entry.injection;
+        let keep = served(symbol);
+        if !keep {
+            tracing::warn!(symbol, "simulator.inject: symbol not simulated; entry ignored");
+        }
+        keep
+    });
+    if !schedule.is_empty() {
+        tracing::info!(
+            entries = schedule.len(),
+            "scheduled fault injections armed (simulator.inject)"
+        );
+    }
+    schedule
 }
 
 /// A seed for runs that did not ask for one; logged so the run can be

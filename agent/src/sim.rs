@@ -4,17 +4,22 @@
 //! seeded from the seed and the symbol's name, so a symbol's price path
 //! depends only on the seed, not on timing or on which other symbols run.
 //! [`run`] is the thin timer loop that drives it into a [`Feed`].
+//!
+//! Faults can be injected for tests and demos ([`Simulator::inject`]): a
+//! price jump that stays, or a stall during which a symbol emits nothing and
+//! its price does not move.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::api::Injection;
 use crate::clock::now_ms;
-use crate::config::SimulatorConfig;
+use crate::config::{ScheduledInjection, SimulatorConfig};
 use crate::feed::{Feed, RawTick};
 
 /// Trading seconds in a year (252 days of 6.5 hours): the unit of the
@@ -29,6 +34,27 @@ const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 /// times many symbols) the step emits this many and the rest is skipped, so
 /// memory stays bounded.
 const MAX_TICKS_PER_STEP: f64 = 262_144.0;
+
+/// Price jump factors accepted: from a 99% fall to a 100x rise.
+const JUMP_FACTORS: std::ops::RangeInclusive<f64> = 0.01..=100.0;
+/// Longest stall, seconds.
+const MAX_STALL_S: f64 = 3600.0;
+
+/// Checks an injection's values (not its symbol, which depends on the
+/// symbols served), naming the field at fault.
+pub(crate) fn check_injection(injection: &Injection) -> Result<(), String> {
+    match *injection {
+        Injection::PriceJump { factor, .. } if !JUMP_FACTORS.contains(&factor) => Err(format!(
+            "factor: must be from {} to {}, got {factor}",
+            JUMP_FACTORS.start(),
+            JUMP_FACTORS.end()
+        )),
+        Injection::Stall { seconds, .. } if !(seconds > 0.0 && seconds <= MAX_STALL_S) => Err(format!(
+            "seconds: must be above 0 and at most {MAX_STALL_S}, got {seconds}"
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The mid price never falls below this many ticks.
 const MIN_MID_TICKS: f64 = 10.0;
@@ -59,6 +85,8 @@ struct SymbolPath {
     spare_normal: Option<f64>,
     /// Fraction of a tick carried over to the next step.
     carry: f64,
+    /// Seconds of an injected stall still to go.
+    stalled_for: f64,
 }
 
 /// Deterministic generator of simulated ticks for a set of symbols.
@@ -93,6 +121,7 @@ impl Simulator {
                 rng: SmallRng::seed_from_u64(seed ^ fnv1a(&spec.symbol)),
                 spare_normal: None,
                 carry: 0.0,
+                stalled_for: 0.0,
             })
             .collect();
         Simulator {
@@ -109,6 +138,13 @@ impl Simulator {
         let ticks = (self.params.rate * elapsed.max(0.0)).min(per_symbol);
         let mut most = 0;
         for (path, due) in self.paths.iter_mut().zip(self.due.iter_mut()) {
+            // A nanosecond left of a stall is float rounding, not a stall.
+            if path.stalled_for > 1e-9 {
+                path.stalled_for -= elapsed.max(0.0);
+                path.carry = 0.0;
+                *due = 0;
+                continue;
+            }
             let exact = path.carry + ticks;
             let whole = exact.floor();
             path.carry = exact - whole;
@@ -126,6 +162,33 @@ impl Simulator {
 
     pub fn symbols(&self) -> usize {
         self.paths.len()
+    }
+
+    /// Applies an injected fault to its symbol (`"*"`: every symbol) and
+    /// returns how many symbols it touched. A price jump moves the mid by
+    /// the factor from the next tick on; a stall replaces any stall under
+    /// way.
+    pub fn inject(&mut self, injection: &Injection) -> usize {
+        let (Injection::PriceJump { symbol, .. } | Injection::Stall { symbol, .. }) = injection;
+        let min_log_mid = self.params.min_log_mid;
+        let mut touched = 0;
+        for path in self
+            .paths
+            .iter_mut()
+            .filter(|p| symbol == "*" || *p.symbol == **symbol)
+        {
+            match *injection {
+                Injection::PriceJump { factor, .. } => {
+                    path.log_mid = (path.log_mid + factor.ln()).max(min_log_mid);
+                }
+                Injection::Stall { seconds, .. } => {
+                    path.stalled_for = seconds;
+                    path.carry = 0.0;
+                }
+            }
+            touched += 1;
+        }
+        touched
     }
 
     pub fn rate(&self) -> f64 {
@@ -197,8 +260,19 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 /// Drives the simulator on a timer, every `step` emitting the ticks that
-/// fell due, until shutdown or until the pipeline is gone.
-pub(crate) async fn run(mut sim: Simulator, feed: Feed, step: Duration, mut shutdown: watch::Receiver<bool>) {
+/// fell due and applying the injections received and those `schedule` says
+/// are due, until shutdown or until the pipeline is gone.
+pub(crate) async fn run(
+    mut sim: Simulator,
+    feed: Feed,
+    step: Duration,
+    mut injections: mpsc::Receiver<Injection>,
+    mut schedule: Vec<ScheduledInjection>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    schedule.sort_by(|a, b| a.after_s.total_cmp(&b.after_s));
+    let mut schedule = schedule.into_iter().peekable();
+    let started = Instant::now();
     let mut timer = tokio::time::interval(step);
     timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
@@ -210,6 +284,20 @@ pub(crate) async fn run(mut sim: Simulator, feed: Feed, step: Duration, mut shut
             biased;
             _ = shutdown.wait_for(|stop| *stop) => break,
             _ = timer.tick() => {}
+        }
+        while let Ok(injection) = injections.try_recv() {
+            let touched = sim.inject(&injection);
+            tracing::debug!(?injection, touched, "simulator fault injected");
+        }
+        let since_start = started.elapsed().as_secs_f64();
+        while let Some(due) = schedule.next_if(|s| s.after_s <= since_start) {
+            let touched = sim.inject(&due.injection);
+            tracing::info!(
+                injection = ?due.injection,
+                after_s = due.after_s,
+                touched,
+                "scheduled fault injected into the simulated feed (simulator.inject)"
+            );
         }
         let now = Instant::now();
         let elapsed = now.duration_since(last).min(MAX_CATCH_UP);
@@ -314,6 +402,64 @@ mod tests {
         let mut sim = Simulator::new(&config(1_000_000.0), 1);
         let ticks = run_steps(&mut sim, &[1_000.0]);
         assert_eq!(ticks.len(), MAX_TICKS_PER_STEP as usize);
+    }
+
+    fn mids(ticks: &[RawTick], symbol: &str) -> Vec<f64> {
+        ticks
+            .iter()
+            .filter(|t| &*t.symbol == symbol)
+            .map(|t| (t.bid + t.ask) / 2.0)
+            .collect()
+    }
+
+    #[test]
+    fn a_price_jump_moves_the_next_ticks_and_stays() {
+        let mut sim = Simulator::new(&config(100.0), 3);
+        let before = mids(&run_steps(&mut sim, &[0.1]), "AAA");
+        let jump = Injection::PriceJump {
+            symbol: "AAA".into(),
+            factor: 1.25,
+        };
+        assert_eq!(sim.inject(&jump), 1);
+        let after = mids(&run_steps(&mut sim, &[1.0]), "AAA");
+        let first = after[0] / before[before.len() - 1];
+        assert!((first - 1.25).abs() < 0.01, "{first}");
+        let last = after[after.len() - 1] / before[before.len() - 1];
+        assert!((last - 1.25).abs() < 0.05, "stays at the new level: {last}");
+        let all = Injection::PriceJump {
+            symbol: "*".into(),
+            factor: 0.5,
+        };
+        assert_eq!(sim.inject(&all), 2);
+        let none = Injection::PriceJump {
+            symbol: "ZZZ".into(),
+            factor: 2.0,
+        };
+        assert_eq!(sim.inject(&none), 0);
+    }
+
+    #[test]
+    fn a_stall_emits_nothing_for_its_time_and_freezes_the_price() {
+        let mut sim = Simulator::new(&config(100.0), 3);
+        let before = mids(&run_steps(&mut sim, &[0.1]), "AAA");
+        let stall = Injection::Stall {
+            symbol: "AAA".into(),
+            seconds: 0.5,
+        };
+        assert_eq!(sim.inject(&stall), 1);
+        let during = run_steps(&mut sim, &[0.1; 5]);
+        assert!(mids(&during, "AAA").is_empty());
+        assert_eq!(mids(&during, "BBB").len(), 50, "other symbols go on");
+        let after = mids(&run_steps(&mut sim, &[0.1]), "AAA");
+        assert_eq!(after.len(), 10);
+        let moved = (after[0] / before[before.len() - 1] - 1.0).abs();
+        assert!(moved < 0.01, "no catch-up jump: {moved}");
+        let whole = Injection::Stall {
+            symbol: "*".into(),
+            seconds: 1.0,
+        };
+        assert_eq!(sim.inject(&whole), 2);
+        assert!(run_steps(&mut sim, &[0.5, 0.4]).is_empty());
     }
 
     #[test]

@@ -165,7 +165,9 @@ impl Matcher {
     /// as Alertmanager decides it. `None` for a regex that does not compile.
     fn matches_empty(&self) -> Option<bool> {
         let hit = if self.is_regex {
-            regex::Regex::new(&format!("^(?:{})$", self.value)).ok()?.is_match("")
+            regex::Regex::new(&format!("^(?:{})$", self.value))
+                .ok()?
+                .is_match("")
         } else {
             self.value.is_empty()
         };
@@ -312,7 +314,10 @@ pub fn silence_for(
 ) -> NewSilence {
     NewSilence {
         id: None,
-        matchers: labels.iter().map(|(name, value)| Matcher::equal(name, value)).collect(),
+        matchers: labels
+            .iter()
+            .map(|(name, value)| Matcher::equal(name, value))
+            .collect(),
         starts_at: now,
         ends_at: now.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
         created_by: author.to_string(),
@@ -713,7 +718,10 @@ mod tests {
     const T0: UnixMs = 1_714_564_800_000;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     /// Two alerts as Alertmanager 0.25 answers `GET /api/v2/alerts`: one
@@ -745,7 +753,12 @@ mod tests {
         assert_eq!(a.starts_at, T0 + 26);
         assert_eq!(a.ends_at, T0 + 300_026);
         assert_eq!(a.updated_at, T0 + 30_500);
-        assert!(a.generator_url.as_deref().unwrap().starts_with("http://127.0.0.1:9090/graph"));
+        assert!(
+            a.generator_url
+                .as_deref()
+                .unwrap()
+                .starts_with("http://127.0.0.1:9090/graph")
+        );
         assert_eq!(a.receivers, vec!["page"]);
         assert_eq!(a.status.state, AlertState::Active);
         assert!(a.is_firing(T0 + 60_000));
@@ -794,7 +807,10 @@ mod tests {
         assert_eq!(s.status, SilenceState::Active);
         assert_eq!(s.created_by, "ana");
         assert!(s.is_ack());
-        assert_eq!((s.starts_at, s.ends_at, s.updated_at), (T0, T0 + 900_000, T0 + 1_274));
+        assert_eq!(
+            (s.starts_at, s.ends_at, s.updated_at),
+            (T0, T0 + 900_000, T0 + 1_274)
+        );
         assert_eq!(s.matchers[0], Matcher::equal("alertname", "MdaSourceDown"));
         assert_eq!(s.matchers[1].to_string(), r#"source!~"sim|replay""#);
         // Alertmanager before 0.22 sent no isEqual: it means equal.
@@ -825,7 +841,10 @@ mod tests {
         let clustered = br#"{"cluster":{"name":"01H","peers":[{"address":"10.0.0.2:9094","name":"01J"}],"status":"ready"},
             "uptime":"2024-05-01T12:00:00Z","versionInfo":{"version":"0.27.0"}}"#;
         let status = decode_status(200, clustered).unwrap();
-        assert_eq!((status.cluster_status.as_str(), status.cluster_peers), ("ready", 1));
+        assert_eq!(
+            (status.cluster_status.as_str(), status.cluster_peers),
+            ("ready", 1)
+        );
     }
 
     #[test]
@@ -836,7 +855,8 @@ mod tests {
         let e = decode_alerts(400, br#""bad matcher format: foo""#).unwrap_err();
         assert_eq!(e.to_string(), "HTTP 400: bad matcher format: foo");
         // A JSON object (request validation).
-        let e = decode_silence_id(422, br#"{"code":602,"message":"comment in body is required"}"#).unwrap_err();
+        let e =
+            decode_silence_id(422, br#"{"code":602,"message":"comment in body is required"}"#).unwrap_err();
         assert_eq!(
             e,
             AmError::Api {
@@ -863,12 +883,18 @@ mod tests {
 
     #[test]
     fn bad_success_bodies_are_decode_errors() {
-        assert!(matches!(decode_alerts(200, b"{not json"), Err(AmError::Decode(_))));
+        assert!(matches!(
+            decode_alerts(200, b"{not json"),
+            Err(AmError::Decode(_))
+        ));
         let bad_time = br#"[{"fingerprint":"f","labels":{},"annotations":{},"startsAt":"yesterday",
             "endsAt":"2024-05-01T12:05:00Z","updatedAt":"2024-05-01T12:05:00Z",
             "status":{"state":"active","silencedBy":[],"inhibitedBy":[]}}]"#;
         let error = decode_alerts(200, bad_time).unwrap_err().to_string();
-        assert!(error.starts_with("unexpected answer: bad time \"yesterday\""), "{error}");
+        assert!(
+            error.starts_with("unexpected answer: bad time \"yesterday\""),
+            "{error}"
+        );
         let bad_state = br#"[{"fingerprint":"f","startsAt":"2024-05-01T12:05:00Z",
             "endsAt":"2024-05-01T12:05:00Z","updatedAt":"2024-05-01T12:05:00Z",
             "status":{"state":"sleeping"}}]"#;
@@ -958,9 +984,27 @@ mod tests {
             Matcher::equal("alertname", "MdaSourceDown"),
         ];
         let silences = vec![
-            silence("expired", "ACK! old", SilenceState::Expired, T0 + 10, exact.clone()),
-            silence("other", "maintenance", SilenceState::Active, T0 + 99_000, exact.clone()),
-            silence("wider", "ACK! x", SilenceState::Active, T0 + 99_000, exact[..1].to_vec()),
+            silence(
+                "expired",
+                "ACK! old",
+                SilenceState::Expired,
+                T0 + 10,
+                exact.clone(),
+            ),
+            silence(
+                "other",
+                "maintenance",
+                SilenceState::Active,
+                T0 + 99_000,
+                exact.clone(),
+            ),
+            silence(
+                "wider",
+                "ACK! x",
+                SilenceState::Active,
+                T0 + 99_000,
+                exact[..1].to_vec(),
+            ),
             silence("ack1", "ACK! x", SilenceState::Active, T0 + 60_000, exact.clone()),
             silence("ack2", "ACK! y", SilenceState::Active, T0 + 90_000, exact.clone()),
         ];
@@ -1006,7 +1050,10 @@ mod tests {
             s.matchers[0].value = "(".into();
             s.matchers[0].is_regex = true
         });
-        assert_eq!(bad_regex, r#"invalid silence: service=~"(": not a valid regular expression"#);
+        assert_eq!(
+            bad_regex,
+            r#"invalid silence: service=~"(": not a valid regular expression"#
+        );
         assert!(with(&|s| s.ends_at = s.starts_at).contains("end after"));
         assert!(with(&|s| s.comment = "  ".into()).contains("no comment"));
         assert!(with(&|s| s.matchers[0].name.clear()).contains("no label name"));

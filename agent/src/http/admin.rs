@@ -1,81 +1,24 @@
-//! Admin routes: live control of the chaos settings.
-//!
-//! Every admin request needs `Authorization: Bearer <token>` with the token
-//! the agent was started with (`AgentConfig::admin_token`). Without one the
-//! admin routes are off and answer 403 `admin_disabled`; a missing or wrong
-//! token gets 401 `unauthorized` with `WWW-Authenticate: Bearer`. The token
-//! is checked before the body is looked at.
+//! Admin routes: live control of the chaos settings. Access rules are in
+//! [`super::auth`].
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::auth::{ADMIN, Access, refusal};
+use super::body;
 use super::chaos::Shown;
 use super::errors::ApiError;
 use crate::api::ChaosUpdate;
 use crate::config::{check_chaos_error_rate, check_chaos_latency_ms, check_chaos_routes};
 
-/// Who made a change, as the audit log names it.
-const ADMIN: &str = "admin token";
-
-/// The answer refusing the request: 403 (admin off) or 401 (missing or
-/// wrong token); `None` lets it through.
-fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
-    let Some(token) = &state.inner.config.admin_token else {
-        return Some(
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "admin_disabled",
-                "the admin routes are off: start the agent with MDA_ADMIN_TOKEN or MDA_ADMIN_TOKEN_FILE",
-            )
-            .into_response(),
-        );
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| bearer(value.as_bytes()));
-    match given {
-        Some(given) if token.matches(given) => None,
-        given => {
-            tracing::debug!(
-                presented = given.is_some(),
-                "admin request refused: missing or wrong bearer token"
-            );
-            let error = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this route needs the header Authorization: Bearer <admin token>",
-            );
-            Some(
-                (
-                    error.status,
-                    [(header::WWW_AUTHENTICATE, "Bearer")],
-                    Json(error.body()),
-                )
-                    .into_response(),
-            )
-        }
-    }
-}
-
-/// The credentials of an `Authorization: Bearer <token>` value (the scheme
-/// is case-insensitive).
-fn bearer(value: &[u8]) -> Option<&[u8]> {
-    let (scheme, rest) = value.split_at_checked(6)?;
-    if !scheme.eq_ignore_ascii_case(b"bearer") || rest.first() != Some(&b' ') {
-        return None;
-    }
-    let token = rest.trim_ascii();
-    (!token.is_empty()).then_some(token)
-}
-
 /// `GET /api/v1/admin/chaos`: the settings in force.
 pub(crate) async fn get_chaos(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
+    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
         return refusal;
     }
     Json(state.inner.chaos.settings()).into_response()
@@ -88,19 +31,12 @@ pub(crate) async fn put_chaos(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
+    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
         return refusal;
     }
-    let body = match body {
+    let body = match body::bytes(body) {
         Ok(body) => body,
-        Err(rejection) => {
-            let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                "payload_too_large"
-            } else {
-                "bad_request"
-            };
-            return ApiError::new(rejection.status(), code, rejection.body_text()).into_response();
-        }
+        Err(error) => return error.into_response(),
     };
     let update = match parse_update(&body) {
         Ok(update) => update,
@@ -120,23 +56,7 @@ pub(crate) async fn put_chaos(
 
 /// Decodes and checks a `PUT` body, naming the field at fault.
 fn parse_update(body: &[u8]) -> Result<ChaosUpdate, String> {
-    // serde would also take a struct from an array, by position.
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return Err("the body must be a JSON object like {\"error_rate\":0.2}".to_string());
-    }
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let update: ChaosUpdate = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        // `.` is the document, `?` a position serde could not name.
-        if path == "." || path == "?" {
-            format!("the body must be a JSON object like {{\"error_rate\":0.2}}: {inner}")
-        } else {
-            format!("{path}: {inner}")
-        }
-    })?;
-    json.end()
-        .map_err(|e| format!("the body must hold one JSON object: {e}"))?;
+    let update: ChaosUpdate = body::json_object(body, r#"{"error_rate":0.2}"#)?;
     if let Some(rate) = update.error_rate {
         check_chaos_error_rate(rate).map_err(|e| format!("error_rate: {e}"))?;
     }
@@ -152,16 +72,6 @@ fn parse_update(body: &[u8]) -> Result<ChaosUpdate, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bearer_credentials() {
-        assert_eq!(bearer(b"Bearer abc"), Some(&b"abc"[..]));
-        assert_eq!(bearer(b"bearer   abc "), Some(&b"abc"[..]));
-        assert_eq!(bearer(b"Bearerabc"), None);
-        assert_eq!(bearer(b"Bearer "), None);
-        assert_eq!(bearer(b"Basic abc"), None);
-        assert_eq!(bearer(b"Bear"), None);
-    }
 
     #[test]
     fn update_bodies_are_checked_with_the_field_named() {

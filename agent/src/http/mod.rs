@@ -1,8 +1,12 @@
 //! The HTTP and WebSocket surface of the agent (axum).
 
 mod admin;
+mod auth;
+mod body;
 mod chaos;
 mod errors;
+mod incidents;
+mod inject;
 mod layers;
 mod routes;
 mod subscription;
@@ -13,12 +17,14 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
-use tokio::sync::{Semaphore, broadcast, watch};
+use axum::routing::{get, post};
+use tokio::sync::{Semaphore, broadcast, mpsc, watch};
 
+use crate::api::Injection;
 use crate::book::Book;
 use crate::config::AgentConfig;
 use crate::feed::SourceRegistry;
+use crate::incidents::IncidentStore;
 use crate::metrics::{Metrics, WsCounters};
 use crate::pipeline::Batch;
 
@@ -45,6 +51,9 @@ pub(crate) struct Shared {
     pub started: Instant,
     /// Live fault injection, changed through the admin routes.
     pub chaos: Arc<Chaos>,
+    pub incidents: Arc<IncidentStore>,
+    /// Faults for the simulated feed; `None` when it is off.
+    pub simulator: Option<mpsc::Sender<Injection>>,
 }
 
 impl AppState {
@@ -64,12 +73,17 @@ pub(crate) const SYMBOLS: &str = "/api/v1/symbols";
 pub(crate) const QUOTES: &str = "/api/v1/quotes/{symbol}";
 pub(crate) const BARS: &str = "/api/v1/bars/{symbol}";
 pub(crate) const WS: &str = "/ws";
+pub(crate) const INCIDENTS: &str = "/api/v1/incidents";
+pub(crate) const INCIDENT_ACK: &str = "/api/v1/incidents/{id}/ack";
+pub(crate) const INCIDENT_RESOLVE: &str = "/api/v1/incidents/{id}/resolve";
 pub(crate) const ADMIN_CHAOS: &str = "/api/v1/admin/chaos";
+pub(crate) const ADMIN_INJECT: &str = "/api/v1/admin/inject";
 
-/// Routes chaos may apply to: all but the admin ones.
-pub(crate) const CHAOS_TARGETS: [&str; 7] = [HEALTH, READY, METRICS, SYMBOLS, QUOTES, BARS, WS];
+/// Routes chaos may apply to: the read-only ones (not the admin routes nor
+/// the incident actions).
+pub(crate) const CHAOS_TARGETS: [&str; 8] = [HEALTH, READY, METRICS, SYMBOLS, QUOTES, BARS, INCIDENTS, WS];
 /// Routes that need the admin token.
-pub(crate) const ADMIN_ROUTES: [&str; 1] = [ADMIN_CHAOS];
+pub(crate) const ADMIN_ROUTES: [&str; 2] = [ADMIN_CHAOS, ADMIN_INJECT];
 
 /// Every route of the agent, with JSON errors for unknown routes and methods.
 ///
@@ -86,7 +100,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(QUOTES, get(routes::quote))
         .route(BARS, get(routes::bars))
         .route(WS, get(ws::upgrade))
+        .route(INCIDENTS, get(incidents::list))
+        .route(INCIDENT_ACK, post(incidents::acknowledge))
+        .route(INCIDENT_RESOLVE, post(incidents::resolve))
         .route(ADMIN_CHAOS, get(admin::get_chaos).put(admin::put_chaos))
+        .route(ADMIN_INJECT, post(inject::inject))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -1,0 +1,527 @@
+//! The Alertmanager client against a real Alertmanager (Debian's
+//! `prometheus-alertmanager`, installed by `./.ci/run`) running the shipped
+//! config on a free loopback port: alerts posted to it come back grouped as
+//! configured, an ACK silence made through the client exists with its
+//! matchers, author and comment, suppresses exactly its group, and once
+//! expired lets the alerts notify again. Against fake servers: a hanging
+//! Alertmanager times out, a failing one gives a readable error.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mdops::domain::incidents::{CorrelationOptions, IncidentStatus, Severity, correlate};
+use mdops::sources::alertmanager::{
+    ACK_DURATION, AlertFilter, AlertGroup, AlertState, AlertmanagerClient, AmError, Matcher, SilenceState,
+    ack_silence, extend_ack, find_ack,
+};
+use mdops::sources::now_ms;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const SHIPPED_CONFIG: &str = "config/alertmanager/alertmanager.yml";
+const SERVICE: &str = "market-data-agent";
+const OTHER: &str = "quotes-gateway";
+
+/// An Alertmanager on a free loopback port with the shipped config, in a
+/// temporary directory; killed and removed on drop.
+struct Alertmanager {
+    child: Child,
+    dir: PathBuf,
+    url: String,
+}
+
+impl Alertmanager {
+    fn start() -> Alertmanager {
+        let dir = std::env::temp_dir().join(format!("mdops-am-{}-{}", std::process::id(), nanos()));
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHIPPED_CONFIG);
+        std::fs::copy(&config, dir.join("alertmanager.yml")).unwrap();
+        let port = StdListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
+        let child = Command::new("prometheus-alertmanager")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            // Empty: no cluster gossip (it would bind a port of its own).
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::remove_dir_all(&dir);
+                panic!(
+                    "prometheus-alertmanager is not installed: it comes with the Debian package \
+                     `prometheus-alertmanager`, which ./.ci/run installs"
+                )
+            }
+            Err(e) => panic!("cannot start prometheus-alertmanager: {e}"),
+        };
+        Alertmanager {
+            child,
+            dir,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("alertmanager.log")).unwrap_or_default()
+    }
+
+    /// Waits for `/-/ready`; fails with Alertmanager's log if it never is.
+    async fn wait_ready(&mut self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(response) = http.get(format!("{}/-/ready", self.url)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("alertmanager exited ({status}):\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alertmanager not ready:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000_000
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Polls `check` every 50 ms for up to 5 s; the last value if it never holds.
+async fn eventually<T, F, Fut>(mut fetch: F, check: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let value = fetch().await;
+        if check(&value) || Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn group_of<'a>(groups: &'a [AlertGroup], service: &str) -> Option<&'a AlertGroup> {
+    groups
+        .iter()
+        .find(|g| g.labels.get("service").map(String::as_str) == Some(service))
+}
+
+#[tokio::test]
+async fn groups_ack_silence_and_expiry_against_a_real_alertmanager() {
+    let http = reqwest::Client::new();
+    let mut am = Alertmanager::start();
+    am.wait_ready(&http).await;
+    let client = AlertmanagerClient::new(&am.url, Duration::from_secs(5)).unwrap();
+
+    let status = client.status().await.unwrap();
+    assert!(!status.version.is_empty());
+    assert_eq!(status.cluster_status, "disabled");
+    assert!(status.uptime(now_ms()) < Duration::from_secs(60));
+
+    // Two alerts of one group (same service and alert name), one of another
+    // service: as Prometheus would send them.
+    let alert = |service: &str, source: &str| {
+        json!({
+            "labels": {"alertname": "MdaFeedStale", "service": service, "component": "feed",
+                       "severity": "ticket", "source": source, "instance": "127.0.0.1:8080"},
+            "annotations": {"summary": format!("Feed {source} is stale")},
+            "generatorURL": "http://127.0.0.1:9090/graph?g0.expr=mda_source_last_tick_age_seconds"
+        })
+    };
+    let posted = http
+        .post(format!("{}/api/v2/alerts", am.url))
+        .json(&json!([
+            alert(SERVICE, "sim"),
+            alert(SERVICE, "replay"),
+            alert(OTHER, "sim")
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.status().is_success(), "{posted:?}");
+
+    let groups = eventually(
+        || async { client.groups().await.unwrap() },
+        |g| group_of(g, SERVICE).is_some_and(|g| g.alerts.len() == 2) && group_of(g, OTHER).is_some(),
+    )
+    .await;
+    assert_eq!(groups.len(), 2, "{groups:#?}");
+    let ours = group_of(&groups, SERVICE).unwrap().clone();
+    // group_by [service, alertname]; severity ticket routes to `ticket`.
+    assert_eq!(
+        ours.labels,
+        labels(&[("alertname", "MdaFeedStale"), ("service", SERVICE)])
+    );
+    assert_eq!(ours.receiver, "ticket");
+    let mut sources: Vec<&str> = ours.alerts.iter().map(|a| a.labels["source"].as_str()).collect();
+    sources.sort();
+    assert_eq!(sources, ["replay", "sim"]);
+    for alert in &ours.alerts {
+        assert_eq!(alert.status.state, AlertState::Active);
+        assert!(
+            alert
+                .generator_url
+                .as_deref()
+                .unwrap()
+                .contains("mda_source_last_tick_age_seconds")
+        );
+        assert!(alert.annotations["summary"].starts_with("Feed "));
+        assert!(alert.is_firing(now_ms()));
+    }
+    assert_eq!(group_of(&groups, OTHER).unwrap().alerts.len(), 1);
+
+    // ACK the group through the client.
+    let ack = ack_silence(&ours.labels, "ana", now_ms(), ACK_DURATION).unwrap();
+    let id = client.create_silence(&ack).await.unwrap();
+    assert!(!id.is_empty());
+
+    let silences = client.silences().await.unwrap();
+    let silence = silences
+        .iter()
+        .find(|s| s.id == id)
+        .expect("the new silence is listed");
+    assert_eq!(silence.status, SilenceState::Active);
+    assert_eq!(
+        silence.matchers,
+        vec![
+            Matcher::equal("alertname", "MdaFeedStale"),
+            Matcher::equal("service", SERVICE)
+        ]
+    );
+    assert_eq!(silence.created_by, "ana");
+    assert!(silence.comment.starts_with("ACK!"), "{}", silence.comment);
+    assert_eq!(silence.comment, ack.comment);
+    assert_eq!(silence.ends_at, ack.ends_at);
+    assert_eq!(
+        find_ack(&silences, &ours.labels).map(|s| s.id.as_str()),
+        Some(id.as_str())
+    );
+
+    // The same, read without the client: Alertmanager's own field names.
+    let raw: serde_json::Value = http
+        .get(format!("{}/api/v2/silences", am.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .expect("listed in the raw answer")
+        .clone();
+    assert_eq!(raw["createdBy"], "ana");
+    assert_eq!(raw["comment"], ack.comment.as_str());
+    assert_eq!(raw["status"]["state"], "active");
+    assert_eq!(
+        raw["matchers"],
+        json!([
+            {"name": "alertname", "value": "MdaFeedStale", "isRegex": false, "isEqual": true},
+            {"name": "service", "value": SERVICE, "isRegex": false, "isEqual": true}
+        ])
+    );
+
+    // The group's alerts are suppressed by that silence; the other
+    // service's alert is not.
+    let everything = AlertFilter::default();
+    let alerts = eventually(
+        || async { client.alerts(&everything).await.unwrap() },
+        |alerts| {
+            alerts
+                .iter()
+                .filter(|a| a.status.state == AlertState::Suppressed)
+                .count()
+                == 2
+        },
+    )
+    .await;
+    assert_eq!(alerts.len(), 3);
+    for alert in &alerts {
+        if alert.labels["service"] == SERVICE {
+            assert_eq!(alert.status.state, AlertState::Suppressed, "{alert:#?}");
+            assert_eq!(alert.status.silenced_by, vec![id.clone()]);
+        } else {
+            assert_eq!(alert.status.state, AlertState::Active, "{alert:#?}");
+            assert!(alert.status.silenced_by.is_empty());
+        }
+    }
+    // Filters: only what still notifies; only one service.
+    let active_only = AlertFilter {
+        silenced: false,
+        inhibited: false,
+        ..AlertFilter::default()
+    };
+    let active = client.alerts(&active_only).await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].labels["service"], OTHER);
+    let ours_only = AlertFilter {
+        matchers: vec![Matcher::equal("service", SERVICE).to_string()],
+        ..AlertFilter::default()
+    };
+    assert_eq!(client.alerts(&ours_only).await.unwrap().len(), 2);
+
+    // Extending the ACK updates the same silence in place.
+    let later = extend_ack(silence, now_ms() + 60_000, ACK_DURATION);
+    let extended_id = client.create_silence(&later).await.unwrap();
+    assert_eq!(extended_id, id);
+    let silences = client.silences().await.unwrap();
+    let extended = silences.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(extended.ends_at, later.ends_at);
+    assert!(extended.ends_at > ack.ends_at);
+
+    // Expire it: the silence is expired and the alerts notify again.
+    client.expire_silence(&id).await.unwrap();
+    let silences = client.silences().await.unwrap();
+    assert_eq!(
+        silences.iter().find(|s| s.id == id).unwrap().status,
+        SilenceState::Expired
+    );
+    assert_eq!(find_ack(&silences, &ours.labels), None);
+    let alerts = eventually(
+        || async { client.alerts(&everything).await.unwrap() },
+        |alerts| alerts.iter().all(|a| a.status.state == AlertState::Active),
+    )
+    .await;
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.status.state == AlertState::Active && a.status.silenced_by.is_empty()),
+        "{alerts:#?}"
+    );
+
+    // Alertmanager's own errors come through readable.
+    let missing = client
+        .expire_silence("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(missing.to_string(), "HTTP 500: silence not found");
+    let bad_id = client.expire_silence("not-a-uuid").await.unwrap_err();
+    assert!(
+        bad_id
+            .to_string()
+            .starts_with("HTTP 422: silenceID in path must be of type uuid"),
+        "{bad_id}"
+    );
+    let bad_filter = AlertFilter {
+        matchers: vec!["service".into()],
+        ..AlertFilter::default()
+    };
+    let error = client.alerts(&bad_filter).await.unwrap_err();
+    assert_eq!(error.to_string(), "HTTP 400: bad matcher format: service");
+}
+
+#[tokio::test]
+async fn shipped_inhibit_rules_and_correlation_on_real_groups() {
+    let http = reqwest::Client::new();
+    let mut am = Alertmanager::start();
+    am.wait_ready(&http).await;
+    let client = AlertmanagerClient::new(&am.url, Duration::from_secs(5)).unwrap();
+    let alert = |name: &str, severity: &str, component: &str| {
+        json!({"labels": {"alertname": name, "service": SERVICE, "component": component,
+                          "severity": severity, "instance": "127.0.0.1:8080", "source": "sim"}})
+    };
+    // A page and a ticket of one alert (page inhibits ticket), and a stale
+    // feed under "no fresh data" (inhibited by the latter).
+    let posted = http
+        .post(format!("{}/api/v2/alerts", am.url))
+        .json(&json!([
+            alert("MdaSourceDown", "page", "feed"),
+            alert("MdaSourceDown", "ticket", "feed"),
+            alert("MdaNoFreshData", "page", "feed"),
+            alert("MdaFeedStale", "ticket", "feed"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.status().is_success());
+    let alerts = eventually(
+        || async { client.alerts(&AlertFilter::default()).await.unwrap() },
+        |alerts| {
+            alerts.len() == 4
+                && alerts
+                    .iter()
+                    .filter(|a| !a.status.inhibited_by.is_empty())
+                    .count()
+                    == 2
+        },
+    )
+    .await;
+    let page_fingerprint = |name: &str| {
+        alerts
+            .iter()
+            .find(|a| a.name() == name && a.labels["severity"] == "page")
+            .map(|a| a.fingerprint.clone())
+            .unwrap()
+    };
+    for alert in &alerts {
+        let expected_by = match (alert.name(), alert.labels["severity"].as_str()) {
+            ("MdaSourceDown", "ticket") => Some(page_fingerprint("MdaSourceDown")),
+            ("MdaFeedStale", _) => Some(page_fingerprint("MdaNoFreshData")),
+            _ => None,
+        };
+        match expected_by {
+            Some(by) => {
+                assert_eq!(alert.status.state, AlertState::Suppressed, "{alert:#?}");
+                assert_eq!(alert.status.inhibited_by, vec![by], "{alert:#?}");
+            }
+            None => assert_eq!(alert.status.state, AlertState::Active, "{alert:#?}"),
+        }
+    }
+
+    // The console's correlation over the real groups: one problem, SEV1,
+    // triggered (the pages fire and nobody handles them).
+    // Four groups: the page and the ticket of MdaSourceDown share labels
+    // but go to different receivers.
+    let groups = client.groups().await.unwrap();
+    assert_eq!(groups.len(), 4, "{groups:#?}");
+    let rows = correlate(&groups, &[], &[], now_ms(), &CorrelationOptions::default());
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].signal_count(), 4);
+    assert_eq!(rows[0].severity, Severity::Sev1);
+    assert_eq!(rows[0].status, IncidentStatus::Triggered);
+    // Acking the row silences three label sets, one per distinct group.
+    assert_eq!(rows[0].alert_groups().len(), 3);
+}
+
+async fn fake_server() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+/// Serves one canned HTTP response per connection.
+async fn serve_canned(listener: TcpListener, response: String) {
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let response = response.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(response.as_bytes()).await;
+        });
+    }
+}
+
+fn http_response(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn hanging_alertmanager_times_out_with_a_clear_error() {
+    let (listener, url) = fake_server().await;
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let client = AlertmanagerClient::new(&url, Duration::from_millis(300)).unwrap();
+    let started = Instant::now();
+    let error = client.groups().await.unwrap_err();
+    assert_eq!(error, AmError::Transport("timed out after 0.3s".into()));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.abort();
+}
+
+#[tokio::test]
+async fn http_500_shows_status_and_alertmanagers_message() {
+    let (listener, url) = fake_server().await;
+    let server = tokio::spawn(serve_canned(
+        listener,
+        http_response(
+            "500 Internal Server Error",
+            "application/json",
+            r#""failed to get silences: storage unavailable""#,
+        ),
+    ));
+    let client = AlertmanagerClient::new(&url, Duration::from_secs(2)).unwrap();
+    let error = client.silences().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "HTTP 500: failed to get silences: storage unavailable"
+    );
+    server.abort();
+
+    // A proxy in front answering plain text.
+    let (listener, url) = fake_server().await;
+    let server = tokio::spawn(serve_canned(
+        listener,
+        http_response("502 Bad Gateway", "text/plain", "upstream connect error\n"),
+    ));
+    let client = AlertmanagerClient::new(&url, Duration::from_secs(2)).unwrap();
+    let error = client.alerts(&AlertFilter::default()).await.unwrap_err();
+    assert_eq!(error.to_string(), "HTTP 502: upstream connect error");
+    server.abort();
+}
+
+#[tokio::test]
+async fn garbage_success_and_refused_connections_are_errors_not_panics() {
+    let (listener, url) = fake_server().await;
+    let server = tokio::spawn(serve_canned(
+        listener,
+        http_response("200 OK", "application/json", "{\"not\": \"a list\"}"),
+    ));
+    let client = AlertmanagerClient::new(&url, Duration::from_secs(2)).unwrap();
+    let error = client.groups().await.unwrap_err();
+    assert!(error.to_string().starts_with("unexpected answer: "), "{error}");
+    server.abort();
+
+    let port = StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client =
+        AlertmanagerClient::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
+    let error = client.status().await.unwrap_err().to_string();
+    assert!(error.to_lowercase().contains("refused"), "{error}");
+}
