@@ -37,6 +37,8 @@ pub struct SloReport {
     pub budget_remaining: Option<f64>,
     /// Events counted over the period.
     pub events: Option<f64>,
+    /// SLI, budget and events cover less history than the period.
+    pub period_partial: bool,
     /// `ok`, `ticket` or `page`.
     pub alert: &'static str,
     pub alert_reason: Option<String>,
@@ -331,6 +333,7 @@ fn slo_reports(app: &App) -> Vec<SloReport> {
                 sli_pct: summary.and_then(|s| s.sli),
                 budget_remaining: summary.and_then(|s| s.budget_remaining),
                 events: summary.and_then(|s| s.events),
+                period_partial: figures.is_some_and(|f| f.period.partial_history.is_some()),
                 alert: match summary.map(|s| s.alert.level) {
                     Some(AlertLevel::Page) => "page",
                     Some(AlertLevel::Ticket) => "ticket",

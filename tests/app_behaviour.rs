@@ -454,6 +454,7 @@ fn local_scrapes_give_burn_rates_and_partial_windows() {
         }
         let day = windows.iter().position(|w| *w == "1d").unwrap();
         assert!(matches!(row.burn[day], BurnCell::Rate { partial: true, .. }));
+        assert!(row.period_partial, "five minutes of scrapes are not a 30-day SLI");
         assert!(!row.stale);
     });
 }

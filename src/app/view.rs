@@ -169,6 +169,7 @@ impl App {
                     exhaustion: summary.and_then(|s| s.exhaustion),
                     events: summary.and_then(|s| s.events),
                     stale: stale && figures.is_some(),
+                    period_partial: figures.is_some_and(|f| f.period.partial_history.is_some()),
                 }
             })
             .collect::<Vec<_>>();

@@ -106,6 +106,9 @@ pub struct SloRow<'a> {
     pub events: Option<f64>,
     /// Figures are the last known ones and the source is failing.
     pub stale: bool,
+    /// The SLI, budget and events cover less history than the SLO period
+    /// (the console's own scrapes since it started): marked like a partial window.
+    pub period_partial: bool,
 }
 
 /// The burn rate over one window.

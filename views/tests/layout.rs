@@ -410,6 +410,7 @@ fn slo_odd_input_never_panics() {
                 exhaustion: Some(std::time::Duration::MAX),
                 events: Some(f64::NAN),
                 stale: true,
+                period_partial: false,
             },
             SloRow {
                 name: ctl,
@@ -424,6 +425,7 @@ fn slo_odd_input_never_panics() {
                 exhaustion: Some(std::time::Duration::ZERO),
                 events: Some(f64::INFINITY),
                 stale: false,
+                period_partial: false,
             },
             SloRow {
                 name: "",
@@ -438,6 +440,7 @@ fn slo_odd_input_never_panics() {
                 exhaustion: None,
                 events: Some(-1.0),
                 stale: false,
+                period_partial: false,
             },
         ]
     };

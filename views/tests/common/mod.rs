@@ -390,6 +390,7 @@ impl SloFixture {
                 exhaustion: h(19),
                 events: Some(1_843_220.0),
                 stale: false,
+                period_partial: false,
             },
             SloRow {
                 name: "quotes-latency-p99",
@@ -403,6 +404,7 @@ impl SloFixture {
                 exhaustion: h(137),
                 events: Some(1_843_220.0),
                 stale: false,
+                period_partial: false,
             },
             SloRow {
                 name: "ws-fanout-delivery",
@@ -416,6 +418,7 @@ impl SloFixture {
                 exhaustion: Some(Duration::from_secs(279 * 86_400)),
                 events: Some(96_400_000.0),
                 stale: false,
+                period_partial: false,
             },
             SloRow {
                 name: "bars-api-availability",
@@ -437,6 +440,7 @@ impl SloFixture {
                 exhaustion: None,
                 events: Some(412.0),
                 stale: false,
+                period_partial: false,
             },
             SloRow {
                 name: "feed-freshness",
@@ -450,6 +454,7 @@ impl SloFixture {
                 exhaustion: None,
                 events: None,
                 stale: false,
+                period_partial: false,
             },
         ]
     }
@@ -542,6 +547,7 @@ impl SloFixture {
         let mut m = self.model(Some(0));
         m.source = "local scrape of the agent's /metrics every 5s, 12m of history";
         for r in &mut m.rows {
+            r.period_partial = true;
             for c in r.burn.iter_mut().skip(1) {
                 if let BurnCell::Rate { partial, .. } = c {
                     *partial = true;

@@ -507,11 +507,18 @@ impl RowText {
                 Some(BurnCell::Unknown) | None => (g.missing.to_string(), false),
             })
             .collect();
+        // SLI and budget over less history than the period read like a
+        // partial window.
+        let period_mark = if r.period_partial && r.sli_pct.is_some() {
+            PARTIAL
+        } else {
+            ""
+        };
         RowText {
             name: text::sanitize(r.name),
             service: text::sanitize(r.service),
             target: m(fmt::objective(r.objective_pct)),
-            sli: m(fmt::sli(r.sli_pct, r.objective_pct)),
+            sli: m(fmt::sli(r.sli_pct, r.objective_pct)) + period_mark,
             events: m(fmt::events(r.events)),
             bar: fmt::budget_bar(
                 r.budget_remaining.unwrap_or(0.0),
@@ -519,7 +526,7 @@ impl RowText {
                 g.bar_partial,
                 g.bar_empty,
             ),
-            budget: m(fmt::budget_pct(r.budget_remaining)),
+            budget: m(fmt::budget_pct(r.budget_remaining)) + period_mark,
             burns,
             exhaust: m(fmt::exhaustion(r.exhaustion)),
         }
