@@ -90,19 +90,7 @@ impl Upstream {
             }
             None => {
                 let every = Duration::from_millis(config.slo.scrape_interval_ms);
-                let metrics_url = client
-                    .base()
-                    .join("metrics")
-                    .context("building the /metrics URL")?;
-                let http = reqwest::Client::builder().timeout(timeout).build()?;
-                tasks.spawn(scrape::run_scrape(
-                    http,
-                    timeout,
-                    metrics_url,
-                    every,
-                    tx,
-                    Backoff::default(),
-                ));
+                tasks.spawn(scrape::run_scrape(client.clone(), every, tx, Backoff::default()));
                 sources.push(SourceId::AgentMetrics);
                 let retention = Duration::from_secs(config.slo.retention_hours * 3600);
                 SlosState::local(&slos, retention, config.slo.max_series, every)

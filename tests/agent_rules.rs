@@ -5,45 +5,16 @@
 //! pass, every alert carries the labels and annotations the console and the
 //! routing rely on, and the Alertmanager config loads and routes by severity.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::{root, run_tool_ok};
 
 const RULES: &str = "config/prometheus/rules/agent.rules.yml";
 const RULE_TESTS: &str = "config/prometheus/tests/agent_test.yml";
 const ALERTMANAGER: &str = "config/alertmanager/alertmanager.yml";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `tool` from the workspace root; fails the test (never skips) when it
-/// is missing, saying which Debian package brings it.
-fn run(tool: &str, package: &str, args: &[&str]) -> Output {
-    match Command::new(tool).args(args).current_dir(root()).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "{tool} is not installed: it comes with the Debian package `{package}`, \
-             which ./.ci/run installs (or: sudo apt-get install {package})"
-        ),
-        Err(e) => panic!("cannot run {tool}: {e}"),
-    }
-}
-
-/// The tool's output, which must be a success.
 fn run_ok(tool: &str, package: &str, args: &[&str]) -> String {
-    let output = run(tool, package, args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "{tool} {} failed ({}):\n{text}",
-        args.join(" "),
-        output.status
-    );
-    text
+    run_tool_ok(tool, package, root(), args)
 }
 
 #[test]

@@ -6,12 +6,12 @@
 //! expired lets the alerts notify again. Against fake servers: a hanging
 //! Alertmanager times out, a failing one gives a readable error.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::TcpListener as StdListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Daemon, free_port, root, scratch_dir};
 use mdops::domain::incidents::{CorrelationOptions, IncidentStatus, Severity, correlate};
 use mdops::sources::alertmanager::{
     ACK_DURATION, AlertFilter, AlertGroup, AlertState, AlertmanagerClient, AmError, Matcher, SilenceState,
@@ -23,61 +23,35 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 const SHIPPED_CONFIG: &str = "config/alertmanager/alertmanager.yml";
+const PROGRAM: &str = "prometheus-alertmanager";
 const SERVICE: &str = "market-data-agent";
 const OTHER: &str = "quotes-gateway";
 
 /// An Alertmanager on a free loopback port with the shipped config, in a
 /// temporary directory; killed and removed on drop.
 struct Alertmanager {
-    child: Child,
-    dir: PathBuf,
+    daemon: Daemon,
     url: String,
 }
 
 impl Alertmanager {
     fn start() -> Alertmanager {
-        let dir = std::env::temp_dir().join(format!("mdops-am-{}-{}", std::process::id(), nanos()));
+        let dir = scratch_dir("mdops-am");
         std::fs::create_dir_all(dir.join("data")).unwrap();
-        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHIPPED_CONFIG);
-        std::fs::copy(&config, dir.join("alertmanager.yml")).unwrap();
-        let port = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
-        let child = Command::new("prometheus-alertmanager")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("alertmanager.yml").display()
-            ))
-            .arg(format!("--storage.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        std::fs::copy(root().join(SHIPPED_CONFIG), dir.join("alertmanager.yml")).unwrap();
+        let port = free_port();
+        let args = [
+            format!("--config.file={}", dir.join("alertmanager.yml").display()),
+            format!("--storage.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
             // Empty: no cluster gossip (it would bind a port of its own).
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let _ = std::fs::remove_dir_all(&dir);
-                panic!(
-                    "prometheus-alertmanager is not installed: it comes with the Debian package \
-                     `prometheus-alertmanager`, which ./.ci/run installs"
-                )
-            }
-            Err(e) => panic!("cannot start prometheus-alertmanager: {e}"),
-        };
+            "--cluster.listen-address=".to_string(),
+        ];
+        let daemon = Daemon::start(PROGRAM, PROGRAM, dir, &args);
         Alertmanager {
-            child,
-            dir,
+            daemon,
             url: format!("http://127.0.0.1:{port}"),
         }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("alertmanager.log")).unwrap_or_default()
     }
 
     /// Waits for `/-/ready`; fails with Alertmanager's log if it never is.
@@ -89,33 +63,17 @@ impl Alertmanager {
             {
                 return;
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("alertmanager exited ({status}):\n{}", self.log());
+            if let Ok(Some(status)) = self.daemon.child.try_wait() {
+                panic!("alertmanager exited ({status}):\n{}", self.daemon.log(PROGRAM));
             }
             assert!(
                 Instant::now() < deadline,
                 "alertmanager not ready:\n{}",
-                self.log()
+                self.daemon.log(PROGRAM)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-        % 1_000_000_000
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -515,11 +473,7 @@ async fn garbage_success_and_refused_connections_are_errors_not_panics() {
     assert!(error.to_string().starts_with("unexpected answer: "), "{error}");
     server.abort();
 
-    let port = StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let client =
         AlertmanagerClient::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
     let error = client.status().await.unwrap_err().to_string();

@@ -4,12 +4,12 @@
 //! windows must equal what Prometheus answers for the same PromQL, and its
 //! alert state must match the alert Prometheus evaluates.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Daemon, free_port, scratch_dir};
 use market_data_agent::AgentConfig;
 use mdops::app::slos::{SlosState, burn_promql};
 use mdops::app::{App, AppConfig, Msg, SourceId};
@@ -20,14 +20,13 @@ use mdops::sources::slo_poller;
 
 /// A Prometheus server on a free loopback port, killed on drop.
 struct Prometheus {
-    child: Child,
-    dir: PathBuf,
+    _daemon: Daemon,
     url: String,
 }
 
 impl Prometheus {
     fn start(agent: std::net::SocketAddr, rules: &str) -> Prometheus {
-        let dir = std::env::temp_dir().join(format!("mdops-prom-{}-{}", std::process::id(), nanos()));
+        let dir = scratch_dir("mdops-prom");
         std::fs::create_dir_all(dir.join("data")).unwrap();
         std::fs::write(dir.join("slo.rules.yml"), rules).unwrap();
         let config = format!(
@@ -37,41 +36,18 @@ impl Prometheus {
             dir.join("slo.rules.yml").display()
         );
         std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus is installed (./.ci/run installs the Debian package)");
+        let port = free_port();
+        let args = [
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ];
+        let daemon = Daemon::start("prometheus", "prometheus", dir, &args);
         Prometheus {
-            child,
-            dir,
+            _daemon: daemon,
             url: format!("http://127.0.0.1:{port}"),
         }
     }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-        % 1_000_000
 }
 
 /// Requests to the quotes route until `stop`, a few hundred a second.

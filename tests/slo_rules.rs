@@ -4,47 +4,25 @@
 //! config/prometheus/tests/slo_test.yml holds, and text with quotes, braces
 //! and template delimiters survives the YAML and Prometheus' templating.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::{root, run_tool, run_tool_ok};
 use mdops::slo::{AlertPolicy, Indicator, Slo, SloSet, render_rules};
 
 const SHIPPED_RULES: &str = "config/prometheus/rules/slo.rules.yml";
 const REGENERATE: &str = "cargo run -- slo rules > config/prometheus/rules/slo.rules.yml";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs promtool in `dir`; fails the test (never skips) when it is missing.
 fn promtool(dir: &Path, args: &[&str]) -> Output {
-    match Command::new("promtool").args(args).current_dir(dir).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "promtool is not installed: it comes with the Debian package `prometheus`, \
-             which ./.ci/run installs (or: sudo apt-get install prometheus)"
-        ),
-        Err(e) => panic!("cannot run promtool: {e}"),
-    }
+    run_tool("promtool", "prometheus", dir, args)
 }
 
-/// promtool's answer, which must be a success.
 fn promtool_ok(dir: &Path, args: &[&str]) -> String {
-    let output = promtool(dir, args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "promtool {} failed ({}):\n{text}",
-        args.join(" "),
-        output.status
-    );
-    text
+    run_tool_ok("promtool", "prometheus", dir, args)
 }
 
 /// A fresh directory under the system's temporary directory, removed on drop.

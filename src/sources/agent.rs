@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
 use market_data_agent::api::{
     Bar, BarInterval, BarsResponse, ClientFrame, ErrorBody, Health, ServerFrame, SymbolsResponse,
@@ -13,7 +12,7 @@ use reqwest::Url;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{describe_http_error, innermost, now_ms};
+use super::{HttpEndpoint, describe_http_error, innermost, now_ms};
 use crate::app::{Link, Msg, SourceId};
 use crate::domain::backoff::Backoff;
 
@@ -31,23 +30,8 @@ pub struct AgentClient {
 
 impl AgentClient {
     pub fn new(base: &str, timeout: Duration) -> anyhow::Result<AgentClient> {
-        let mut base = Url::parse(base).with_context(|| format!("invalid agent URL {base:?}"))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            anyhow::bail!("invalid agent URL {base}: scheme must be http or https");
-        }
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .context("building the HTTP client")?;
+        let HttpEndpoint { base, http, timeout } = HttpEndpoint::new("agent", base, timeout)?;
         Ok(AgentClient { base, http, timeout })
-    }
-
-    pub fn base(&self) -> &Url {
-        &self.base
     }
 
     /// `ws://` (or `wss://`) URL of the tick stream.
@@ -92,9 +76,20 @@ impl AgentClient {
         self.fetch(self.url(path)?).await
     }
 
-    /// GETs `url` and decodes JSON; any failure becomes one readable line
-    /// fit for the header (status and the agent's error message when it sent one).
+    /// The agent's `/metrics` exposition, as raw bytes for `metrics_text`.
+    pub async fn metrics(&self) -> Result<Vec<u8>, String> {
+        self.get(self.url("metrics")?).await
+    }
+
+    /// GETs `url` and decodes JSON.
     async fn fetch<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, String> {
+        let body = self.get(url).await?;
+        serde_json::from_slice(&body).map_err(|e| format!("unexpected response: {e}"))
+    }
+
+    /// GETs `url`; any failure becomes one readable line fit for the header
+    /// (status and the agent's error message when it sent one).
+    async fn get(&self, url: Url) -> Result<Vec<u8>, String> {
         let response = self
             .http
             .get(url)
@@ -112,7 +107,7 @@ impl AgentClient {
                 .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(120).collect());
             return Err(format!("HTTP {}: {detail}", status.as_u16()));
         }
-        serde_json::from_slice(&body).map_err(|e| format!("unexpected response: {e}"))
+        Ok(body.to_vec())
     }
 }
 

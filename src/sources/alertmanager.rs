@@ -16,11 +16,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::Context;
 use reqwest::{Method, Url};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::describe_http_error;
+use super::{HttpEndpoint, describe_http_error};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type UnixMs = i64;
@@ -608,18 +607,7 @@ pub struct AlertmanagerClient {
 
 impl AlertmanagerClient {
     pub fn new(base: &str, timeout: Duration) -> anyhow::Result<AlertmanagerClient> {
-        let mut base = Url::parse(base).with_context(|| format!("invalid Alertmanager URL {base:?}"))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            anyhow::bail!("invalid Alertmanager URL {base}: scheme must be http or https");
-        }
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .context("building the HTTP client")?;
+        let HttpEndpoint { base, http, timeout } = HttpEndpoint::new("Alertmanager", base, timeout)?;
         Ok(AlertmanagerClient { base, http, timeout })
     }
 

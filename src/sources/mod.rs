@@ -78,3 +78,32 @@ pub(crate) async fn poll_every<F, Fut>(
         tokio::time::sleep(wait).await;
     }
 }
+
+/// What every HTTP upstream client needs: its base URL (always ending in
+/// `/`, so relative paths join under it) and a reqwest client with
+/// timeouts.
+pub(crate) struct HttpEndpoint {
+    pub base: reqwest::Url,
+    pub http: reqwest::Client,
+    pub timeout: Duration,
+}
+
+impl HttpEndpoint {
+    /// `what` names the upstream in errors ("invalid Prometheus URL ...").
+    pub fn new(what: &str, base: &str, timeout: Duration) -> anyhow::Result<HttpEndpoint> {
+        use anyhow::Context;
+        let mut base = reqwest::Url::parse(base).with_context(|| format!("invalid {what} URL {base:?}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            anyhow::bail!("invalid {what} URL {base}: scheme must be http or https");
+        }
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .context("building the HTTP client")?;
+        Ok(HttpEndpoint { base, http, timeout })
+    }
+}

@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::Context;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::describe_http_error;
+use super::{HttpEndpoint, describe_http_error};
 
 /// Prometheus rejects a range query with more points than this.
 pub const MAX_RANGE_POINTS: f64 = 11_000.0;
@@ -180,22 +179,8 @@ pub fn clamp_step(span: Duration, wanted: Duration) -> Duration {
 
 impl PrometheusClient {
     pub fn new(base: &str, timeout: Duration) -> anyhow::Result<PrometheusClient> {
-        let mut base = Url::parse(base).with_context(|| format!("invalid Prometheus URL {base:?}"))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            anyhow::bail!("invalid Prometheus URL {base}: scheme must be http or https");
-        }
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()?;
+        let HttpEndpoint { base, http, timeout } = HttpEndpoint::new("Prometheus", base, timeout)?;
         Ok(PrometheusClient { base, http, timeout })
-    }
-
-    pub fn base(&self) -> &Url {
-        &self.base
     }
 
     /// Instant query at the server's current time.

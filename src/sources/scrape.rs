@@ -4,27 +4,19 @@
 
 use std::time::Duration;
 
-use reqwest::Url;
 use tokio::sync::mpsc;
 
-use super::{describe_http_error, now_ms, poll_every};
+use super::agent::AgentClient;
+use super::{now_ms, poll_every};
 use crate::app::{Msg, SourceId};
 use crate::domain::backoff::Backoff;
 use crate::metrics_text;
 
-/// Scrapes `metrics_url` every `every`; on failure reports the error and
-/// retries with backoff (never faster than the interval would).
-pub async fn run_scrape(
-    http: reqwest::Client,
-    timeout: Duration,
-    metrics_url: Url,
-    every: Duration,
-    tx: mpsc::Sender<Msg>,
-    backoff: Backoff,
-) {
+/// Scrapes the agent's `/metrics` every `every`; on failure reports the
+/// error and retries with backoff (never faster than the interval would).
+pub async fn run_scrape(client: AgentClient, every: Duration, tx: mpsc::Sender<Msg>, backoff: Backoff) {
     poll_every(SourceId::AgentMetrics, every, backoff, tx, || async {
-        let text = scrape_once(&http, &metrics_url, timeout).await?;
-        let exposition = metrics_text::parse(&text);
+        let exposition = metrics_text::parse_bytes(&client.metrics().await?);
         if !exposition.unreadable.is_empty() {
             tracing::warn!(lines = exposition.unreadable.len(), "unreadable metrics lines");
         }
@@ -34,25 +26,4 @@ pub async fn run_scrape(
         })
     })
     .await;
-}
-
-async fn scrape_once(http: &reqwest::Client, url: &Url, timeout: Duration) -> Result<String, String> {
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| describe_http_error(&e, timeout))?;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| describe_http_error(&e, timeout))?;
-    if !status.is_success() {
-        return Err(format!(
-            "HTTP {}: {}",
-            status.as_u16(),
-            text.chars().take(120).collect::<String>()
-        ));
-    }
-    Ok(text)
 }

@@ -1,0 +1,108 @@
+//! Helpers shared by the integration tests that drive real tools and
+//! servers (promtool, amtool, Prometheus, Alertmanager). Each test file uses
+//! a part of them.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The workspace root, where the shipped config lives.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh directory under the system temp dir, unique to this process and call.
+pub fn scratch_dir(prefix: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn not_installed(tool: &str, package: &str) -> String {
+    format!(
+        "{tool} is not installed: it comes with the Debian package `{package}`, \
+         which ./.ci/run installs (or: sudo apt-get install {package})"
+    )
+}
+
+/// Runs `tool` in `dir`; fails the test (never skips) when it is missing,
+/// saying which Debian package brings it.
+pub fn run_tool(tool: &str, package: &str, dir: &Path, args: &[&str]) -> Output {
+    match Command::new(tool).args(args).current_dir(dir).output() {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{}", not_installed(tool, package)),
+        Err(e) => panic!("cannot run {tool}: {e}"),
+    }
+}
+
+/// The tool's output (stdout then stderr), which must be a success.
+pub fn run_tool_ok(tool: &str, package: &str, dir: &Path, args: &[&str]) -> String {
+    let output = run_tool(tool, package, dir, args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{tool} {} failed ({}):\n{text}",
+        args.join(" "),
+        output.status
+    );
+    text
+}
+
+/// A server process with its scratch directory; killed and removed on drop.
+pub struct Daemon {
+    pub child: Child,
+    pub dir: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `program` with `args`, its stderr in `dir/<program>.log`.
+    pub fn start(program: &str, package: &str, dir: PathBuf, args: &[String]) -> Daemon {
+        let log = std::fs::File::create(dir.join(format!("{program}.log"))).unwrap();
+        let spawned = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn();
+        match spawned {
+            Ok(child) => Daemon { child, dir },
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    panic!("{}", not_installed(program, package));
+                }
+                panic!("cannot start {program}: {e}");
+            }
+        }
+    }
+
+    /// What the server wrote to stderr, for failure messages.
+    pub fn log(&self, program: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{program}.log"))).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
