@@ -63,6 +63,36 @@ pub enum CliCommand {
     /// SLO tooling.
     #[command(subcommand)]
     Slo(SloCommand),
+    /// Run one runbook action without the TUI: the same checks, confirmation,
+    /// audit log and engine as the console's palette.
+    Action(ActionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    /// The action's name in the runbooks (`mdops action --list` shows them).
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+
+    /// What it acts on: a deployment, pod, source or incident, per the action's scope.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// A prompt's value, e.g. `--param replicas=3` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+
+    /// Confirm without asking (a destructive action included).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Ask the API to validate without changing anything (server-side dry run).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// List the actions and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Subcommand)]

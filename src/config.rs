@@ -13,6 +13,7 @@ pub struct Config {
     pub prometheus: PrometheusSection,
     pub alertmanager: AlertmanagerSection,
     pub incidents: IncidentsSection,
+    pub actions: ActionsSection,
     pub slo: SloSection,
     pub log: LogConfig,
 }
@@ -31,6 +32,52 @@ impl Default for AlertmanagerSection {
             url: String::new(),
             request_timeout_ms: 5_000,
             interval_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionsSection {
+    /// Runbooks file; empty: $XDG_CONFIG_HOME/mdops/runbooks.toml when it
+    /// exists, else the built-in ones.
+    pub runbooks: String,
+    /// The operator's role: which runbook actions the console offers.
+    pub role: crate::actions::runbook::Role,
+    /// Audit log; empty: $XDG_STATE_HOME/mdops/audit.jsonl.
+    pub audit_file: String,
+}
+
+impl Default for ActionsSection {
+    fn default() -> Self {
+        ActionsSection {
+            runbooks: String::new(),
+            role: crate::actions::runbook::Role::Operator,
+            audit_file: String::new(),
+        }
+    }
+}
+
+impl ActionsSection {
+    /// The runbooks in use (see `runbooks`).
+    pub fn load_runbooks(
+        &self,
+    ) -> Result<crate::actions::runbook::Runbooks, crate::actions::runbook::RunbookError> {
+        use crate::actions::runbook::Runbooks;
+        if !self.runbooks.is_empty() {
+            return Runbooks::load(Path::new(&self.runbooks));
+        }
+        match xdg_dir("XDG_CONFIG_HOME", ".config").map(|dir| dir.join("mdops").join("runbooks.toml")) {
+            Some(path) if path.exists() => Runbooks::load(&path),
+            _ => Ok(Runbooks::embedded()),
+        }
+    }
+
+    pub fn audit_path(&self) -> PathBuf {
+        if self.audit_file.is_empty() {
+            state_dir().join("audit.jsonl")
+        } else {
+            PathBuf::from(&self.audit_file)
         }
     }
 }
@@ -277,10 +324,14 @@ pub fn user_config_path() -> Option<PathBuf> {
 
 /// `$XDG_STATE_HOME/mdops/mdops.log`, falling back to `~/.local/state`.
 pub fn default_log_path() -> PathBuf {
+    state_dir().join("mdops.log")
+}
+
+/// `$XDG_STATE_HOME/mdops`, falling back to `~/.local/state/mdops`.
+fn state_dir() -> PathBuf {
     xdg_dir("XDG_STATE_HOME", ".local/state")
         .unwrap_or_else(std::env::temp_dir)
         .join("mdops")
-        .join("mdops.log")
 }
 
 fn xdg_dir(var: &str, home_fallback: &str) -> Option<PathBuf> {

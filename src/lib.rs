@@ -1,5 +1,7 @@
 //! mdops: the on-call console for the Market Data Agent.
 
+pub mod action_cli;
+pub mod actions;
 pub mod app;
 pub mod appearance;
 pub mod cli;

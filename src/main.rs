@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use mdops::cli::{Cli, CliCommand, SloCommand};
 use mdops::config::Config;
-use mdops::{appearance, logging, run};
+use mdops::{action_cli, appearance, logging, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             None => run::console(&cli.global, &config, &theme).await,
             Some(CliCommand::Snapshot(args)) => run::snapshot(&cli.global, &config, &theme, &args).await,
             Some(CliCommand::Slo(SloCommand::Rules)) => run::slo_rules(&config),
+            Some(CliCommand::Action(args)) => action_cli::run(&cli.global, &config, &args).await,
         }
     });
     match result {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::{App, AppConfig, IncidentSettings, Link, Msg, SourceId};
+use crate::app::{ActionSettings, App, AppConfig, IncidentSettings, Link, Msg, SourceId};
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotFormat};
 use crate::config::Config;
 use crate::slo::{SloSet, render_rules};
@@ -43,6 +43,7 @@ async fn start(
 ) -> anyhow::Result<(App, Upstream, mpsc::Sender<Msg>, mpsc::Receiver<Msg>)> {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let set = Arc::new(slo_set(config)?);
+    let runbooks = Arc::new(config.actions.load_runbooks()?);
     let (upstream, slos) = Upstream::start(global, config, set, tx.clone()).await?;
     let app_config = AppConfig {
         target: upstream.target.clone(),
@@ -53,6 +54,12 @@ async fn start(
             read_only: global.read_only,
             ack_duration: Duration::from_secs(config.incidents.ack_minutes * 60),
             alertmanager: upstream.alertmanager.as_ref().map(|c| c.base().to_string()),
+        },
+        actions: ActionSettings {
+            runbooks,
+            role: config.actions.role,
+            kube: None,
+            agent_url: upstream.client.base().to_string(),
         },
     };
     let app = App::new(app_config, slos, now_ms());

@@ -12,6 +12,8 @@ use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use crate::actions::audit::AuditLog;
+use crate::actions::engine::Engine;
 use crate::app::slos::{SloSource, SlosState};
 use crate::app::{Command, Msg, SourceId};
 use crate::cli::GlobalArgs;
@@ -29,6 +31,8 @@ pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
 pub struct Upstream {
     pub client: AgentClient,
     pub alertmanager: Option<AlertmanagerClient>,
+    /// Runs runbook actions, audited.
+    pub engine: Engine,
     /// Header text describing the target.
     pub target: String,
     /// The sources started, in header order.
@@ -142,8 +146,14 @@ impl Upstream {
                 SlosState::local(&slos, retention, config.slo.max_series, every)
             }
         };
+        let engine = Engine {
+            agent: client.clone(),
+            alertmanager: alertmanager.clone(),
+            audit: AuditLog::open(&config.actions.audit_path())?,
+        };
         let upstream = Upstream {
             client,
+            engine,
             alertmanager,
             target,
             sources,
@@ -172,8 +182,35 @@ impl Upstream {
             }
             Command::Act(plan) => {
                 let alertmanager = self.alertmanager.clone();
+                let audit = Some(self.engine.audit.clone());
                 self.tasks
-                    .spawn(incidents::execute(plan, client, alertmanager, tx));
+                    .spawn(incidents::execute(plan, client, alertmanager, audit, tx));
+            }
+            Command::Run { id, request } => {
+                let engine = self.engine.clone();
+                self.tasks.spawn(async move {
+                    let (lines, mut received) = mpsc::channel(64);
+                    let forward_to = tx.clone();
+                    let forward = tokio::spawn(async move {
+                        while let Some(line) = received.recv().await {
+                            if forward_to.send(Msg::RunOutput { id, line }).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    let outcome = engine.run(&request, lines).await;
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::RunDone { id, outcome }).await;
+                });
+            }
+            Command::RecordVerification {
+                request,
+                recovered,
+                detail,
+            } => {
+                if let Err(error) = self.engine.record_verification(&request, recovered, &detail) {
+                    tracing::error!(error = format!("{error:#}"), "could not audit a verification");
+                }
             }
         }
     }
@@ -193,7 +230,7 @@ impl Upstream {
 /// The token for a remote agent: `MDOPS_AGENT_TOKEN`, else the configured
 /// file, which must be readable by its owner only (as ssh insists for keys).
 /// `None` when neither is set: reading works, acting is refused by the agent.
-fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
+pub fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
     if let Some(token) = std::env::var(AGENT_TOKEN_VAR)
         .ok()
         .filter(|t| !t.trim().is_empty())

@@ -491,6 +491,7 @@ struct Console {
     rx: tokio::sync::mpsc::Receiver<mdops::app::Msg>,
     agent: mdops::sources::agent::AgentClient,
     alertmanager: AlertmanagerClient,
+    audit: mdops::actions::audit::AuditLog,
     tasks: tokio::task::JoinSet<()>,
 }
 
@@ -534,15 +535,18 @@ impl Console {
                 ack_duration: ACK_DURATION,
                 alertmanager: Some(am_url.to_string()),
             },
+            actions: mdops::app::ActionSettings::default(),
         };
         let mut app = App::new(config, SlosState::new(set, source), now_ms());
         app.update(mdops::app::Msg::Key(key('3')));
+        let audit_path = scratch_dir("mdops-console-audit").join("audit.jsonl");
         Console {
             app,
             tx,
             rx,
             agent,
             alertmanager,
+            audit: mdops::actions::audit::AuditLog::open(&audit_path).unwrap(),
             tasks,
         }
     }
@@ -574,6 +578,7 @@ impl Console {
                     plan,
                     self.agent.clone(),
                     Some(self.alertmanager.clone()),
+                    Some(self.audit.clone()),
                     self.tx.clone(),
                 ));
             }
@@ -778,6 +783,31 @@ async fn the_console_lists_groups_then_silences_expires_and_acknowledges_through
             })
         })
         .await;
+
+    // Every attempt is in the audit log, before and after.
+    let entries = mdops::actions::audit::read_entries(console.audit.path()).unwrap();
+    let summary: Vec<(String, mdops::actions::audit::Phase)> =
+        entries.iter().map(|e| (e.action.clone(), e.phase)).collect();
+    use mdops::actions::audit::Phase::{Finished, Started};
+    assert_eq!(
+        summary,
+        [
+            ("silence".to_string(), Started),
+            ("silence".to_string(), Finished),
+            ("expire".to_string(), Started),
+            ("expire".to_string(), Finished),
+            ("acknowledge".to_string(), Started),
+            ("acknowledge".to_string(), Finished),
+        ]
+    );
+    assert!(entries.iter().all(|e| e.user == "ana"));
+    assert!(
+        entries[1].params["step1"].contains(r#"alertname="MdaSourceDown""#),
+        "{:?}",
+        entries[1]
+    );
+    assert_eq!(entries[5].result.as_deref(), Some("ok"));
+    let _ = std::fs::remove_dir_all(console.audit.path().parent().unwrap());
 
     console.tasks.abort_all();
     agent.shutdown().await.unwrap();

@@ -26,6 +26,7 @@ fn app() -> App {
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
         incidents: mdops::app::IncidentSettings::default(),
+        actions: mdops::app::ActionSettings::default(),
     };
     App::new(config, SlosState::new(set, source), T0)
 }

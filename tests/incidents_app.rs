@@ -41,6 +41,7 @@ fn app_with(read_only: bool, alertmanager: bool) -> App {
             ack_duration: Duration::from_secs(15 * 60),
             alertmanager: alertmanager.then(|| "http://127.0.0.1:9093/".to_string()),
         },
+        actions: mdops::app::ActionSettings::default(),
     };
     let mut app = App::new(config, SlosState::new(set, source), T0);
     key(&mut app, KeyCode::Char('3'));
@@ -464,6 +465,8 @@ fn expire_offers_the_rows_active_silences() {
         commands,
         vec![Command::Act(mdops::app::ActionPlan {
             label: "expire".to_string(),
+            user: "ann".to_string(),
+            target: "incident:i-feed".to_string(),
             steps: vec![ActionStep::ExpireSilence {
                 id: "bbbb-2".to_string()
             }],

@@ -126,6 +126,7 @@ async fn console_burn_rates_and_alerts_match_prometheus() {
         stale_after_ms: 5_000,
         sources: vec![SourceId::Prometheus],
         incidents: mdops::app::IncidentSettings::default(),
+        actions: mdops::app::ActionSettings::default(),
     };
     let mut app = App::new(app_config, SlosState::new(Arc::clone(&set), source), 0);
     app.update(Msg::SloFigures {

@@ -10,6 +10,7 @@ use market_data_agent::api::IncidentActionRequest;
 
 use super::incidents::IncidentsState;
 use super::msg::{ActionPlan, ActionStep};
+use crate::actions::prepare::{ActionEnv, Prepared, Request};
 use crate::domain::incidents::IncidentRow;
 use crate::slo::config::parse_duration;
 use crate::sources::alertmanager::{
@@ -41,6 +42,8 @@ enum Intent {
     Expire,
     /// Field: comment.
     Resolve { incident_ids: Vec<String> },
+    /// A runbook action: its prompts, then the typed name when destructive.
+    Runbook(Box<Prepared>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,8 @@ pub struct Dialog {
     pub busy: bool,
     /// `ActionPlan::label` of the action, to match its outcome.
     pub label: &'static str,
+    /// The incident row it acts on (`""` for a runbook dialog).
+    pub target: String,
     intent: Intent,
 }
 
@@ -244,6 +249,69 @@ impl Dialog {
         ))
     }
 
+    /// Confirmation of a runbook action: what it will do, its prompts, and
+    /// for a destructive one a field where the target's name must be typed.
+    pub fn runbook(mut prepared: Prepared) -> Dialog {
+        let verify = prepared.action.verify;
+        prepared.lines.push(if verify.is_zero() {
+            "not watched afterwards".to_string()
+        } else {
+            format!("then watched up to {}s for recovery", verify.as_secs())
+        });
+        let mut fields: Vec<Field> = prepared
+            .prompts
+            .iter()
+            .map(|p| Field {
+                label: p.label,
+                value: p.initial.clone(),
+            })
+            .collect();
+        if let Some(name) = &prepared.confirm_name {
+            fields.push(Field {
+                label: "type the name to confirm",
+                value: String::new(),
+            });
+            let mut lines = prepared.lines.clone();
+            lines.push(format!("Destructive: type {name:?} below to confirm."));
+            return Dialog {
+                lines,
+                fields,
+                ..Dialog::new(
+                    "Run action",
+                    "runbook",
+                    Vec::new(),
+                    Vec::new(),
+                    Intent::Runbook(Box::new(prepared)),
+                )
+            };
+        }
+        let lines = prepared.lines.clone();
+        Dialog::new(
+            "Run action",
+            "runbook",
+            lines,
+            fields,
+            Intent::Runbook(Box::new(prepared)),
+        )
+    }
+
+    /// The runbook action this dialog confirms, if it is one.
+    pub fn prepared(&self) -> Option<&Prepared> {
+        match &self.intent {
+            Intent::Runbook(prepared) => Some(prepared),
+            _ => None,
+        }
+    }
+
+    /// The request the fields describe, for a runbook dialog.
+    pub fn runbook_request(&self, dry_run: bool, env: &ActionEnv) -> Option<Result<Request, String>> {
+        let prepared = self.prepared()?;
+        let prompts = prepared.prompts.len();
+        let values: Vec<String> = self.fields[..prompts].iter().map(|f| f.value.clone()).collect();
+        let typed = self.fields.get(prompts).map_or("", |f| f.value.as_str());
+        Some(prepared.confirm(&values, typed, dry_run, env))
+    }
+
     fn new(
         title: &'static str,
         label: &'static str,
@@ -259,6 +327,7 @@ impl Dialog {
             error: None,
             busy: false,
             label,
+            target: String::new(),
             intent,
         }
     }
@@ -281,6 +350,7 @@ impl Dialog {
     /// The plan the fields describe, or why there is none.
     pub fn plan(&self, state: &IncidentsState, ctx: &ActionContext) -> Result<ActionPlan, String> {
         let steps = match &self.intent {
+            Intent::Runbook(_) => return Err("a runbook action is confirmed as a request".to_string()),
             Intent::Ack { incident_ids, groups } => {
                 let request = request(
                     ctx.author,
@@ -330,6 +400,8 @@ impl Dialog {
         };
         Ok(ActionPlan {
             label: self.label.to_string(),
+            user: ctx.author.to_string(),
+            target: self.target.clone(),
             steps,
         })
     }

@@ -15,6 +15,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("1-6", "switch screen"),
             ("Tab / Shift-Tab", "next / previous screen"),
             ("?", "toggle this help"),
+            (
+                ": / x",
+                "action palette: runbook actions, their keys, what they need",
+            ),
             ("q / Ctrl-C", "quit"),
         ],
     ),
@@ -101,6 +105,17 @@ impl App {
         if self.dialog.is_some() {
             return self.on_dialog_key(key);
         }
+        if self.runbooks.palette.is_some() {
+            return self.on_palette_key(key);
+        }
+        if self.runbooks.output.is_some() {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+                self.runbooks.output = None;
+            } else {
+                self.dirty = false;
+            }
+            return Vec::new();
+        }
         if self.prices.filter_editing {
             return self.on_filter_key(key);
         }
@@ -125,6 +140,8 @@ impl App {
                     self.screen = screen;
                 }
             }
+            KeyCode::Char(':' | 'x') => self.open_palette(),
+            KeyCode::Char(c) if let Some(name) = self.runbook_key(c) => return self.start_action(&name),
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
             _ if self.screen == Screen::Slos => self.on_slos_key(key),
             _ if self.screen == Screen::Incidents => self.on_incidents_key(key),
@@ -214,6 +231,9 @@ impl App {
         let Some(dialog) = self.dialog.as_ref() else {
             return Vec::new();
         };
+        if dialog.prepared().is_some() {
+            return self.confirm_runbook();
+        }
         let plan = dialog.plan(&self.incidents, &self.action_context());
         let Some(dialog) = self.dialog.as_mut() else {
             return Vec::new();

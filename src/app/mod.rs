@@ -9,6 +9,7 @@ mod incidents_view;
 pub mod keys;
 pub mod msg;
 pub mod prices;
+pub mod runbooks;
 pub mod screen;
 pub mod slos;
 mod view;
@@ -23,6 +24,8 @@ pub use screen::Screen;
 use dialog::{ActionContext, Dialog};
 use incidents::IncidentsState;
 use prices::{BarsData, Detail, PricesState};
+pub use runbooks::ActionSettings;
+use runbooks::RunbookState;
 use slos::SlosState;
 
 /// How long an action's outcome stays on the status line.
@@ -45,6 +48,7 @@ pub struct AppConfig {
     /// The upstreams this console reads, in header order.
     pub sources: Vec<SourceId>,
     pub incidents: IncidentSettings,
+    pub actions: ActionSettings,
 }
 
 /// Who acts on incidents, how, and where alerts come from.
@@ -119,6 +123,7 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// The last action's outcome, and when it came.
     pub notice: Option<(String, i64)>,
+    pub runbooks: RunbookState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -148,6 +153,7 @@ impl App {
             incidents,
             dialog: None,
             notice: None,
+            runbooks: RunbookState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -187,7 +193,10 @@ impl App {
                 {
                     self.notice = None;
                 }
-                return self.refresh_bars_if_due();
+                self.expire_run_status();
+                let mut commands = self.verify_run();
+                commands.extend(self.refresh_bars_if_due());
+                return commands;
             }
             Msg::Link { source, link, at_ms } => {
                 self.source_mut(source).set_link(link, at_ms);
@@ -210,6 +219,8 @@ impl App {
                 self.incidents.refresh(self.now_ms);
             }
             Msg::ActionDone { label, result } => self.on_action_done(&label, result),
+            Msg::RunOutput { id, line } => self.on_run_output(id, line),
+            Msg::RunDone { id, outcome } => return self.on_run_done(id, outcome),
             Msg::Symbols { symbols, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.prices.add_symbols(symbols);
@@ -234,6 +245,7 @@ impl App {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.health = Some(health);
                 self.health_at_ms = Some(at_ms);
+                return self.verify_run();
             }
             Msg::Bars {
                 symbol,
@@ -244,11 +256,13 @@ impl App {
                 self.touch(SourceId::AgentMetrics, at_ms);
                 self.refresh_slo_problem(SourceId::AgentMetrics);
                 self.slos.on_scrape(&exposition, at_ms);
+                return self.verify_run();
             }
             Msg::SloFigures { figures, at_ms } => {
                 self.touch(SourceId::Prometheus, at_ms);
                 self.refresh_slo_problem(SourceId::Prometheus);
                 self.slos.on_figures(figures, at_ms);
+                return self.verify_run();
             }
         }
         Vec::new()
@@ -301,7 +315,10 @@ impl App {
         };
         let ctx = self.action_context();
         match build(row, &self.incidents, &ctx) {
-            Ok(dialog) => self.dialog = Some(dialog),
+            Ok(mut dialog) => {
+                dialog.target = row.id.clone();
+                self.dialog = Some(dialog);
+            }
             Err(why) => self.notice = Some((format!("{verb}: {why}"), self.now_ms)),
         }
     }

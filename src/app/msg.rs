@@ -3,6 +3,9 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::actions::engine::Outcome;
+use crate::actions::exec::OutputLine;
+use crate::actions::prepare::Request;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
@@ -116,6 +119,16 @@ pub enum Msg {
         label: String,
         result: Result<String, String>,
     },
+    /// A line of output of runbook run `id` (an `exec`).
+    RunOutput {
+        id: u64,
+        line: OutputLine,
+    },
+    /// Runbook run `id` ended.
+    RunDone {
+        id: u64,
+        outcome: Outcome,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -129,6 +142,18 @@ pub enum Command {
     /// failure; one `Msg::ActionDone` reports the outcome, then the
     /// incident sources are read again so the screen shows the effect.
     Act(ActionPlan),
+    /// Runs a runbook request (audited); `Msg::RunOutput` and `Msg::RunDone`
+    /// report on run `id`.
+    Run {
+        id: u64,
+        request: Box<Request>,
+    },
+    /// Appends how the watch after a run ended to the audit log.
+    RecordVerification {
+        request: Box<Request>,
+        recovered: bool,
+        detail: String,
+    },
 }
 
 /// What one confirmed action does.
@@ -136,7 +161,31 @@ pub enum Command {
 pub struct ActionPlan {
     /// e.g. `acknowledge`; echoed in `Msg::ActionDone`.
     pub label: String,
+    /// Who acts, for the audit log.
+    pub user: String,
+    /// The incident row acted on, for the audit log.
+    pub target: String,
     pub steps: Vec<ActionStep>,
+}
+
+impl ActionStep {
+    /// One line for the audit log.
+    pub fn describe(&self) -> String {
+        match self {
+            ActionStep::AckIncident { id, .. } => format!("ack incident {id}"),
+            ActionStep::ResolveIncident { id, .. } => format!("resolve incident {id}"),
+            ActionStep::CreateSilence(silence) => {
+                let matchers: Vec<String> = silence.matchers.iter().map(ToString::to_string).collect();
+                let verb = if silence.id.is_some() {
+                    "extend silence"
+                } else {
+                    "silence"
+                };
+                format!("{verb} {{{}}} until {}", matchers.join(", "), silence.ends_at)
+            }
+            ActionStep::ExpireSilence { id } => format!("expire silence {id}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,7 +220,12 @@ impl Msg {
             | Msg::SloFigures { at_ms, .. }
             | Msg::AgentIncidents { at_ms, .. }
             | Msg::Alerts { at_ms, .. } => Some(*at_ms),
-            Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } | Msg::ActionDone { .. } => None,
+            Msg::Key(_)
+            | Msg::Clock { .. }
+            | Msg::Bars { .. }
+            | Msg::ActionDone { .. }
+            | Msg::RunOutput { .. }
+            | Msg::RunDone { .. } => None,
         }
     }
 }

@@ -6,10 +6,13 @@ use std::time::Duration;
 use crate::domain::slo::AlertLevel;
 use market_data_agent::api::HealthStatus;
 use mdops_views::model::{
-    AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, DialogModel, FieldModel,
-    FilterModel, HeaderModel, HelpModel, LinkState, NotConfiguredModel, PricesModel, SloDetailModel, SloRow,
-    SlosModel, SourceBadge, StatusModel, TabsModel,
+    ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, DialogModel,
+    FieldModel, FilterModel, HeaderModel, HelpModel, LinkState, NotConfiguredModel, OutputModel, PaletteItem,
+    PaletteModel, PricesModel, SloDetailModel, SloRow, SlosModel, SourceBadge, StatusModel, TabsModel,
+    VerificationState,
 };
+
+use super::runbooks::Verification;
 
 use super::keys::{DIALOG_HINTS, HELP, HINTS, INCIDENT_HINTS};
 use super::prices::BarsData;
@@ -66,7 +69,56 @@ impl App {
                 busy: d.busy,
                 hints: DIALOG_HINTS,
             }),
+            palette: self.palette_model(),
+            output: self.runbooks.output.as_ref().map(|pane| OutputModel {
+                title: &pane.title,
+                lines: pane.lines.iter().map(String::as_str).collect(),
+                running: pane.outcome.is_none(),
+                outcome: pane.outcome.as_deref(),
+            }),
+            action_status: self.runbooks.status.as_ref().map(|status| ActionStatusModel {
+                action: &status.label,
+                result: &status.result,
+                failed: status.failed,
+                verification: match status.verification {
+                    Verification::None => VerificationState::None,
+                    Verification::Watching { until_ms } => VerificationState::Watching {
+                        remaining: Duration::from_millis(u64::try_from(until_ms - self.now_ms).unwrap_or(0)),
+                    },
+                    Verification::Recovered { after_ms } => VerificationState::Recovered {
+                        after: Duration::from_millis(u64::try_from(after_ms).unwrap_or(0)),
+                    },
+                    Verification::NotRecovered => VerificationState::NotRecovered,
+                },
+                checks: status
+                    .checks
+                    .iter()
+                    .map(|c| (c.what, c.verdict, c.detail.as_str()))
+                    .collect(),
+            }),
         }
+    }
+
+    fn palette_model(&self) -> Option<PaletteModel<'_>> {
+        let palette = self.runbooks.palette.as_ref()?;
+        let items: Vec<PaletteItem<'_>> = palette
+            .entries
+            .iter()
+            .map(|entry| PaletteItem {
+                key: &entry.key,
+                name: &entry.name,
+                description: &entry.description,
+                destructive: entry.destructive,
+                disabled: entry.disabled.as_deref(),
+            })
+            .collect();
+        let selected = (!items.is_empty()).then(|| palette.selected.min(items.len() - 1));
+        Some(PaletteModel {
+            query: &palette.query,
+            target: palette.target.as_deref(),
+            items,
+            selected,
+        })
     }
 
     /// The filter of the screen's list, while typed or applied.

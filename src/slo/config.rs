@@ -508,7 +508,7 @@ fn percent_to_fraction(percent: f64) -> f64 {
 
 /// A Prometheus duration: `1h`, `30d`, `1h30m`, `250ms`; units y (365d), w,
 /// d, h, m, s, ms, largest first, each at most once; more than zero.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
     const UNITS: [(&str, u64); 7] = [
         ("y", 365 * 86_400_000),
         ("w", 7 * 86_400_000),

@@ -42,6 +42,15 @@ impl std::fmt::Debug for AgentClient {
     }
 }
 
+/// The agent's answer to a runbook action (`POST /api/v1/actions/{name}`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ActionAnswer {
+    pub ok: bool,
+    pub message: String,
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
 /// What to do with an agent incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentVerb {
@@ -69,6 +78,10 @@ impl AgentClient {
         })
     }
 
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
     /// The same client, sending `token` on the routes that act.
     pub fn with_token(mut self, token: Option<String>) -> AgentClient {
         self.token = token;
@@ -79,6 +92,27 @@ impl AgentClient {
     pub async fn incidents(&self) -> Result<Vec<Incident>, String> {
         let response: IncidentsResponse = self.get_json("api/v1/incidents").await?;
         Ok(response.incidents)
+    }
+
+    /// Runs the agent's action `name` with `params`, as `author`.
+    pub async fn action(
+        &self,
+        name: &str,
+        params: &std::collections::BTreeMap<String, String>,
+        author: &str,
+    ) -> Result<ActionAnswer, String> {
+        let mut url = self.url("api/v1/actions/")?;
+        url.path_segments_mut()
+            .map_err(|()| "agent URL cannot take a path".to_string())?
+            .pop_if_empty()
+            .push(name);
+        let body = serde_json::json!({ "params": params, "author": author });
+        let mut post = self.http.post(url).json(&body);
+        if let Some(token) = &self.token {
+            post = post.bearer_auth(token);
+        }
+        let answer = self.answer(post.send().await).await?;
+        serde_json::from_slice(&answer).map_err(|e| format!("unexpected response: {e}"))
     }
 
     /// Acknowledges or resolves incident `id`; returns it as updated.

@@ -4,6 +4,7 @@
 //! expire), which reads both sources again afterwards so the screen shows
 //! the effect at once.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::future::try_join;
@@ -12,6 +13,7 @@ use tokio::sync::mpsc;
 use super::agent::{AgentClient, IncidentVerb};
 use super::alertmanager::AlertmanagerClient;
 use super::{now_ms, poll_every};
+use crate::actions::audit::{AuditEntry, AuditLog, Phase};
 use crate::app::{ActionPlan, ActionStep, Msg, SourceId};
 use crate::domain::backoff::Backoff;
 
@@ -69,8 +71,22 @@ pub async fn execute(
     plan: ActionPlan,
     agent: AgentClient,
     alertmanager: Option<AlertmanagerClient>,
+    audit: Option<AuditLog>,
     tx: mpsc::Sender<Msg>,
 ) {
+    let started = std::time::Instant::now();
+    if let Some(audit) = &audit
+        && let Err(error) = audit.append(&audit_entry(&plan, Phase::Started, None, None))
+    {
+        let result = Err(format!("not run: {error:#}"));
+        let _ = tx
+            .send(Msg::ActionDone {
+                label: plan.label,
+                result,
+            })
+            .await;
+        return;
+    }
     let mut done = Vec::new();
     let mut failure = None;
     for step in &plan.steps {
@@ -90,6 +106,12 @@ pub async fn execute(
     match &result {
         Ok(summary) => tracing::info!(action = %plan.label, %summary, "action done"),
         Err(error) => tracing::warn!(action = %plan.label, %error, "action failed"),
+    }
+    if let Some(audit) = &audit {
+        let entry = audit_entry(&plan, Phase::Finished, Some(&result), Some(started.elapsed()));
+        if let Err(error) = audit.append(&entry) {
+            tracing::error!(error = format!("{error:#}"), "could not audit an incident action");
+        }
     }
     let label = plan.label;
     if tx.send(Msg::ActionDone { label, result }).await.is_err() {
@@ -141,6 +163,36 @@ async fn run_step(
             .await
             .map(|()| format!("silence {} expired", short_id(id)))
             .map_err(|e| format!("expiring silence {}: {e}", short_id(id))),
+    }
+}
+
+/// An incident action in the shape of the runbooks' audit entries.
+fn audit_entry(
+    plan: &ActionPlan,
+    phase: Phase,
+    result: Option<&Result<String, String>>,
+    duration: Option<std::time::Duration>,
+) -> AuditEntry {
+    let params = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| (format!("step{}", i + 1), step.describe()))
+        .collect();
+    AuditEntry {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        phase,
+        user: plan.user.clone(),
+        context: BTreeMap::new(),
+        action: plan.label.clone(),
+        kind: format!("incident.{}", plan.label),
+        target: Some(plan.target.clone()),
+        params,
+        dry_run: false,
+        result: result.map(|r| if r.is_ok() { "ok" } else { "error" }.to_string()),
+        error: result.and_then(|r| r.as_ref().err().cloned()),
+        duration_ms: duration.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        message: result.and_then(|r| r.as_ref().ok().cloned()),
     }
 }
 

@@ -15,7 +15,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub use theme::{ColorDepth, Theme, ThemeError};
 
-use model::AppView;
+use model::{AppView, ClusterPane};
 
 /// What the views remember between frames.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,6 +32,13 @@ pub struct ViewState {
     incidents_offset: usize,
     /// How many incident rows fitted in the last frame.
     incidents_page: usize,
+    /// First row on screen of each cluster pane (deployments, pods, events):
+    /// each keeps its place while the focus moves between them.
+    cluster_offset: [usize; 3],
+    /// How many rows of each cluster pane fitted in the last frame.
+    cluster_page: [usize; 3],
+    /// First action of the palette on screen.
+    palette_offset: usize,
 }
 
 impl ViewState {
@@ -63,6 +70,26 @@ impl ViewState {
     /// How many incident rows the last frame showed: the step for Page Up/Down.
     pub fn incidents_page_rows(&self) -> usize {
         self.incidents_page
+    }
+
+    /// Index of the first row of a cluster pane on screen in the last frame.
+    pub fn cluster_offset(&self, pane: ClusterPane) -> usize {
+        self.cluster_offset[pane_index(pane)]
+    }
+
+    /// How many rows of a cluster pane the last frame showed: the step for
+    /// Page Up/Down (0 when the pane was not drawn).
+    pub fn cluster_page_rows(&self, pane: ClusterPane) -> usize {
+        self.cluster_page[pane_index(pane)]
+    }
+}
+
+/// Where a cluster pane's scroll state is kept.
+pub(crate) fn pane_index(pane: ClusterPane) -> usize {
+    match pane {
+        ClusterPane::Deployments => 0,
+        ClusterPane::Pods => 1,
+        ClusterPane::Events => 2,
     }
 }
 

@@ -18,6 +18,13 @@ pub struct AppView<'a> {
     /// A confirmation or prompt for an action, drawn over the body; keys go
     /// to it while it is open.
     pub dialog: Option<DialogModel<'a>>,
+    /// The action palette (`:` / `x`), drawn over the body.
+    pub palette: Option<PaletteModel<'a>>,
+    /// Output of an `exec` action, drawn over the body until closed.
+    pub output: Option<OutputModel<'a>>,
+    /// The last action and its verification, drawn as a strip at the
+    /// bottom of the body on every screen until it is dismissed.
+    pub action_status: Option<ActionStatusModel<'a>>,
 }
 
 /// Top line: what the console is connected to and how fresh the data is.
@@ -67,7 +74,149 @@ pub enum BodyModel<'a> {
     Prices(PricesModel<'a>),
     Slos(SlosModel<'a>),
     Incidents(IncidentsModel<'a>),
+    Cluster(ClusterModel<'a>),
     NotConfigured(NotConfiguredModel<'a>),
+}
+
+/// The cluster screen: the namespace's deployments, pods and recent
+/// warning events, from a live watch of the Kubernetes API.
+#[derive(Debug, Clone)]
+pub struct ClusterModel<'a> {
+    /// e.g. `context prod-eu, namespace mda`: drawn as given, so plain
+    /// ASCII keeps the ASCII theme ASCII.
+    pub context: &'a str,
+    /// The API server is unreachable or a watch fails: the error and the
+    /// retry state; the last known objects stay listed below it.
+    pub problem: Option<&'a str>,
+    /// No list has answered yet.
+    pub loading: bool,
+    pub deployments: Vec<DeploymentRow<'a>>,
+    pub pods: Vec<PodRow<'a>>,
+    /// Newest first.
+    pub events: Vec<EventRow<'a>>,
+    /// The pane the selection and the keys act on.
+    pub focus: ClusterPane,
+    /// Index into the focused pane's rows.
+    pub selected: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterPane {
+    Deployments,
+    Pods,
+    Events,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentRow<'a> {
+    pub name: &'a str,
+    pub desired: i32,
+    pub ready: i32,
+    pub updated: i32,
+    pub available: i32,
+    /// `complete`, `progressing`, `paused`, or `stalled: <reason>`.
+    pub rollout: &'a str,
+    /// The rollout is complete and every replica available.
+    pub healthy: bool,
+    pub age: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodRow<'a> {
+    pub name: &'a str,
+    /// `Running`, `Pending`, `Succeeded`, `Failed`, `Unknown`.
+    pub phase: &'a str,
+    /// Ready containers and containers.
+    pub ready: (u32, u32),
+    pub restarts: u32,
+    pub age: Duration,
+    /// `""` before the pod is scheduled.
+    pub node: &'a str,
+    /// Why it is not ready: `CrashLoopBackOff`, `ImagePullBackOff`,
+    /// `OOMKilled`, `Unschedulable` ...; `""` when ready.
+    pub reason: &'a str,
+    /// Running and every container ready (or Succeeded).
+    pub healthy: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow<'a> {
+    /// Since the event was last seen.
+    pub age: Duration,
+    /// `Warning` or `Normal`.
+    pub kind: &'a str,
+    pub reason: &'a str,
+    /// `Pod/mda-7d9f-x2` ...
+    pub object: &'a str,
+    pub message: &'a str,
+    pub count: u32,
+}
+
+/// The action palette: actions valid for the current selection, filtered
+/// by what is typed.
+#[derive(Debug, Clone)]
+pub struct PaletteModel<'a> {
+    pub query: &'a str,
+    /// What the actions would act on, e.g. `deployment mda-agent` or
+    /// `source sim`; `None` when nothing is selected.
+    pub target: Option<&'a str>,
+    pub items: Vec<PaletteItem<'a>>,
+    /// Index into `items`.
+    pub selected: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaletteItem<'a> {
+    /// The direct key, e.g. `R` or `ctrl-r`; `""` when none.
+    pub key: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    /// Needs the target's name typed to confirm.
+    pub destructive: bool,
+    /// Why it cannot run now (read-only, role, no target ...); `None` when it can.
+    pub disabled: Option<&'a str>,
+}
+
+/// Output of a running or finished `exec` action.
+#[derive(Debug, Clone)]
+pub struct OutputModel<'a> {
+    /// The program and its arguments as run, e.g. `kubectl rollout status deploy/mda`.
+    pub title: &'a str,
+    /// stdout and stderr lines in arrival order (stderr ones marked by the app
+    /// with a leading `! `), the last ones kept.
+    pub lines: Vec<&'a str>,
+    pub running: bool,
+    /// `exit 0`, `exit 2`, `killed after 30s timeout` ...; `None` while running.
+    pub outcome: Option<&'a str>,
+}
+
+/// The last action: what was done, and whether the system recovered.
+#[derive(Debug, Clone)]
+pub struct ActionStatusModel<'a> {
+    /// e.g. `restart deployment mda-agent`.
+    pub action: &'a str,
+    /// e.g. `done in 0.4s` or `failed: HTTP 403 ...`.
+    pub result: &'a str,
+    /// The action failed or was refused: `result` is drawn as an error.
+    pub failed: bool,
+    pub verification: VerificationState,
+    /// One line per watched signal: (what, verdict, detail), e.g.
+    /// `("rollout", Some(true), "3/3 updated and available")`.
+    pub checks: Vec<(&'a str, Option<bool>, &'a str)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VerificationState {
+    /// Not verified (the action failed, or it has nothing to watch).
+    None,
+    /// Watching; this much time is left before giving up.
+    Watching {
+        remaining: Duration,
+    },
+    Recovered {
+        after: Duration,
+    },
+    NotRecovered,
 }
 
 /// Incident severity, SEV1 the most severe.

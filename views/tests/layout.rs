@@ -178,6 +178,9 @@ fn odd_input_never_panics() {
                 },
                 help: Some(HelpModel { sections }),
                 dialog: None,
+                palette: None,
+                output: None,
+                action_status: None,
             };
             draw(&view, &Theme::default(), w, h);
             let text = render_to_text(&view, &Theme::default(), w, h);
@@ -827,6 +830,358 @@ fn incident_odd_input_never_panics() {
                             "{w}x{h}: {line:?}"
                         );
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Every line of `text` fits the screen.
+fn fits(text: &str, w: u16, what: &str) {
+    for line in text.lines() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+            "{what}: {line:?}"
+        );
+    }
+}
+
+/// The words of the header line of the box whose top border holds
+/// `title` (cells and chars match here: the borders and headers are
+/// one cell each).
+fn pane_header(text: &str, title: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let top = lines.iter().position(|l| l.contains(title))?;
+    let col = lines[top][..lines[top].find(title)?].chars().count();
+    let border: Vec<char> = lines[top].chars().collect();
+    let left = border[..col].iter().rposition(|&c| c == '╭')?;
+    let header: Vec<char> = lines.get(top + 1)?.chars().collect();
+    let own: String = header
+        .get(left + 1..)?
+        .iter()
+        .take_while(|&&c| c != '│')
+        .collect();
+    Some(own.split_whitespace().map(str::to_string).collect())
+}
+
+/// Columns kept follow the drop order: a column is gone only when every
+/// column dropped before it is gone too; the columns that always stay are there.
+fn check_drop_order(cols: &[String], drop: &[&str], stay: &[&str], what: &str) {
+    for s in stay {
+        assert!(cols.iter().any(|c| c == s), "{what}: {s} missing from {cols:?}");
+    }
+    let present: Vec<bool> = drop.iter().map(|d| cols.iter().any(|c| c == d)).collect();
+    for i in 0..present.len() {
+        if !present[i] {
+            continue;
+        }
+        assert!(
+            present[i..].iter().all(|p| *p),
+            "{what}: {} kept but a later one dropped: {cols:?}",
+            drop[i]
+        );
+    }
+}
+
+/// The row of the pod whose name ends in `suffix`.
+fn pod_row<'t>(text: &'t str, suffix: &str) -> Option<&'t str> {
+    text.lines().find(|l| {
+        let name = l.trim_start_matches(['│', '!', '▶']).split_whitespace().next();
+        name.is_some_and(|n| n.ends_with(suffix))
+    })
+}
+
+#[test]
+fn cluster_columns_drop_by_priority_and_reasons_stay() {
+    let theme = Theme::default();
+    for w in (40..=220).step_by(3) {
+        let text = render_to_text(&cluster_app(cluster_model()), &theme, w, 40);
+        fits(&text, w, &format!("{w}"));
+        if let Some(cols) = pane_header(&text, "Pods ·") {
+            check_drop_order(
+                &cols,
+                &["Node", "Age", "Phase", "Restarts"],
+                &["Name", "Ready", "Reason"],
+                &format!("pods {w}"),
+            );
+        }
+        if let Some(cols) = pane_header(&text, "Deployments ·") {
+            check_drop_order(
+                &cols,
+                &["Age", "Available", "Up-to-date"],
+                &["Name", "Ready", "Rollout"],
+                &format!("deployments {w}"),
+            );
+        }
+        if let Some(cols) = pane_header(&text, "Warning events ·") {
+            check_drop_order(
+                &cols,
+                &["Object", "Count"],
+                &["Age", "Reason", "Message"],
+                &format!("events {w}"),
+            );
+        }
+        // A cut pod name keeps its distinct end, and the reason is never dropped.
+        let crashing = pod_row(&text, "qw7rt").unwrap_or_else(|| panic!("{w}\n{text}"));
+        assert!(crashing.contains("CrashLoopBackOff"), "{w}: {crashing}");
+        let pulling = pod_row(&text, "t5v8n").unwrap_or_else(|| panic!("{w}\n{text}"));
+        assert!(pulling.contains("ImagePullBackOff"), "{w}: {pulling}");
+    }
+    // At 80 columns: the node goes, the age stays; events lose the object.
+    let text = render_to_text(&cluster_app(cluster_model()), &theme, 80, 24);
+    let pods = pane_header(&text, "Pods ·").unwrap();
+    assert_eq!(pods, ["Name", "Phase", "Ready", "Restarts", "Age", "Reason"]);
+    let events = pane_header(&text, "Warning events ·").unwrap();
+    assert_eq!(events, ["Age", "Reason", "Count", "Message"]);
+}
+
+/// The cluster screen and its overlays draw only in the body: header,
+/// tabs and status line stay as they are, at every size.
+#[test]
+fn cluster_and_overlays_stay_in_the_body() {
+    let theme = Theme::default();
+    let lines = rollout_lines(30);
+    for (w, h) in [
+        (200, 50),
+        (120, 30),
+        (100, 30),
+        (80, 24),
+        (60, 20),
+        (45, 12),
+        (30, 5),
+    ] {
+        let mut plain = cluster_app(cluster_model());
+        plain.body = BodyModel::Prices(empty_prices(0));
+        let reference = render_to_text(&plain, &theme, w, h);
+        let r: Vec<&str> = reference.lines().collect();
+        let mut views = vec![cluster_app(cluster_model()), cluster_app(empty_cluster())];
+        for overlay in 0..4 {
+            let mut v = cluster_app(cluster_model());
+            match overlay {
+                0 => v.palette = Some(palette()),
+                1 => v.output = Some(output(&lines, false, Some("exit 2"))),
+                2 => v.action_status = Some(status_not_recovered()),
+                _ => {
+                    v.body = BodyModel::Prices(empty_prices(0));
+                    v.action_status = Some(status_watching());
+                }
+            }
+            views.push(v);
+        }
+        for v in &views {
+            let text = render_to_text(v, &theme, w, h);
+            let t: Vec<&str> = text.lines().collect();
+            let last = h as usize - 1;
+            assert_eq!(t.len(), h as usize);
+            assert_eq!((r[0], r[1], r[last]), (t[0], t[1], t[last]), "{w}x{h}\n{text}");
+            fits(&text, w, &format!("{w}x{h}"));
+        }
+    }
+    // What the operator acts on is there at 80x24 and 60x20.
+    for (w, h) in [(80, 24), (60, 20)] {
+        let mut v = cluster_app(cluster_model());
+        v.palette = Some(palette());
+        let text = render_to_text(&v, &theme, w, h);
+        for needle in [
+            ":▏",
+            "target: deployment mda-agent",
+            "restart",
+            "typed confirm",
+            "disabled:",
+        ] {
+            assert!(text.contains(needle), "{w}x{h}: {needle}\n{text}");
+        }
+        v.palette = None;
+        v.output = Some(output(&lines, false, Some("exit 2")));
+        let text = render_to_text(&v, &theme, w, h);
+        for needle in ["exit 2", "Esc close", "earlier lines", "! error: deployment"] {
+            assert!(text.contains(needle), "{w}x{h}: {needle}\n{text}");
+        }
+        v.output = None;
+        v.action_status = Some(status_not_recovered());
+        let text = render_to_text(&v, &theme, w, h);
+        for needle in ["NOT RECOVERED", "✗ rollout", "… 2 more"] {
+            assert!(text.contains(needle), "{w}x{h}: {needle}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn cluster_panes_scroll_on_their_own() {
+    let names = pod_names(40);
+    let theme = Theme::default();
+    let mut state = ViewState::default();
+    let mut offsets = Vec::new();
+    let walk: Vec<usize> = (0..40).chain((0..40).rev()).collect();
+    let pods = ClusterPane::Pods;
+    for &sel in &walk {
+        let mut m = cluster_model();
+        m.pods = many_pods(&names);
+        m.selected = Some(sel);
+        draw_with(&cluster_app(m), &theme, 120, 30, &mut state);
+        let (off, page) = (state.cluster_offset(pods), state.cluster_page_rows(pods));
+        assert!(
+            page > 0 && off <= sel && sel < off + page,
+            "selection {sel} off screen"
+        );
+        offsets.push(off);
+    }
+    for w in offsets.windows(2) {
+        assert!(w[0].abs_diff(w[1]) <= 1, "jumped: {offsets:?}");
+    }
+    // Scrolled down, then the focus moves to the events: the pods keep their place.
+    let mut m = cluster_model();
+    m.pods = many_pods(&names);
+    m.selected = Some(39);
+    draw_with(&cluster_app(m.clone()), &theme, 120, 30, &mut state);
+    let kept = state.cluster_offset(pods);
+    assert!(kept > 0);
+    m.focus = ClusterPane::Events;
+    m.selected = Some(4);
+    let text = render_to_text(&cluster_app(m.clone()), &theme, 120, 30);
+    assert!(text.contains("▶ Warning events"), "{text}");
+    draw_with(&cluster_app(m), &theme, 120, 30, &mut state);
+    assert_eq!(state.cluster_offset(pods), kept);
+    assert!(state.cluster_page_rows(ClusterPane::Events) > 0);
+    // The other screens' scroll state is their own.
+    assert_eq!((state.prices_offset(), state.incidents_offset()), (0, 0));
+}
+
+#[test]
+fn palette_scrolls_to_the_selection() {
+    let theme = Theme::default();
+    let names: Vec<String> = (0..30).map(|i| format!("action-{i:02}")).collect();
+    let mut state = ViewState::default();
+    for &sel in [0, 5, 17, 29, 12, 0].iter() {
+        let mut p = palette();
+        p.items = names
+            .iter()
+            .map(|n| PaletteItem {
+                key: "",
+                name: n,
+                description: "does one thing",
+                destructive: false,
+                disabled: None,
+            })
+            .collect();
+        p.selected = Some(sel);
+        let mut v = cluster_app(cluster_model());
+        v.palette = Some(p);
+        let term = draw_with(&v, &theme, 80, 24, &mut state);
+        let text = mdops_views::buffer_to_text(term.backend().buffer());
+        let selected = text.lines().find(|l| l.contains("▶action-"));
+        let selected = selected.unwrap_or_else(|| panic!("{sel}: selection hidden\n{text}"));
+        assert!(selected.contains(&names[sel]), "{sel}: {selected}");
+        assert!(text.contains(" of 30 "), "{sel}: position\n{text}");
+    }
+}
+
+#[test]
+fn cluster_and_overlays_odd_input_never_panics() {
+    let huge = "Ω".repeat(300);
+    let ctl = "ctl\u{1b}[2J\u{7}\nname\r\t";
+    let max = std::time::Duration::MAX;
+    let deployment = DeploymentRow {
+        name: &huge,
+        desired: i32::MIN,
+        ready: i32::MAX,
+        updated: -1,
+        available: 0,
+        rollout: ctl,
+        healthy: false,
+        age: max,
+    };
+    let pod = PodRow {
+        name: ctl,
+        phase: &huge,
+        ready: (u32::MAX, 0),
+        restarts: u32::MAX,
+        age: max,
+        node: "",
+        reason: &huge,
+        healthy: false,
+    };
+    let event = EventRow {
+        age: max,
+        kind: ctl,
+        reason: "",
+        object: &huge,
+        message: ctl,
+        count: u32::MAX,
+    };
+    let lines: Vec<String> = vec![huge.clone(), ctl.to_string(), String::new(), "! ".to_string()];
+    let checks = vec![
+        (ctl, Some(false), huge.as_str()),
+        ("", None, ""),
+        (&huge, Some(true), ctl),
+    ];
+    let palette_items = vec![
+        PaletteItem {
+            key: &huge,
+            name: ctl,
+            description: &huge,
+            destructive: true,
+            disabled: Some(ctl),
+        },
+        PaletteItem {
+            key: "",
+            name: "",
+            description: "",
+            destructive: false,
+            disabled: Some(""),
+        },
+    ];
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (29, 4),
+        (30, 5),
+        (31, 6),
+        (45, 9),
+        (80, 24),
+        (250, 70),
+    ];
+    for focus in [ClusterPane::Deployments, ClusterPane::Pods, ClusterPane::Events] {
+        for (selected, loading) in [(Some(999), false), (None, true), (Some(0), false)] {
+            let model = ClusterModel {
+                context: ctl,
+                problem: Some(&huge),
+                loading,
+                deployments: vec![deployment.clone(); 3],
+                pods: vec![pod.clone(); 50],
+                events: vec![event.clone(); 7],
+                focus,
+                selected,
+            };
+            for (w, h) in sizes {
+                for theme in [
+                    Theme::default(),
+                    Theme::builtin("monochrome").unwrap().with_ascii(true),
+                ] {
+                    let mut view = cluster_app(model.clone());
+                    view.palette = Some(PaletteModel {
+                        query: ctl,
+                        target: Some(&huge),
+                        items: palette_items.clone(),
+                        selected,
+                    });
+                    view.output = Some(OutputModel {
+                        title: ctl,
+                        lines: lines.iter().map(String::as_str).collect(),
+                        running: true,
+                        outcome: Some(&huge),
+                    });
+                    view.action_status = Some(ActionStatusModel {
+                        action: &huge,
+                        result: ctl,
+                        failed: true,
+                        verification: VerificationState::Watching { remaining: max },
+                        checks: checks.clone(),
+                    });
+                    draw(&view, &theme, w, h);
+                    let text = render_to_text(&view, &theme, w, h);
+                    assert!(!text.contains(['\u{1b}', '\u{7}', '\r', '\t']), "{w}x{h}");
+                    fits(&text, w, &format!("{w}x{h}"));
                 }
             }
         }

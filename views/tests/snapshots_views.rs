@@ -676,3 +676,187 @@ fn header_with_incident_counts() {
     }
     assert_snapshot!(out);
 }
+
+#[test]
+fn cluster_120x30() {
+    assert_snapshot!(draw(&cluster_app(cluster_model()), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn cluster_80x24() {
+    assert_snapshot!(draw(&cluster_app(cluster_model()), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn cluster_60x20_narrow() {
+    assert_snapshot!(draw(&cluster_app(cluster_model()), &theme(), 60, 20).backend());
+}
+
+#[test]
+fn cluster_200x50_wide() {
+    assert_snapshot!(draw(&cluster_app(cluster_model()), &theme(), 200, 50).backend());
+}
+
+#[test]
+fn cluster_loading() {
+    let m = ClusterModel {
+        loading: true,
+        ..empty_cluster()
+    };
+    assert_snapshot!(draw(&cluster_app(m), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn cluster_empty_namespace() {
+    assert_snapshot!(draw(&cluster_app(empty_cluster()), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn cluster_problem_banner_keeps_last_known_objects() {
+    let mut m = cluster_model();
+    m.problem = Some(
+        "Kubernetes API unreachable since 05:12:03 (connection refused): retrying in 8s \
+         (attempt 4); last known objects shown",
+    );
+    m.focus = ClusterPane::Deployments;
+    m.selected = Some(2);
+    assert_snapshot!(draw(&cluster_app(m), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn cluster_problem_while_loading() {
+    let m = ClusterModel {
+        loading: true,
+        problem: Some("Kubernetes API: Unauthorized (HTTP 401): retrying in 30s (attempt 2)"),
+        ..empty_cluster()
+    };
+    assert_snapshot!(draw(&cluster_app(m), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn cluster_pods_focused_scrolled_to_selection() {
+    let names = pod_names(40);
+    let mut m = cluster_model();
+    m.pods = many_pods(&names);
+    m.selected = Some(33);
+    assert_snapshot!(draw(&cluster_app(m), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn cluster_events_focused_with_selection() {
+    let mut m = cluster_model();
+    m.focus = ClusterPane::Events;
+    m.selected = Some(1);
+    assert_snapshot!(draw(&cluster_app(m), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn cluster_ascii_monochrome_80x24() {
+    let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
+    let mut view = cluster_app(cluster_model());
+    view.status.hints = &[("q", "quit"), ("Tab", "next pane"), (":", "actions")];
+    let text = render_to_text(&view, &theme, 80, 24);
+    assert!(text.is_ascii(), "non-ASCII in:\n{text}");
+    // The overlays too.
+    let lines = rollout_lines(30);
+    let mut over = view.clone();
+    over.palette = Some(palette());
+    over.output = Some(output(&lines, false, Some("exit 2")));
+    over.action_status = Some(status_not_recovered());
+    let with_overlays = render_to_text(&over, &theme, 80, 24);
+    assert!(with_overlays.is_ascii(), "non-ASCII in:\n{with_overlays}");
+    for mut s in [status_watching(), status_recovered()] {
+        s.action = "x";
+        over.action_status = Some(s);
+        over.output = None;
+        let t = render_to_text(&over, &theme, 80, 24);
+        assert!(t.is_ascii(), "non-ASCII in:\n{t}");
+    }
+    assert_snapshot!(text);
+}
+
+#[test]
+fn palette_100x30() {
+    let mut view = cluster_app(cluster_model());
+    view.palette = Some(palette());
+    assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
+}
+
+#[test]
+fn palette_80x24_query_and_selection() {
+    let mut view = cluster_app(cluster_model());
+    let mut p = palette();
+    p.query = "sca";
+    p.selected = Some(2);
+    view.palette = Some(p);
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn palette_no_match_and_nothing_applies() {
+    let mut view = cluster_app(cluster_model());
+    let mut p = palette();
+    p.items.clear();
+    p.selected = None;
+    p.query = "zzz";
+    view.palette = Some(p.clone());
+    let no_match = render_to_text(&view, &theme(), 80, 24);
+    p.query = "";
+    p.target = None;
+    view.palette = Some(p);
+    let nothing = render_to_text(&view, &theme(), 80, 24);
+    assert!(nothing.contains("no action applies here"), "{nothing}");
+    assert!(nothing.contains("target: none selected"), "{nothing}");
+    assert_snapshot!(no_match);
+}
+
+#[test]
+fn output_running_100x30() {
+    let lines = rollout_lines(6);
+    let mut view = cluster_app(cluster_model());
+    view.output = Some(output(&lines[..6], true, None));
+    assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
+}
+
+#[test]
+fn output_finished_exit_2_100x30() {
+    let lines = rollout_lines(40);
+    let mut view = cluster_app(cluster_model());
+    view.output = Some(output(&lines, false, Some("exit 2")));
+    assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
+}
+
+#[test]
+fn action_status_watching_over_prices_120x30() {
+    let fx = Fixture::named();
+    let mut view = prices_app(fx.prices(Some(2)));
+    view.action_status = Some(status_watching());
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn action_status_recovered_over_cluster_120x30() {
+    let mut view = cluster_app(cluster_model());
+    view.action_status = Some(status_recovered());
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn action_status_not_recovered_over_cluster_120x30() {
+    let mut view = cluster_app(cluster_model());
+    view.action_status = Some(status_not_recovered());
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
+#[test]
+fn action_status_failed_action() {
+    let mut view = cluster_app(cluster_model());
+    view.action_status = Some(ActionStatusModel {
+        action: "restart deployment mda-agent",
+        result: "failed: HTTP 403 forbidden: role viewer may not run kube.restart",
+        failed: true,
+        verification: VerificationState::None,
+        checks: vec![],
+    });
+    assert_snapshot!(render_to_text(&view, &theme(), 80, 24));
+}

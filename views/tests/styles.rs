@@ -511,3 +511,162 @@ fn incident_monochrome_and_no_colour_carry_meaning_by_modifiers() {
         assert!(!m("comment:").contains(Modifier::BOLD), "{name}: other fields");
     }
 }
+
+fn cluster_view() -> AppView<'static> {
+    cluster_app(cluster_model())
+}
+
+#[test]
+fn cluster_health_takes_ok_warn_critical() {
+    let theme = Theme::default();
+    let buf = &draw_buffer(&cluster_view(), &theme, 120, 30);
+    // Deployments: complete reads as fine, a rollout under way as a
+    // warning, a stalled one as critical; figures short of desired too.
+    assert!(has(cell(buf, "complete"), theme.ok));
+    assert!(has(cell(buf, "progressing"), theme.warn));
+    assert!(has(cell(buf, "stalled: Progress"), theme.critical));
+    assert!(has(cell(buf, "!mda-agent "), theme.warn), "flag");
+    assert!(has(cell(buf, "!mda-replay "), theme.critical), "flag");
+    assert!(has(cell(buf, "2/3"), theme.warn));
+    assert_eq!(cell(buf, "2/2").fg, Color::Reset, "healthy figures are plain");
+    // Pods: crashing and image-pull pods are critical, flag, ready and reason.
+    assert!(has(cell(buf, "CrashLoopBackOff"), theme.critical));
+    assert!(has(cell(buf, "ImagePullBackOff"), theme.critical));
+    assert!(has(cell(buf, "!mda-replay-"), theme.critical));
+    let (x, y) = find(buf, "Pending");
+    assert!(has(&buf[(x, y)], theme.warn));
+    assert!(
+        has(&buf[(x + 12, y)], theme.critical),
+        "0/1 of the image-pull pod"
+    );
+    // Healthy pods are plain; a finished job fades and its 0/1 is not a problem.
+    let (x, y) = find(buf, "mda-agent-7d9f8c6b5-x2k4q");
+    assert_eq!(buf[(x, y)].fg, Color::Reset);
+    assert_eq!(buf[(x - 1, y)].symbol(), " ", "no flag");
+    let (x, y) = find(buf, "Succeeded");
+    assert!(has(&buf[(x, y)], theme.muted));
+    assert_eq!(buf[(x + 12, y)].fg, Color::Reset);
+    // Restarts at all are worth a look.
+    let (x, y) = find(buf, "mda-gateway-6f8d9c7b4-zz91x");
+    let restarts = (x..x + 60).find(|&cx| buf[(cx, y)].symbol() == "2").unwrap();
+    assert!(has(&buf[(restarts, y)], theme.warn));
+    // Events: the reason of a warning.
+    assert!(has(cell(buf, "FailedScheduling"), theme.warn));
+
+    // A pod still being created is a warning, not critical.
+    let mut m = cluster_model();
+    m.pods[5].reason = "ContainerCreating";
+    let buf = &draw_buffer(&cluster_app(m), &theme, 120, 30);
+    assert!(has(cell(buf, "ContainerCreating"), theme.warn));
+    assert!(!has(cell(buf, "ContainerCreating"), theme.critical));
+}
+
+#[test]
+fn cluster_focused_pane_and_selection_stand_out() {
+    let theme = Theme::default();
+    let buf = &draw_buffer(&cluster_view(), &theme, 120, 30);
+    let accent = theme.accent.fg.unwrap();
+    let (x, y) = find(buf, "▶ Pods");
+    assert_eq!(buf[(x, y)].fg, accent, "focused title");
+    assert_eq!(buf[(x - 2, y)].fg, accent, "focused border");
+    let (x, y) = find(buf, "Deployments");
+    assert_eq!(buf[(x - 2, y)].fg, theme.border.fg.unwrap(), "other borders");
+    assert_ne!(buf[(x, y)].fg, accent);
+    let sel = theme.selection.bg.unwrap();
+    let (x, y) = find(buf, "mda-agent-5c4b7f9d8-qw7rt");
+    assert_eq!(buf[(x - 1, y)].symbol(), "▶");
+    assert_eq!(buf[(x, y)].bg, sel);
+    let reason = cell(buf, "CrashLoopBackOff");
+    assert_eq!((reason.bg, reason.fg), (sel, theme.critical.fg.unwrap()));
+    // Only the focused pane shows the selection.
+    assert_ne!(cell(buf, "mda-gateway  ").bg, sel);
+    assert_ne!(cell(buf, " 20s BackOff").bg, sel);
+}
+
+#[test]
+fn palette_output_and_action_status_take_their_styles() {
+    let theme = Theme::default();
+    let mut view = cluster_view();
+    let mut p = palette();
+    p.query = "re";
+    view.palette = Some(p);
+    let buf = &draw_buffer(&view, &theme, 100, 30);
+    assert!(has(cell(buf, ":re▏"), theme.accent));
+    assert!(has(cell(buf, "typed confirm"), theme.warn));
+    let (x, y) = find(buf, "chaos-latency");
+    assert!(has(&buf[(x, y)], theme.muted));
+    assert!(has(&buf[(x - 7, y)], theme.muted), "disabled key");
+    assert!(has(cell(buf, "disabled: needs"), theme.muted));
+    assert_eq!(cell(buf, "restart ").bg, theme.selection.bg.unwrap());
+    assert_ne!(cell(buf, "scale-up").bg, theme.selection.bg.unwrap());
+
+    let lines = rollout_lines(3);
+    let mut view = cluster_view();
+    view.output = Some(output(&lines, true, None));
+    let buf = &draw_buffer(&view, &theme, 100, 30);
+    assert!(has(cell(buf, "running"), theme.warn));
+    assert!(has(cell(buf, "! error"), theme.warn));
+    assert_eq!(cell(buf, "Waiting for").fg, Color::Reset);
+    assert!(has(cell(buf, "Esc close"), theme.accent));
+    for (outcome, style) in [("exit 0", theme.ok), ("exit 2", theme.critical)] {
+        view.output = Some(output(&lines, false, Some(outcome)));
+        let buf = &draw_buffer(&view, &theme, 100, 30);
+        assert!(has(cell(buf, outcome), style), "{outcome}");
+    }
+    view.output = Some(output(&lines, false, Some("killed after 30s timeout")));
+    let buf = &draw_buffer(&view, &theme, 100, 30);
+    assert!(has(cell(buf, "killed after"), theme.critical));
+
+    let mut view = cluster_view();
+    for (status, needle, style) in [
+        (status_watching(), "verifying", theme.warn),
+        (status_recovered(), "RECOVERED after 12s", theme.ok),
+        (status_not_recovered(), "NOT RECOVERED", theme.critical),
+    ] {
+        view.action_status = Some(status);
+        let buf = &draw_buffer(&view, &theme, 120, 30);
+        assert!(has(cell(buf, needle), style), "{needle}");
+        assert_eq!(cell(buf, "done in").fg, Color::Reset, "{needle}");
+    }
+    let buf = &draw_buffer(&view, &theme, 120, 30);
+    assert!(has(cell(buf, "✗ rollout"), theme.critical));
+    assert!(has(cell(buf, "✓ agent"), theme.ok));
+    let mut failed = status_not_recovered();
+    failed.result = "failed: HTTP 403";
+    failed.failed = true;
+    failed.verification = VerificationState::None;
+    view.action_status = Some(failed);
+    let buf = &draw_buffer(&view, &theme, 120, 30);
+    assert!(has(cell(buf, "failed: HTTP 403"), theme.critical));
+}
+
+#[test]
+fn cluster_monochrome_and_no_colour_carry_meaning_by_modifiers() {
+    for theme in [
+        Theme::builtin("monochrome").unwrap(),
+        Theme::default().for_depth(ColorDepth::None),
+    ] {
+        let mut view = cluster_view();
+        view.action_status = Some(status_not_recovered());
+        let buf = &draw_buffer(&view, &theme, 120, 40);
+        for c in buf.content() {
+            assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
+        }
+        let name = &theme.name;
+        let m = |needle: &str| cell(buf, needle).modifier;
+        assert!(m("ImagePullBackOff").contains(Modifier::REVERSED), "{name}");
+        assert!(m("stalled: Progress").contains(Modifier::REVERSED), "{name}");
+        let progressing = m("progressing");
+        assert!(
+            progressing.contains(Modifier::BOLD) && !progressing.contains(Modifier::REVERSED),
+            "{name}: {progressing:?}"
+        );
+        assert!(
+            m("mda-agent-5c4b7f9d8-qw7rt").contains(Modifier::REVERSED),
+            "{name}: selected"
+        );
+        assert!(m("▶ Pods").contains(Modifier::BOLD), "{name}: focused");
+        assert!(m("NOT RECOVERED").contains(Modifier::REVERSED), "{name}");
+        assert!(m("Succeeded").contains(Modifier::DIM), "{name}");
+    }
+}

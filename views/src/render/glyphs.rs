@@ -41,6 +41,12 @@ pub(crate) struct Glyphs {
     pub rule: &'static str,
     /// A threshold above the top of a chart.
     pub above: &'static str,
+    /// Verdicts of a verification check: passed, failed, not decided yet.
+    pub check_pass: &'static str,
+    pub check_fail: &'static str,
+    pub check_pending: &'static str,
+    /// Between a check and its detail.
+    pub dash: &'static str,
 }
 
 impl Glyphs {
@@ -79,6 +85,10 @@ pub(crate) const UNICODE: Glyphs = Glyphs {
     bar_empty: "░",
     rule: "┄",
     above: "↑",
+    check_pass: "✓",
+    check_fail: "✗",
+    check_pending: "…",
+    dash: "—",
 };
 
 pub(crate) const ASCII: Glyphs = Glyphs {
@@ -114,6 +124,10 @@ pub(crate) const ASCII: Glyphs = Glyphs {
     bar_empty: ".",
     rule: "-",
     above: "^",
+    check_pass: "+",
+    check_fail: "x",
+    check_pending: ".",
+    dash: "-",
 };
 
 pub(crate) fn for_theme(theme: &crate::Theme) -> &'static Glyphs {

@@ -1,6 +1,8 @@
 //! Drawing of an [`AppView`]: one module per part of the screen.
 
+mod action_status;
 mod banner;
+mod cluster;
 mod detail;
 mod dialog;
 mod glyphs;
@@ -9,6 +11,8 @@ mod help;
 mod incidents;
 mod line_chart;
 mod not_configured;
+mod output;
+mod palette;
 mod prices;
 mod rows;
 mod slos;
@@ -42,12 +46,24 @@ impl Ctx<'_> {
     /// only the border cells, not the whole area: boxes are drawn every
     /// frame over most of the screen.
     pub fn draw_box(&self, buf: &mut Buffer, area: Rect, title: &Line, bottom: Option<&Line>) -> Rect {
+        self.draw_box_styled(buf, area, title, bottom, self.theme.border)
+    }
+
+    /// [`Ctx::draw_box`] with its border in `style`: the focused one of
+    /// several boxes stands out.
+    pub fn draw_box_styled(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        title: &Line,
+        bottom: Option<&Line>,
+        style: Style,
+    ) -> Rect {
         let area = area.intersection(buf.area);
         if area.width < 2 || area.height < 2 {
             return Rect::ZERO;
         }
         let b = &self.g.border;
-        let style = self.theme.border;
         let (left, right) = (area.x, area.right() - 1);
         let (top, bottom_y) = (area.y, area.bottom() - 1);
         let mut put = |x: u16, y: u16, sym: &str| {
@@ -116,9 +132,19 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::Slos(m) => slos::render(buf, body_area, m, &ctx, state),
         BodyModel::Incidents(m) => incidents::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
+        BodyModel::Cluster(m) => cluster::render(buf, body_area, m, &ctx, state),
+    }
+    if let Some(a) = &view.action_status {
+        action_status::render(buf, body_area, a, &ctx);
     }
     if let Some(d) = &view.dialog {
         dialog::render(buf, body_area, d, &ctx);
+    }
+    if let Some(p) = &view.palette {
+        palette::render(buf, body_area, p, &ctx, state);
+    }
+    if let Some(o) = &view.output {
+        output::render(buf, body_area, o, &ctx);
     }
     status::render(buf, status_area, &view.status, &ctx);
     if let Some(help) = &view.help {

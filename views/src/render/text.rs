@@ -35,6 +35,44 @@ pub(crate) fn truncate(s: &str, max: usize, ellipsis: &str) -> String {
     out
 }
 
+/// `s` cut to at most `max` cells by taking out its middle: for generated
+/// names (`mda-agent-7d9f8c6b5-x2k4q`) whose end tells them apart.
+pub(crate) fn truncate_middle(s: &str, max: usize, ellipsis: &str) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let ell = width(ellipsis);
+    if max <= ell + 1 {
+        return truncate(s, max, ellipsis);
+    }
+    let room = max - ell;
+    let tail_room = room / 2;
+    let mut tail: Vec<char> = Vec::new();
+    let mut w = 0;
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > tail_room {
+            break;
+        }
+        tail.push(c);
+        w += cw;
+    }
+    let head_room = room - w;
+    let mut out = String::new();
+    let mut hw = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if hw + cw > head_room {
+            break;
+        }
+        out.push(c);
+        hw += cw;
+    }
+    out.push_str(ellipsis);
+    out.extend(tail.into_iter().rev());
+    out
+}
+
 /// Replaces control characters (which would corrupt the screen) by spaces.
 pub(crate) fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
@@ -87,6 +125,29 @@ pub(crate) fn wrap(s: &str, max: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// `s` cut into rows of at most `max` cells with every space kept, for
+/// program output whose columns must stay put; rows after the first begin
+/// with `indent`.
+pub(crate) fn hard_wrap(s: &str, max: usize, indent: &str) -> Vec<String> {
+    let max = max.max(1);
+    let indent = if width(indent) < max { indent } else { "" };
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        // A row takes at least one character, however wide.
+        if w + cw > max && !row.is_empty() {
+            rows.push(std::mem::replace(&mut row, indent.to_string()));
+            w = width(indent);
+        }
+        row.push(c);
+        w += cw;
+    }
+    rows.push(row);
+    rows
 }
 
 /// [`wrap`] kept to `max_lines` lines (1 or more): what does not fit goes
@@ -414,9 +475,22 @@ mod tests {
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
         assert_eq!(wrap("", 5), vec![""]);
         assert_eq!(wrap("日本", 1), vec!["日", "本"]);
+        assert_eq!(hard_wrap("NAME   READY", 20, "  "), vec!["NAME   READY"]);
+        assert_eq!(hard_wrap("abcdefgh", 4, "  "), vec!["abcd", "  ef", "  gh"]);
+        assert_eq!(hard_wrap("日本語", 3, ""), vec!["日", "本", "語"]);
+        assert_eq!(hard_wrap("abc", 1, "  "), vec!["a", "b", "c"]);
+        assert_eq!(hard_wrap("", 5, "  "), vec![""]);
         assert_eq!(truncate("abcdef", 4, "…"), "abc…");
         assert_eq!(truncate("abc", 4, "…"), "abc");
         assert_eq!(truncate("abcdef", 5, "..."), "ab...");
+        assert_eq!(
+            truncate_middle("mda-agent-7d9f8c6b5-x2k4q", 16, "…"),
+            "mda-agen…5-x2k4q"
+        );
+        assert_eq!(truncate_middle("abcdef", 6, "…"), "abcdef");
+        assert_eq!(truncate_middle("abcdefgh", 5, "..."), "a...h");
+        assert_eq!(truncate_middle("abcdef", 2, "…"), "a…");
+        assert_eq!(truncate_middle("日本語の名前", 7, "…"), "日本…前");
         // Kept to two lines: the rest joins the last one, cut.
         assert_eq!(
             wrap_at_most("one two three four", 9, 2, "…"),

@@ -290,6 +290,9 @@ pub fn app<'a>(header: HeaderModel<'a>, body: BodyModel<'a>) -> AppView<'a> {
         status: status(),
         help: None,
         dialog: None,
+        palette: None,
+        output: None,
+        action_status: None,
     }
 }
 
@@ -927,5 +930,378 @@ pub fn silence_dialog() -> DialogModel<'static> {
         error: Some("invalid duration \"2x\": use a number and a unit, e.g. 30m, 2h or 1d"),
         busy: false,
         hints: &[("Tab", "next field"), ("Enter", "silence"), ("Esc", "cancel")],
+    }
+}
+
+const DAY: u64 = 86_400;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+pub const CLUSTER_CONTEXT: &str = "context prod-eu, namespace mda";
+
+pub const CLUSTER_HINTS: &[(&str, &str)] = &[
+    ("q", "quit"),
+    ("Tab", "next pane"),
+    ("↑↓", "select"),
+    (":", "actions"),
+    ("?", "help"),
+];
+
+fn deployment(
+    name: &'static str,
+    [desired, ready, updated, available]: [i32; 4],
+    rollout: &'static str,
+    age: Duration,
+) -> DeploymentRow<'static> {
+    DeploymentRow {
+        name,
+        desired,
+        ready,
+        updated,
+        available,
+        rollout,
+        healthy: rollout == "complete" && available == desired,
+        age,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pod(
+    name: &'static str,
+    phase: &'static str,
+    ready: (u32, u32),
+    restarts: u32,
+    age: Duration,
+    node: &'static str,
+    reason: &'static str,
+) -> PodRow<'static> {
+    PodRow {
+        name,
+        phase,
+        ready,
+        restarts,
+        age,
+        node,
+        reason,
+        healthy: (phase == "Running" && ready.0 == ready.1) || phase == "Succeeded",
+    }
+}
+
+fn event(
+    age: Duration,
+    reason: &'static str,
+    object: &'static str,
+    message: &'static str,
+    count: u32,
+) -> EventRow<'static> {
+    EventRow {
+        age,
+        kind: "Warning",
+        reason,
+        object,
+        message,
+        count,
+    }
+}
+
+/// Namespace `mda`: the agent rolling out with one new pod in
+/// CrashLoopBackOff, the replay deployment stalled on ImagePullBackOff, the
+/// rest healthy; the pods pane focused on the crashing pod.
+pub fn cluster_model() -> ClusterModel<'static> {
+    const NODE_A: &str = "ip-10-0-1-23.eu-west-1.compute.internal";
+    const NODE_B: &str = "ip-10-0-2-41.eu-west-1.compute.internal";
+    const NODE_C: &str = "ip-10-0-3-17.eu-west-1.compute.internal";
+    ClusterModel {
+        context: CLUSTER_CONTEXT,
+        problem: None,
+        loading: false,
+        deployments: vec![
+            deployment("mda-agent", [3, 2, 1, 2], "progressing", secs(12 * DAY)),
+            deployment("mda-gateway", [2, 2, 2, 2], "complete", secs(40 * DAY)),
+            deployment(
+                "mda-replay",
+                [1, 0, 1, 0],
+                "stalled: ProgressDeadlineExceeded",
+                secs(40 * DAY),
+            ),
+            deployment("prometheus", [1, 1, 1, 1], "complete", secs(40 * DAY)),
+        ],
+        pods: vec![
+            pod(
+                "mda-agent-7d9f8c6b5-x2k4q",
+                "Running",
+                (1, 1),
+                0,
+                secs(2 * HOUR),
+                NODE_A,
+                "",
+            ),
+            pod(
+                "mda-agent-7d9f8c6b5-p8m2z",
+                "Running",
+                (1, 1),
+                0,
+                secs(2 * HOUR),
+                NODE_B,
+                "",
+            ),
+            pod(
+                "mda-agent-5c4b7f9d8-qw7rt",
+                "Running",
+                (0, 1),
+                7,
+                secs(14 * MIN),
+                NODE_B,
+                "CrashLoopBackOff",
+            ),
+            pod(
+                "mda-gateway-6f8d9c7b4-lk3jd",
+                "Running",
+                (1, 1),
+                0,
+                secs(3 * DAY),
+                NODE_A,
+                "",
+            ),
+            pod(
+                "mda-gateway-6f8d9c7b4-zz91x",
+                "Running",
+                (1, 1),
+                2,
+                secs(3 * DAY),
+                NODE_C,
+                "",
+            ),
+            pod(
+                "mda-replay-84c6d5f7b9-t5v8n",
+                "Pending",
+                (0, 1),
+                0,
+                secs(9 * MIN),
+                NODE_C,
+                "ImagePullBackOff",
+            ),
+            pod("prometheus-0", "Running", (2, 2), 0, secs(40 * DAY), NODE_A, ""),
+            pod(
+                "mda-backup-28813920-fj4ks",
+                "Succeeded",
+                (0, 1),
+                0,
+                secs(HOUR),
+                NODE_C,
+                "",
+            ),
+        ],
+        events: vec![
+            event(
+                secs(20),
+                "BackOff",
+                "Pod/mda-agent-5c4b7f9d8-qw7rt",
+                "Back-off restarting failed container agent in pod mda-agent-5c4b7f9d8-qw7rt_mda",
+                31,
+            ),
+            event(
+                secs(45),
+                "Failed",
+                "Pod/mda-replay-84c6d5f7b9-t5v8n",
+                "Failed to pull image \"registry.example/mda-replay:1.9.0\": rpc error: code = \
+                 NotFound desc = failed to pull and unpack image: not found",
+                4,
+            ),
+            event(
+                secs(70),
+                "Unhealthy",
+                "Pod/mda-agent-5c4b7f9d8-qw7rt",
+                "Readiness probe failed: Get \"http://10.0.2.17:8080/ready\": dial tcp \
+                 10.0.2.17:8080: connect: connection refused",
+                12,
+            ),
+            event(
+                secs(8 * MIN),
+                "BackOff",
+                "Pod/mda-replay-84c6d5f7b9-t5v8n",
+                "Back-off pulling image \"registry.example/mda-replay:1.9.0\"",
+                37,
+            ),
+            event(
+                secs(15 * MIN),
+                "FailedScheduling",
+                "Pod/mda-agent-5c4b7f9d8-qw7rt",
+                "0/3 nodes are available: 3 Insufficient memory",
+                1,
+            ),
+        ],
+        focus: ClusterPane::Pods,
+        selected: Some(2),
+    }
+}
+
+/// A namespace whose lists answered empty.
+pub fn empty_cluster() -> ClusterModel<'static> {
+    ClusterModel {
+        deployments: vec![],
+        pods: vec![],
+        events: vec![],
+        focus: ClusterPane::Deployments,
+        selected: None,
+        ..cluster_model()
+    }
+}
+
+/// `n` generated pod names, for scrolling.
+pub fn pod_names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("mda-agent-7d9f8c6b5-{i:05}")).collect()
+}
+
+/// One healthy pod per name, every fifth crashing.
+pub fn many_pods(names: &[String]) -> Vec<PodRow<'_>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let crashing = i % 5 == 4;
+            PodRow {
+                name,
+                phase: "Running",
+                ready: (u32::from(!crashing), 1),
+                restarts: if crashing { 3 } else { 0 },
+                age: secs(HOUR + i as u64 * MIN),
+                node: "ip-10-0-1-23.eu-west-1.compute.internal",
+                reason: if crashing { "CrashLoopBackOff" } else { "" },
+                healthy: !crashing,
+            }
+        })
+        .collect()
+}
+
+pub fn cluster_app(m: ClusterModel<'_>) -> AppView<'_> {
+    let mut view = app(header_all_connected(), BodyModel::Cluster(m));
+    view.tabs.selected = 5;
+    view.status.hints = CLUSTER_HINTS;
+    view
+}
+
+/// The actions for the selected deployment: two destructive, two that
+/// cannot run now.
+pub fn palette() -> PaletteModel<'static> {
+    let item = |key, name, description, destructive, disabled| PaletteItem {
+        key,
+        name,
+        description,
+        destructive,
+        disabled,
+    };
+    PaletteModel {
+        query: "",
+        target: Some("deployment mda-agent"),
+        items: vec![
+            item(
+                "R",
+                "restart",
+                "Rollout restart of the deployment (as kubectl rollout restart)",
+                true,
+                None,
+            ),
+            item("+", "scale-up", "Add one replica (at most 10)", false, None),
+            item("-", "scale-down", "Remove one replica (at least 2)", true, None),
+            item(
+                "f",
+                "failover",
+                "Switch the active feed to the next source",
+                false,
+                None,
+            ),
+            item(
+                "ctrl-l",
+                "chaos-latency",
+                "Inject 500ms of latency into the feed",
+                false,
+                Some("needs the admin role; your token is operator"),
+            ),
+            item(
+                "l",
+                "logs",
+                "Last 200 log lines of the selected pod",
+                false,
+                Some("applies to a pod; a deployment is selected"),
+            ),
+        ],
+        selected: Some(0),
+    }
+}
+
+pub const EXEC_TITLE: &str = "kubectl -n mda rollout status deploy/mda-agent --timeout=120s";
+
+/// Output lines of a rollout that never finishes: `n` progress lines, then
+/// the error on stderr.
+pub fn rollout_lines(n: usize) -> Vec<String> {
+    let mut lines: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "Waiting for deployment \"mda-agent\" rollout to finish: {} of 3 updated replicas \
+                 are available (check {})...",
+                1 + i % 2,
+                i + 1
+            )
+        })
+        .collect();
+    lines.push("! error: deployment \"mda-agent\" exceeded its progress deadline".to_string());
+    lines
+}
+
+pub fn output<'a>(lines: &'a [String], running: bool, outcome: Option<&'a str>) -> OutputModel<'a> {
+    OutputModel {
+        title: EXEC_TITLE,
+        lines: lines.iter().map(String::as_str).collect(),
+        running,
+        outcome,
+    }
+}
+
+pub fn status_watching() -> ActionStatusModel<'static> {
+    ActionStatusModel {
+        action: "restart deployment mda-agent",
+        result: "done in 0.4s",
+        failed: false,
+        verification: VerificationState::Watching { remaining: secs(45) },
+        checks: vec![
+            ("rollout", None, "2 of 3 updated, 2 available"),
+            ("pods ready", None, "2/3 ready"),
+            ("agent /ready", Some(true), "200 OK"),
+        ],
+    }
+}
+
+pub fn status_recovered() -> ActionStatusModel<'static> {
+    ActionStatusModel {
+        verification: VerificationState::Recovered { after: secs(12) },
+        checks: vec![
+            ("rollout", Some(true), "3/3 updated and available"),
+            ("pods ready", Some(true), "3/3 ready, 0 restarts"),
+            ("agent /ready", Some(true), "200 OK"),
+        ],
+        ..status_watching()
+    }
+}
+
+pub fn status_not_recovered() -> ActionStatusModel<'static> {
+    ActionStatusModel {
+        action: "restart deployment mda-replay",
+        result: "done in 0.3s",
+        failed: false,
+        verification: VerificationState::NotRecovered,
+        checks: vec![
+            (
+                "rollout",
+                Some(false),
+                "stalled: ProgressDeadlineExceeded after 120s",
+            ),
+            ("pods ready", Some(false), "0/1 ready: ImagePullBackOff"),
+            ("agent /ready", Some(true), "200 OK"),
+            ("SLI burn 5m", None, "no data yet"),
+            ("feed source", Some(true), "simulator connected"),
+        ],
     }
 }
