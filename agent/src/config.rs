@@ -585,7 +585,10 @@ impl AgentConfig {
             ("MDA_CHAOS_ERROR_RATE", AgentConfig::set_chaos_error_rate_str),
             ("MDA_CHAOS_LATENCY_MS", AgentConfig::set_chaos_latency_ms_str),
             ("MDA_BARS_RING_1M", AgentConfig::set_bars_ring_1m_str),
-            ("MDA_INCIDENTS_RESOLVED_MAX_AGE_MS", AgentConfig::set_resolved_max_age_ms_str),
+            (
+                "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
+                AgentConfig::set_resolved_max_age_ms_str,
+            ),
         ];
         for (var, set) in VARS {
             let Some(raw) = lookup(var) else { continue };
@@ -1554,7 +1557,11 @@ mod tests {
         for (var, value, needle) in [
             ("MDA_BARS_RING_1M", "0", "from 1 to 1000000, got 0"),
             ("MDA_BARS_RING_1M", "a week", "expected an integer"),
-            ("MDA_INCIDENTS_RESOLVED_MAX_AGE_MS", "2592000001", "from 1 to 2592000000"),
+            (
+                "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
+                "2592000001",
+                "from 1 to 2592000000",
+            ),
         ] {
             let err = AgentConfig::embedded()
                 .apply_env_from(env(&[(var, value)]))
