@@ -33,6 +33,16 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "URL", global = true)]
     pub prometheus: Option<String>,
 
+    /// Alertmanager base URL (e.g. http://127.0.0.1:9093): its alerts join the agent's
+    /// incidents on the incidents screen, with ack and silence.
+    #[arg(long, value_name = "URL", global = true)]
+    pub alertmanager: Option<String>,
+
+    /// Refuse every action that changes something (ack, resolve, silence, expire):
+    /// look, don't touch.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     /// Config file. Default: $XDG_CONFIG_HOME/mdops/config.toml when it exists.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,

@@ -11,8 +11,62 @@ pub struct Config {
     pub console: ConsoleConfig,
     pub agent: AgentSection,
     pub prometheus: PrometheusSection,
+    pub alertmanager: AlertmanagerSection,
+    pub incidents: IncidentsSection,
     pub slo: SloSection,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertmanagerSection {
+    pub url: String,
+    pub request_timeout_ms: u64,
+    pub interval_ms: u64,
+}
+
+impl Default for AlertmanagerSection {
+    fn default() -> Self {
+        AlertmanagerSection {
+            url: String::new(),
+            request_timeout_ms: 5_000,
+            interval_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentsSection {
+    /// Recorded on acks, resolutions and silences; empty: `$USER`.
+    pub author: String,
+    pub ack_minutes: u64,
+    pub interval_ms: u64,
+}
+
+impl Default for IncidentsSection {
+    fn default() -> Self {
+        IncidentsSection {
+            author: String::new(),
+            ack_minutes: 15,
+            interval_ms: 2_000,
+        }
+    }
+}
+
+impl IncidentsSection {
+    /// The configured author, else `$USER`, else `mdops`.
+    pub fn author(&self) -> String {
+        let configured = self.author.trim();
+        if !configured.is_empty() {
+            return configured.to_string();
+        }
+        std::env::var("USER")
+            .ok()
+            .map(|user| user.trim().to_string())
+            .filter(|user| !user.is_empty())
+            .unwrap_or_else(|| "mdops".to_string())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -82,6 +136,9 @@ pub struct AgentSection {
     pub url: String,
     pub request_timeout_ms: u64,
     pub health_interval_ms: u64,
+    /// File holding the bearer token for a remote agent's acting routes;
+    /// must not be readable by group or others. `MDOPS_AGENT_TOKEN` wins.
+    pub token_file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -108,6 +165,7 @@ impl Default for AgentSection {
             url: String::new(),
             request_timeout_ms: 3_000,
             health_interval_ms: 2_000,
+            token_file: String::new(),
         }
     }
 }
@@ -192,6 +250,21 @@ impl Config {
         }
         if self.slo.max_series == 0 {
             return Err(fail("slo.max_series", "must be greater than 0"));
+        }
+        if self.alertmanager.request_timeout_ms == 0 {
+            return Err(fail("alertmanager.request_timeout_ms", "must be greater than 0"));
+        }
+        if self.alertmanager.interval_ms < 500 {
+            return Err(fail("alertmanager.interval_ms", "must be at least 500"));
+        }
+        if !(1..=24 * 60).contains(&self.incidents.ack_minutes) {
+            return Err(fail("incidents.ack_minutes", "must be between 1 and 1440"));
+        }
+        if self.incidents.interval_ms < 200 {
+            return Err(fail("incidents.interval_ms", "must be at least 200"));
+        }
+        if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
+            return Err(fail("incidents.author", "at most 64 printable characters"));
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::{App, AppConfig, Link, Msg, SourceId};
+use crate::app::{App, AppConfig, IncidentSettings, Link, Msg, SourceId};
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotFormat};
 use crate::config::Config;
 use crate::slo::{SloSet, render_rules};
@@ -48,6 +48,12 @@ async fn start(
         target: upstream.target.clone(),
         stale_after_ms: config.console.stale_after_ms,
         sources: upstream.sources.clone(),
+        incidents: IncidentSettings {
+            author: config.incidents.author(),
+            read_only: global.read_only,
+            ack_duration: Duration::from_secs(config.incidents.ack_minutes * 60),
+            alertmanager: upstream.alertmanager.as_ref().map(|c| c.base().to_string()),
+        },
     };
     let app = App::new(app_config, slos, now_ms());
     Ok((app, upstream, tx, rx))

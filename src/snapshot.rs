@@ -9,6 +9,7 @@ use mdops_views::Theme;
 use serde::Serialize;
 
 use crate::app::{App, Link, Screen};
+use crate::domain::incidents::{IncidentStatus, SignalKind};
 use crate::domain::slo::AlertLevel;
 
 #[derive(Debug, Serialize)]
@@ -23,7 +24,55 @@ pub struct Report {
     /// Where the SLO figures come from.
     pub slo_source: String,
     pub slos: Vec<SloReport>,
+    /// Where the incidents come from.
+    pub incident_source: String,
+    /// Open incidents by severity.
+    pub incidents_open: IncidentCounts,
+    /// Correlated incidents, open ones first, resolved ones included.
+    pub incidents: Vec<IncidentReport>,
     pub screens: Vec<ScreenReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentCounts {
+    pub sev1: usize,
+    pub sev2: usize,
+    pub sev3: usize,
+    pub sev4: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentReport {
+    /// `incident:<agent id>` or `alert:<fingerprint>` of its first signal.
+    pub id: String,
+    pub title: String,
+    /// `SEV1` to `SEV4`.
+    pub severity: &'static str,
+    /// `triggered`, `acknowledged` or `resolved`.
+    pub status: &'static str,
+    pub service: Option<String>,
+    pub component: Option<String>,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub age_s: f64,
+    pub acked: bool,
+    pub silenced: bool,
+    pub signals: Vec<SignalReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignalReport {
+    /// `agent` or `alert`.
+    pub kind: &'static str,
+    pub key: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub firing: bool,
+    pub acked: bool,
+    pub silenced: bool,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,7 +203,7 @@ impl Report {
                 None => ScreenReport {
                     name: screen.title(),
                     status: "live",
-                    detail: format!("{} symbols", app.prices.symbols.len()),
+                    detail: live_detail(app, screen),
                 },
                 Some(requirement) => ScreenReport {
                     name: screen.title(),
@@ -164,9 +213,7 @@ impl Report {
             })
             .collect();
         Report {
-            generated_at: chrono::DateTime::from_timestamp_millis(app.now_ms)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .unwrap_or_default(),
+            generated_at: rfc3339(app.now_ms),
             target: app.config.target.clone(),
             sources,
             agent_status: app.health.as_ref().map(|h| {
@@ -178,6 +225,17 @@ impl Report {
             prices,
             slo_source: app.slos.source_text.clone(),
             slos: slo_reports(app),
+            incident_source: app.incidents.source_text.clone(),
+            incidents_open: {
+                let [sev1, sev2, sev3, sev4] = app.incidents.open_by_severity();
+                IncidentCounts {
+                    sev1,
+                    sev2,
+                    sev3,
+                    sev4,
+                }
+            },
+            incidents: incident_reports(app),
             screens,
         }
     }
@@ -255,6 +313,40 @@ impl Report {
                 burns.join(" | "),
             );
         }
+        let open = &self.incidents_open;
+        let _ = writeln!(
+            out,
+            "\n### Incidents\n\nSource: {}. Open: SEV1 {}, SEV2 {}, SEV3 {}, SEV4 {}.\n",
+            self.incident_source, open.sev1, open.sev2, open.sev3, open.sev4
+        );
+        if !self.incidents.is_empty() {
+            out.push_str("| severity | status | title | service | started | signals | marks |\n|---|---|---|---|---|--:|---|\n");
+        }
+        for incident in &self.incidents {
+            let mut marks = Vec::new();
+            if incident.acked {
+                marks.push("ACK");
+            }
+            if incident.silenced {
+                marks.push("silenced");
+            }
+            let service = [incident.service.as_deref(), incident.component.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("/");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                incident.severity,
+                incident.status,
+                escape_cell(&incident.title),
+                escape_cell(&service),
+                incident.started_at,
+                incident.signals.len(),
+                marks.join(" ")
+            );
+        }
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -282,6 +374,13 @@ impl Report {
             width,
             30,
         ));
+        out.push_str("\n\n");
+        out.push_str(&mdops_views::render_to_text(
+            &app.view_of(Screen::Incidents),
+            theme,
+            width,
+            30,
+        ));
         out.push('\n');
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -294,6 +393,66 @@ impl Report {
         }
         out
     }
+}
+
+/// What a live screen holds, in a few words.
+fn live_detail(app: &App, screen: Screen) -> String {
+    match screen {
+        Screen::Slos => format!("{} SLOs", app.slos.set.slos.len()),
+        Screen::Incidents => {
+            let open = app.incidents.open_by_severity().iter().sum::<usize>();
+            format!("{open} open incidents of {}", app.incidents.rows.len())
+        }
+        _ => format!("{} symbols", app.prices.symbols.len()),
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+fn incident_reports(app: &App) -> Vec<IncidentReport> {
+    app.incidents
+        .rows
+        .iter()
+        .map(|row| IncidentReport {
+            id: row.id.clone(),
+            title: row.title.clone(),
+            severity: row.severity.as_str(),
+            status: match row.status {
+                IncidentStatus::Triggered => "triggered",
+                IncidentStatus::Acknowledged => "acknowledged",
+                IncidentStatus::Resolved => "resolved",
+            },
+            service: row.service.clone(),
+            component: row.component.clone(),
+            started_at: rfc3339(row.started_at),
+            ended_at: row.ended_at.map(rfc3339),
+            age_s: row.age(app.now_ms).as_secs_f64(),
+            acked: row.acked,
+            silenced: row.silenced,
+            signals: row
+                .signals
+                .iter()
+                .map(|s| SignalReport {
+                    kind: match s.kind {
+                        SignalKind::Alert => "alert",
+                        SignalKind::Incident => "agent",
+                    },
+                    key: s.key.clone(),
+                    title: s.title.clone(),
+                    severity: s.severity.as_str(),
+                    firing: s.is_firing(),
+                    acked: s.acked,
+                    silenced: s.silenced,
+                    labels: s.labels.clone(),
+                    annotations: s.annotations.clone(),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn slo_reports(app: &App) -> Vec<SloReport> {

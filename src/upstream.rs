@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use market_data_agent::{AgentConfig, AgentHandle};
+use market_data_agent::{AdminToken, AgentConfig, AgentHandle};
+use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -18,11 +19,16 @@ use crate::config::Config;
 use crate::domain::backoff::Backoff;
 use crate::slo::SloSet;
 use crate::sources::agent::{self, AgentClient};
+use crate::sources::alertmanager::AlertmanagerClient;
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::{scrape, slo_poller};
+use crate::sources::{incidents, scrape, slo_poller};
+
+/// Environment variable holding the token for a remote agent's acting routes.
+pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
 
 pub struct Upstream {
     pub client: AgentClient,
+    pub alertmanager: Option<AlertmanagerClient>,
     /// Header text describing the target.
     pub target: String,
     /// The sources started, in header order.
@@ -42,11 +48,20 @@ impl Upstream {
         tx: mpsc::Sender<Msg>,
     ) -> anyhow::Result<(Upstream, SlosState)> {
         let url = first_set(&[global.agent.as_deref(), Some(config.agent.url.as_str())]);
-        let (base, target, embedded) = match url {
-            Some(url) => (url.to_string(), format!("agent {url}"), None),
+        let (base, target, embedded, token) = match url {
+            Some(url) => (
+                url.to_string(),
+                format!("agent {url}"),
+                None,
+                remote_agent_token(&config.agent.token_file)?,
+            ),
             None => {
+                // The embedded agent's acting routes get a token of this run,
+                // known to nobody but this process.
+                let token = format!("{:032x}", rand::rng().random::<u128>());
                 let mut agent_config = AgentConfig::embedded();
                 agent_config.listen = "127.0.0.1:0".to_string();
+                agent_config.admin_token = Some(AdminToken::new(token.clone()).map_err(anyhow::Error::msg)?);
                 let handle = market_data_agent::spawn(agent_config)
                     .await
                     .context("starting the embedded agent")?;
@@ -55,11 +70,12 @@ impl Upstream {
                     format!("http://{addr}"),
                     format!("agent {addr} (embedded)"),
                     Some(handle),
+                    Some(token),
                 )
             }
         };
         let timeout = Duration::from_millis(config.agent.request_timeout_ms);
-        let client = AgentClient::new(&base, timeout)?;
+        let client = AgentClient::new(&base, timeout)?.with_token(token);
         let health_every = Duration::from_millis(config.agent.health_interval_ms);
         let mut tasks = JoinSet::new();
         tasks.spawn(agent::run_api(
@@ -69,7 +85,37 @@ impl Upstream {
             Backoff::default(),
         ));
         tasks.spawn(agent::run_stream(client.clone(), tx.clone(), Backoff::default()));
-        let mut sources = vec![SourceId::AgentApi, SourceId::AgentStream];
+        tasks.spawn(incidents::run_agent_incidents(
+            client.clone(),
+            Duration::from_millis(config.incidents.interval_ms),
+            tx.clone(),
+            Backoff::default(),
+        ));
+        let mut sources = vec![
+            SourceId::AgentApi,
+            SourceId::AgentStream,
+            SourceId::AgentIncidents,
+        ];
+
+        let alertmanager_url = first_set(&[
+            global.alertmanager.as_deref(),
+            Some(config.alertmanager.url.as_str()),
+        ]);
+        let alertmanager = match alertmanager_url {
+            Some(url) => {
+                let timeout = Duration::from_millis(config.alertmanager.request_timeout_ms);
+                let client = AlertmanagerClient::new(url, timeout)?;
+                tasks.spawn(incidents::run_alertmanager(
+                    client.clone(),
+                    Duration::from_millis(config.alertmanager.interval_ms),
+                    tx.clone(),
+                    Backoff::default(),
+                ));
+                sources.push(SourceId::Alertmanager);
+                Some(client)
+            }
+            None => None,
+        };
 
         let prometheus = first_set(&[global.prometheus.as_deref(), Some(config.prometheus.url.as_str())]);
         let slo_source = match prometheus {
@@ -98,6 +144,7 @@ impl Upstream {
         };
         let upstream = Upstream {
             client,
+            alertmanager,
             target,
             sources,
             embedded,
@@ -123,6 +170,11 @@ impl Upstream {
                         .await;
                 });
             }
+            Command::Act(plan) => {
+                let alertmanager = self.alertmanager.clone();
+                self.tasks
+                    .spawn(incidents::execute(plan, client, alertmanager, tx));
+            }
         }
     }
 
@@ -136,6 +188,35 @@ impl Upstream {
             tracing::warn!(%error, "embedded agent did not shut down cleanly");
         }
     }
+}
+
+/// The token for a remote agent: `MDOPS_AGENT_TOKEN`, else the configured
+/// file, which must be readable by its owner only (as ssh insists for keys).
+/// `None` when neither is set: reading works, acting is refused by the agent.
+fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
+    if let Some(token) = std::env::var(AGENT_TOKEN_VAR)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Ok(Some(token.trim().to_string()));
+    }
+    if token_file.is_empty() {
+        return Ok(None);
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(token_file)
+        .with_context(|| format!("agent.token_file {token_file}: cannot read"))?;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        anyhow::bail!("agent.token_file {token_file}: mode {mode:o} lets others read it; chmod 600 it");
+    }
+    let token = std::fs::read_to_string(token_file)
+        .with_context(|| format!("agent.token_file {token_file}: cannot read"))?;
+    let token = token.trim();
+    if token.is_empty() {
+        anyhow::bail!("agent.token_file {token_file}: empty");
+    }
+    Ok(Some(token.to_string()))
 }
 
 /// The first non-empty value: a flag beats the config file.

@@ -3,7 +3,9 @@
 //! config on a free loopback port: alerts posted to it come back grouped as
 //! configured, an ACK silence made through the client exists with its
 //! matchers, author and comment, suppresses exactly its group, and once
-//! expired lets the alerts notify again. Against fake servers: a hanging
+//! expired lets the alerts notify again. The console's own action path
+//! (keys, confirmation, executor) silences, expires and acknowledges against
+//! that Alertmanager and a real agent. Against fake servers: a hanging
 //! Alertmanager times out, a failing one gives a readable error.
 
 mod common;
@@ -478,4 +480,305 @@ async fn garbage_success_and_refused_connections_are_errors_not_panics() {
         AlertmanagerClient::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
     let error = client.status().await.unwrap_err().to_string();
     assert!(error.to_lowercase().contains("refused"), "{error}");
+}
+
+// ------------------------------------------------------- the console's path
+
+/// An `App` fed by the real pollers, acting through the real executor.
+struct Console {
+    app: mdops::app::App,
+    tx: tokio::sync::mpsc::Sender<mdops::app::Msg>,
+    rx: tokio::sync::mpsc::Receiver<mdops::app::Msg>,
+    agent: mdops::sources::agent::AgentClient,
+    alertmanager: AlertmanagerClient,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Console {
+    fn start(agent_url: &str, token: &str, am_url: &str) -> Console {
+        use mdops::app::slos::SlosState;
+        use mdops::app::{App, AppConfig, IncidentSettings, SourceId};
+        use mdops::domain::backoff::Backoff;
+        use mdops::slo::SloSet;
+        use mdops::sources::incidents::{run_agent_incidents, run_alertmanager};
+        use std::sync::Arc;
+
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let agent = mdops::sources::agent::AgentClient::new(agent_url, Duration::from_secs(5))
+            .unwrap()
+            .with_token(Some(token.to_string()));
+        let alertmanager = AlertmanagerClient::new(am_url, Duration::from_secs(5)).unwrap();
+        let every = Duration::from_millis(200);
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(run_agent_incidents(
+            agent.clone(),
+            every,
+            tx.clone(),
+            Backoff::default(),
+        ));
+        tasks.spawn(run_alertmanager(
+            alertmanager.clone(),
+            every,
+            tx.clone(),
+            Backoff::default(),
+        ));
+        let set = Arc::new(SloSet::embedded());
+        let source = SlosState::local(&set, Duration::from_secs(3600), 1_000, Duration::from_secs(5));
+        let config = AppConfig {
+            target: agent_url.to_string(),
+            stale_after_ms: 5_000,
+            sources: vec![SourceId::AgentIncidents, SourceId::Alertmanager],
+            incidents: IncidentSettings {
+                author: "ana".to_string(),
+                read_only: false,
+                ack_duration: ACK_DURATION,
+                alertmanager: Some(am_url.to_string()),
+            },
+        };
+        let mut app = App::new(config, SlosState::new(set, source), now_ms());
+        app.update(mdops::app::Msg::Key(key('3')));
+        Console {
+            app,
+            tx,
+            rx,
+            agent,
+            alertmanager,
+            tasks,
+        }
+    }
+
+    /// Applies messages until the incidents model satisfies `check`.
+    async fn until(&mut self, what: &str, check: impl Fn(&mdops_views::model::IncidentsModel) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let mdops_views::model::BodyModel::Incidents(model) = self.app.view().body
+                && check(&model)
+            {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(msg)) => self.apply(msg),
+                _ => panic!(
+                    "timed out waiting for {what}; screen model: {:#?}",
+                    self.app.view().body
+                ),
+            }
+        }
+    }
+
+    fn apply(&mut self, msg: mdops::app::Msg) {
+        for command in self.app.update(msg) {
+            if let mdops::app::Command::Act(plan) = command {
+                self.tasks.spawn(mdops::sources::incidents::execute(
+                    plan,
+                    self.agent.clone(),
+                    Some(self.alertmanager.clone()),
+                    self.tx.clone(),
+                ));
+            }
+        }
+    }
+
+    fn press(&mut self, c: char) {
+        let code = match c {
+            '\n' => crossterm::event::KeyCode::Enter,
+            '\t' => crossterm::event::KeyCode::Tab,
+            c => crossterm::event::KeyCode::Char(c),
+        };
+        let event = crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
+        self.apply(mdops::app::Msg::Key(event));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        text.chars().for_each(|c| self.press(c));
+    }
+
+    /// Applies messages until the action labelled `label` reports; its outcome.
+    async fn outcome(&mut self, label: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(mdops::app::Msg::ActionDone { label: done, result })) if done == label => {
+                    let text = result.clone().unwrap_or_else(|e| panic!("{label} failed: {e}"));
+                    self.apply(mdops::app::Msg::ActionDone { label: done, result });
+                    return text;
+                }
+                Ok(Some(msg)) => self.apply(msg),
+                _ => panic!("{label} never reported"),
+            }
+        }
+    }
+
+    /// Selects the row whose title contains `needle`.
+    fn select(&mut self, needle: &str) {
+        for _ in 0..20 {
+            let title = match self.app.view().body {
+                mdops_views::model::BodyModel::Incidents(m) => m.detail.map(|d| d.title.to_string()),
+                _ => None,
+            };
+            if title.is_some_and(|t| t.contains(needle)) {
+                return;
+            }
+            self.press('j');
+        }
+        panic!("no row titled {needle:?}");
+    }
+}
+
+fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    )
+}
+
+#[tokio::test]
+async fn the_console_lists_groups_then_silences_expires_and_acknowledges_through_its_action_path() {
+    use market_data_agent::api::Injection;
+    use market_data_agent::config::ScheduledInjection;
+
+    let http = reqwest::Client::new();
+    let mut am = Alertmanager::start();
+    am.wait_ready(&http).await;
+    // A real agent whose simulator jumps AAPL's price after a second: one
+    // agent incident (price anomaly) to acknowledge.
+    let token = "console-path-token";
+    let mut config = market_data_agent::AgentConfig::embedded();
+    config.set_listen("127.0.0.1:0").unwrap();
+    config.set_symbols("5").unwrap();
+    config.set_tick_rate(200.0).unwrap();
+    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
+    config.simulator.inject = vec![ScheduledInjection {
+        after_s: 1.0,
+        injection: Injection::PriceJump {
+            symbol: "AAPL".into(),
+            factor: 1.3,
+        },
+    }];
+    let agent = market_data_agent::spawn(config).await.unwrap();
+    let agent_url = format!("http://{}", agent.addr());
+
+    let alert = |source: &str| {
+        json!({
+            "labels": {"alertname": "MdaSourceDown", "service": OTHER, "component": "feed",
+                       "severity": "page", "source": source},
+            "annotations": {"summary": format!("Source {source} is down"),
+                            "runbook_url": "https://runbooks.example/source-down"}
+        })
+    };
+    let posted = http
+        .post(format!("{}/api/v2/alerts", am.url))
+        .json(&json!([alert("sim"), alert("replay")]))
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.status().is_success());
+
+    let mut console = Console::start(&agent_url, token, &am.url);
+    // Both alerts, grouped by Alertmanager, are one row; the agent's
+    // anomaly is another.
+    console
+        .until("the alert group and the agent incident", |m| {
+            m.rows.iter().any(|r| r.signals == 2 && r.service == OTHER)
+                && m.rows
+                    .iter()
+                    .any(|r| r.service == SERVICE && r.component == "pricing")
+        })
+        .await;
+
+    // s: silence the alert row, matchers pre-filled from the first alert,
+    // narrowed to the alert name and service so it covers both.
+    console.select("Source");
+    console.press('s');
+    console.press('\t');
+    console.type_text("replacing the feed host");
+    console.press('\t');
+    for _ in 0..300 {
+        console.apply(mdops::app::Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Backspace,
+            crossterm::event::KeyModifiers::NONE,
+        )));
+    }
+    console.type_text(&format!(r#"alertname="MdaSourceDown", service="{OTHER}""#));
+    console.press('\n');
+    let done = console.outcome("silence").await;
+    assert!(
+        done.starts_with("silence ") && done.ends_with(" created"),
+        "{done}"
+    );
+
+    let silences = console.alertmanager.silences().await.unwrap();
+    let ours: Vec<_> = silences
+        .iter()
+        .filter(|s| s.comment == "replacing the feed host")
+        .collect();
+    assert_eq!(ours.len(), 1, "{silences:#?}");
+    let silence = ours[0];
+    assert_eq!(silence.status, SilenceState::Active);
+    assert_eq!(silence.created_by, "ana");
+    assert_eq!(
+        silence.matchers,
+        vec![
+            Matcher::equal("alertname", "MdaSourceDown"),
+            Matcher::equal("service", OTHER)
+        ]
+    );
+    // Alertmanager moves a start in the past to its own now: 2h, give or
+    // take the age of the console's clock.
+    let length = silence.ends_at - silence.starts_at;
+    assert!(
+        (2 * 3_600_000 - length).abs() < 5_000,
+        "the default 2h, got {length} ms"
+    );
+    console
+        .until("the row marked silenced", |m| {
+            m.rows.iter().any(|r| r.service == OTHER && r.silenced)
+        })
+        .await;
+
+    // e: expire it, and Alertmanager says it is expired.
+    let id = silence.id.clone();
+    console.press('e');
+    console.press('\n');
+    let done = console.outcome("expire").await;
+    assert!(done.ends_with("expired"), "{done}");
+    let expired = eventually(
+        || async { console.alertmanager.silences().await.unwrap() },
+        |all| {
+            all.iter()
+                .any(|s| s.id == id && s.status == SilenceState::Expired)
+        },
+    )
+    .await;
+    assert!(
+        expired
+            .iter()
+            .any(|s| s.id == id && s.status == SilenceState::Expired)
+    );
+
+    // a on the agent's incident: acknowledged by the agent, with the author.
+    console.select("AAPL");
+    console.press('a');
+    console.press('\n');
+    let done = console.outcome("acknowledge").await;
+    assert!(done.contains("acknowledged"), "{done}");
+    let incidents = console.agent.incidents().await.unwrap();
+    let acked = incidents
+        .iter()
+        .find(|i| i.dedup_key == "price_anomaly:AAPL")
+        .expect("the anomaly incident");
+    assert_eq!(acked.status, market_data_agent::api::IncidentStatus::Acknowledged);
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("ana"));
+    console
+        .until("the row shown acknowledged", |m| {
+            m.rows.iter().any(|r| {
+                r.component == "pricing" && r.status == mdops_views::model::IncidentStatusModel::Acknowledged
+            })
+        })
+        .await;
+
+    console.tasks.abort_all();
+    agent.shutdown().await.unwrap();
 }

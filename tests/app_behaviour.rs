@@ -25,6 +25,7 @@ fn app() -> App {
         target: "agent test".to_string(),
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
+        incidents: mdops::app::IncidentSettings::default(),
     };
     App::new(config, SlosState::new(set, source), T0)
 }
@@ -261,12 +262,14 @@ fn screens_switch_by_number_and_tab() {
     assert!(matches!(app.view().body, BodyModel::Slos(_)));
     assert_eq!(app.view().tabs.selected, 1);
     key(&mut app, KeyCode::Char('3'));
+    assert!(matches!(app.view().body, BodyModel::Incidents(_)));
+    key(&mut app, KeyCode::Char('4'));
     match app.view().body {
         BodyModel::NotConfigured(model) => {
-            assert_eq!(model.screen, "Incidents");
+            assert_eq!(model.screen, "Capacity");
             assert!(!model.how_to_configure.is_empty());
         }
-        other => panic!("Incidents has no source in this build: {other:?}"),
+        other => panic!("Capacity has no source in this build: {other:?}"),
     }
 }
 

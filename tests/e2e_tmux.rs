@@ -152,7 +152,7 @@ fn console_shows_moving_prices_switches_screens_and_restores_terminal() {
     });
     tmux.keys(&["Tab"]);
     tmux.wait_for("the incidents screen", Duration::from_secs(5), |s| {
-        s.contains("Incidents: not configured")
+        s.contains("agent incidents") && !s.contains("not configured")
     });
     tmux.keys(&["1"]);
     tmux.wait_for("prices again", Duration::from_secs(5), |s| s.contains("AAPL"));
@@ -234,4 +234,85 @@ fn sigterm_restores_the_terminal_and_exits_zero() {
         "raw mode left on: {stty}"
     );
     assert_eq!(tmux.pane_flag("#{alternate_on}"), "0");
+}
+
+/// A real agent in this process whose simulator jumps AAPL's price after a
+/// second, so it opens a price-anomaly incident; its admin token is `token`.
+fn agent_with_an_incident(runtime: &tokio::runtime::Runtime, token: &str) -> market_data_agent::AgentHandle {
+    use market_data_agent::api::Injection;
+    use market_data_agent::config::ScheduledInjection;
+    let mut config = market_data_agent::AgentConfig::embedded();
+    config.set_listen("127.0.0.1:0").unwrap();
+    config.set_symbols("5").unwrap();
+    config.set_tick_rate(200.0).unwrap();
+    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
+    config.simulator.inject = vec![ScheduledInjection {
+        after_s: 1.0,
+        injection: Injection::PriceJump {
+            symbol: "AAPL".into(),
+            factor: 1.3,
+        },
+    }];
+    runtime.block_on(market_data_agent::spawn(config)).unwrap()
+}
+
+#[test]
+fn acknowledging_an_incident_with_a_changes_its_status_on_screen() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let agent = agent_with_an_incident(&runtime, "e2e-token");
+    let command = format!(
+        "MDOPS_AGENT_TOKEN=e2e-token USER=e2e-operator '{}' --agent http://{}",
+        mdops_bin().display(),
+        agent.addr()
+    );
+    let tmux = Tmux::start(&command, 140, 40);
+    tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
+    tmux.keys(&["3"]);
+    tmux.wait_for("the triggered anomaly", Duration::from_secs(20), |s| {
+        s.contains("Price anomaly on AAPL") && s.contains("triggered")
+    });
+    tmux.keys(&["a"]);
+    tmux.wait_for("the confirmation", Duration::from_secs(5), |s| {
+        s.contains("Acknowledge") && s.contains("as e2e-operator")
+    });
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the incident acknowledged", Duration::from_secs(10), |s| {
+        s.contains("acked by") && s.contains("e2e-operator") && !s.contains("triggered")
+    });
+    assert!(screen.contains("acked"), "{screen}");
+
+    tmux.keys(&["q"]);
+    let exit = tmux.wait_for_file("exit", Duration::from_secs(15));
+    assert_eq!(exit.trim(), "0");
+    runtime.block_on(agent.shutdown()).unwrap();
+}
+
+#[test]
+fn read_only_refuses_to_acknowledge() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let agent = agent_with_an_incident(&runtime, "e2e-token");
+    let command = format!(
+        "'{}' --read-only --agent http://{}",
+        mdops_bin().display(),
+        agent.addr()
+    );
+    let tmux = Tmux::start(&command, 140, 40);
+    tmux.keys(&["3"]);
+    tmux.wait_for("the triggered anomaly", Duration::from_secs(30), |s| {
+        s.contains("Price anomaly on AAPL") && s.contains("triggered")
+    });
+    tmux.keys(&["a"]);
+    tmux.wait_for("the refusal", Duration::from_secs(5), |s| s.contains("read-only"));
+    assert!(!tmux.screen().contains("Enter confirm"));
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_for_file("exit", Duration::from_secs(15)).trim(), "0");
+    runtime.block_on(agent.shutdown()).unwrap();
 }

@@ -125,6 +125,7 @@ async fn console_burn_rates_and_alerts_match_prometheus() {
         target: base.clone(),
         stale_after_ms: 5_000,
         sources: vec![SourceId::Prometheus],
+        incidents: mdops::app::IncidentSettings::default(),
     };
     let mut app = App::new(app_config, SlosState::new(Arc::clone(&set), source), 0);
     app.update(Msg::SloFigures {

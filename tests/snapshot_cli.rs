@@ -24,8 +24,8 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     let sources = report["sources"].as_array().unwrap();
     assert_eq!(
         sources.len(),
-        3,
-        "agent api, agent ws and the console's own metrics scrape"
+        4,
+        "agent api, agent ws, agent incidents and the console's own metrics scrape"
     );
     assert!(sources.iter().all(|s| s["state"] == "connected"), "{sources:?}");
     assert_eq!(report["agent_status"], "ok");
@@ -43,7 +43,10 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     assert_eq!(screens.len(), 6);
     assert_eq!(screens[0]["status"], "live");
     assert_eq!(screens[1]["status"], "live");
-    assert!(screens[2..].iter().all(|s| s["status"] == "not_configured"));
+    assert_eq!(screens[2]["status"], "live");
+    assert!(screens[3..].iter().all(|s| s["status"] == "not_configured"));
+    assert!(report["incidents"].is_array());
+    assert!(report["incidents_open"]["sev1"].is_u64());
 
     let slos = report["slos"].as_array().unwrap();
     assert_eq!(slos.len(), 4);
@@ -70,7 +73,11 @@ fn text_and_markdown_snapshots_render_the_prices_panel() {
         text.contains("quotes-availability"),
         "the SLO screen is drawn: {text}"
     );
-    assert!(text.contains("Incidents: not configured"), "{text}");
+    assert!(text.contains("Capacity: not configured"), "{text}");
+    assert!(
+        text.contains("agent incidents"),
+        "the incidents screen is drawn: {text}"
+    );
 
     let markdown = mdops(&["snapshot", "--format", "markdown"]);
     assert!(markdown.status.success());
@@ -83,6 +90,65 @@ fn text_and_markdown_snapshots_render_the_prices_panel() {
         markdown.contains("### SLOs") && markdown.contains("| quotes-availability |"),
         "{markdown}"
     );
+    assert!(markdown.contains("### Incidents"), "{markdown}");
+}
+
+#[test]
+fn json_snapshot_includes_the_agents_incidents() {
+    use market_data_agent::api::{IncidentsResponse, Injection};
+    use market_data_agent::config::ScheduledInjection;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = market_data_agent::AgentConfig::embedded();
+    config.set_listen("127.0.0.1:0").unwrap();
+    config.set_symbols("5").unwrap();
+    config.set_tick_rate(200.0).unwrap();
+    config.simulator.inject = vec![ScheduledInjection {
+        after_s: 1.0,
+        injection: Injection::PriceJump {
+            symbol: "AAPL".into(),
+            factor: 0.7,
+        },
+    }];
+    let agent = runtime.block_on(market_data_agent::spawn(config)).unwrap();
+    let url = format!("http://{}", agent.addr());
+    let opened = runtime.block_on(async {
+        for _ in 0..100 {
+            let listed: IncidentsResponse = reqwest::get(format!("{url}/api/v1/incidents"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if !listed.incidents.is_empty() {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    });
+    assert!(opened, "the injected jump opens an incident");
+
+    let output = mdops(&["snapshot", "--format", "json", "--agent", &url]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let incidents = report["incidents"].as_array().unwrap();
+    let anomaly = incidents
+        .iter()
+        .find(|i| i["title"].as_str().is_some_and(|t| t.contains("AAPL")))
+        .unwrap_or_else(|| panic!("no AAPL incident in {incidents:#?}"));
+    assert_eq!(anomaly["status"], "triggered");
+    assert_eq!(anomaly["severity"], "SEV3");
+    assert_eq!(anomaly["service"], "market-data-agent");
+    assert_eq!(anomaly["component"], "pricing");
+    assert_eq!(anomaly["signals"][0]["kind"], "agent");
+    assert_eq!(anomaly["signals"][0]["labels"]["symbol"], "AAPL");
+    assert!(report["incidents_open"]["sev3"].as_u64().unwrap() >= 1);
+    runtime.block_on(agent.shutdown()).unwrap();
 }
 
 #[test]

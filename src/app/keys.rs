@@ -37,9 +37,30 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("g G / Home End", "first / last SLO"),
         ],
     ),
+    (
+        "Incidents",
+        &[
+            ("j k / Down Up", "select incident"),
+            ("PgDn PgUp / g G", "by a page / first / last"),
+            ("/", "filter (Enter keeps, Esc clears)"),
+            ("r", "show / hide resolved"),
+            ("a", "acknowledge (agent ack; ACK silence on alerts)"),
+            ("s", "silence alerts (prompt: duration, comment, matchers)"),
+            ("e", "expire a silence of the incident"),
+            ("R", "resolve the agent incidents"),
+        ],
+    ),
+    (
+        "Dialogs",
+        &[
+            ("Enter", "confirm"),
+            ("Esc", "cancel"),
+            ("Tab / Shift-Tab", "next / previous field"),
+        ],
+    ),
 ];
 
-/// Hints on the status line.
+/// Hints on the status line of the prices screen (and the default).
 pub const HINTS: &[(&str, &str)] = &[
     ("?", "help"),
     ("1-6", "screens"),
@@ -48,6 +69,21 @@ pub const HINTS: &[(&str, &str)] = &[
     ("i", "interval"),
     ("q", "quit"),
 ];
+
+/// Hints on the status line of the incidents screen.
+pub const INCIDENT_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("a", "ack"),
+    ("s", "silence"),
+    ("e", "expire"),
+    ("R", "resolve"),
+    ("r", "resolved"),
+    ("/", "filter"),
+    ("q", "quit"),
+];
+
+/// Hints inside a dialog.
+pub const DIALOG_HINTS: &[(&str, &str)] = &[("Enter", "confirm"), ("Esc", "cancel"), ("Tab", "next field")];
 
 const PAGE: isize = 10;
 
@@ -62,8 +98,15 @@ impl App {
             self.should_quit = true;
             return Vec::new();
         }
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key);
+        }
         if self.prices.filter_editing {
             return self.on_filter_key(key);
+        }
+        if self.incidents.filter_editing {
+            self.on_incident_filter_key(key);
+            return Vec::new();
         }
         if self.show_help {
             if matches!(key.code, KeyCode::Char('?') | KeyCode::Esc | KeyCode::Char('q')) {
@@ -84,9 +127,108 @@ impl App {
             }
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
             _ if self.screen == Screen::Slos => self.on_slos_key(key),
+            _ if self.screen == Screen::Incidents => self.on_incidents_key(key),
             _ => self.dirty = false,
         }
         Vec::new()
+    }
+
+    fn on_incidents_key(&mut self, key: KeyEvent) {
+        use super::dialog::Dialog;
+        let incidents = &mut self.incidents;
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => incidents.move_selection(1),
+            KeyCode::Char('k') | KeyCode::Up => incidents.move_selection(-1),
+            KeyCode::PageDown => incidents.move_selection(PAGE),
+            KeyCode::PageUp => incidents.move_selection(-PAGE),
+            KeyCode::Char('g') | KeyCode::Home => incidents.move_selection(isize::MIN),
+            KeyCode::Char('G') | KeyCode::End => incidents.move_selection(isize::MAX),
+            KeyCode::Char('/') => incidents.filter_editing = true,
+            KeyCode::Char('r') => {
+                incidents.show_resolved = !incidents.show_resolved;
+                incidents.follow_selection();
+            }
+            KeyCode::Esc => {
+                incidents.filter.clear();
+                incidents.follow_selection();
+            }
+            KeyCode::Char('a') => self.open_dialog("acknowledge", Dialog::ack),
+            KeyCode::Char('s') => self.open_dialog("silence", |row, state, _| Dialog::silence(row, state)),
+            KeyCode::Char('e') => self.open_dialog("expire", |row, state, _| Dialog::expire(row, state)),
+            KeyCode::Char('R') => self.open_dialog("resolve", |row, _, ctx| Dialog::resolve(row, ctx)),
+            _ => self.dirty = false,
+        }
+    }
+
+    fn on_incident_filter_key(&mut self, key: KeyEvent) {
+        let incidents = &mut self.incidents;
+        match key.code {
+            KeyCode::Enter => incidents.filter_editing = false,
+            KeyCode::Esc => {
+                incidents.filter_editing = false;
+                incidents.filter.clear();
+            }
+            KeyCode::Backspace => {
+                incidents.filter.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => incidents.filter.push(c),
+            _ => {}
+        }
+        incidents.follow_selection();
+    }
+
+    /// Keys while a dialog is open: it takes them all, so a key meant for a
+    /// field never acts on the screen behind it.
+    fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return Vec::new();
+        };
+        if key.code == KeyCode::Esc {
+            self.dialog = None;
+            return Vec::new();
+        }
+        if dialog.busy {
+            self.dirty = false;
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Enter => return self.confirm_dialog(),
+            KeyCode::Tab | KeyCode::Down => dialog.move_focus(true),
+            KeyCode::BackTab | KeyCode::Up => dialog.move_focus(false),
+            KeyCode::Backspace => {
+                if let Some(value) = dialog.focused_mut() {
+                    value.pop();
+                }
+            }
+            KeyCode::Char(c) if !c.is_control() => {
+                if let Some(value) = dialog.focused_mut() {
+                    value.push(c);
+                }
+            }
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
+
+    fn confirm_dialog(&mut self) -> Vec<Command> {
+        let Some(dialog) = self.dialog.as_ref() else {
+            return Vec::new();
+        };
+        let plan = dialog.plan(&self.incidents, &self.action_context());
+        let Some(dialog) = self.dialog.as_mut() else {
+            return Vec::new();
+        };
+        match plan {
+            Ok(plan) => {
+                dialog.busy = true;
+                dialog.error = None;
+                vec![Command::Act(plan)]
+            }
+            Err(why) => {
+                dialog.error = Some(why);
+                Vec::new()
+            }
+        }
     }
 
     fn on_prices_key(&mut self, key: KeyEvent) -> Vec<Command> {

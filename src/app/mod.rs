@@ -3,6 +3,9 @@
 //! `App::update` takes a `Msg` and returns the `Command`s to run; it does no
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
+pub mod dialog;
+pub mod incidents;
+mod incidents_view;
 pub mod keys;
 pub mod msg;
 pub mod prices;
@@ -14,11 +17,16 @@ use std::collections::HashMap;
 
 use market_data_agent::api::{BarInterval, Health};
 
-pub use msg::{Command, Link, Msg, SourceId};
+pub use msg::{ActionPlan, ActionStep, Command, Link, Msg, SourceId};
 pub use screen::Screen;
 
+use dialog::{ActionContext, Dialog};
+use incidents::IncidentsState;
 use prices::{BarsData, Detail, PricesState};
 use slos::SlosState;
+
+/// How long an action's outcome stays on the status line.
+const NOTICE_MS: i64 = 15_000;
 
 /// How often the selected symbol's bars are refreshed while it stays
 /// selected: every new bar for 1s bars, every 5 s for 1m bars.
@@ -36,6 +44,31 @@ pub struct AppConfig {
     pub stale_after_ms: u64,
     /// The upstreams this console reads, in header order.
     pub sources: Vec<SourceId>,
+    pub incidents: IncidentSettings,
+}
+
+/// Who acts on incidents, how, and where alerts come from.
+#[derive(Debug, Clone)]
+pub struct IncidentSettings {
+    /// Recorded as the author of acks, resolutions and silences.
+    pub author: String,
+    /// Refuse every action that changes something (`--read-only`).
+    pub read_only: bool,
+    /// Length of an ACK silence (karma's idiom).
+    pub ack_duration: std::time::Duration,
+    /// Alertmanager's base URL, when one is read.
+    pub alertmanager: Option<String>,
+}
+
+impl Default for IncidentSettings {
+    fn default() -> IncidentSettings {
+        IncidentSettings {
+            author: "mdops".to_string(),
+            read_only: false,
+            ack_duration: crate::sources::alertmanager::ACK_DURATION,
+            alertmanager: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +114,13 @@ pub struct App {
     pub screen: Screen,
     pub prices: PricesState,
     pub slos: SlosState,
+    pub incidents: IncidentsState,
+    /// The open confirmation or prompt; it takes the keys.
+    pub dialog: Option<Dialog>,
+    /// The last action's outcome, and when it came.
+    pub notice: Option<(String, i64)>,
+    /// Why an incident source is failing, worded for the screen.
+    incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
     pub health: Option<Health>,
     /// When `health` was received.
@@ -99,11 +139,16 @@ impl App {
             .iter()
             .map(|&id| (id, SourceStatus::new()))
             .collect();
+        let incidents = IncidentsState::new(config.incidents.alertmanager.clone());
         App {
             config,
             screen: Screen::Prices,
             prices: PricesState::default(),
             slos,
+            incidents,
+            dialog: None,
+            notice: None,
+            incident_problem_text: HashMap::new(),
             sources,
             health: None,
             health_at_ms: None,
@@ -134,12 +179,37 @@ impl App {
             Msg::Clock { now_ms } => {
                 self.now_ms = now_ms;
                 self.clock_text = format_clock(now_ms);
+                self.incidents.refresh(now_ms);
+                if self
+                    .notice
+                    .as_ref()
+                    .is_some_and(|(_, at)| now_ms - at > NOTICE_MS)
+                {
+                    self.notice = None;
+                }
                 return self.refresh_bars_if_due();
             }
             Msg::Link { source, link, at_ms } => {
                 self.source_mut(source).set_link(link, at_ms);
                 self.refresh_slo_problem(source);
+                self.refresh_incident_problem(source);
             }
+            Msg::AgentIncidents { incidents, at_ms } => {
+                self.touch(SourceId::AgentIncidents, at_ms);
+                self.incidents.agent = Some(incidents);
+                self.incidents.refresh(self.now_ms);
+            }
+            Msg::Alerts {
+                groups,
+                silences,
+                at_ms,
+            } => {
+                self.touch(SourceId::Alertmanager, at_ms);
+                self.incidents.groups = Some(groups);
+                self.incidents.silences = silences;
+                self.incidents.refresh(self.now_ms);
+            }
+            Msg::ActionDone { label, result } => self.on_action_done(&label, result),
             Msg::Symbols { symbols, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.prices.add_symbols(symbols);
@@ -184,6 +254,66 @@ impl App {
         Vec::new()
     }
 
+    /// An action finished: its dialog closes on success and shows the error
+    /// otherwise; the status line says what happened either way (the
+    /// operator may have closed the dialog meanwhile).
+    fn on_action_done(&mut self, label: &str, result: Result<String, String>) {
+        let dialog = self.dialog.as_mut().filter(|d| d.busy && d.label == label);
+        let text = match result {
+            Ok(summary) => {
+                if dialog.is_some() {
+                    self.dialog = None;
+                }
+                format!("{label}: {summary}")
+            }
+            Err(error) => {
+                if let Some(dialog) = dialog {
+                    dialog.busy = false;
+                    dialog.error = Some(error.clone());
+                }
+                format!("{label} FAILED: {error}")
+            }
+        };
+        self.notice = Some((text, self.now_ms));
+    }
+
+    /// Opens a dialog built from the selected incident row, unless the
+    /// console is read-only or there is nothing to act on.
+    pub(super) fn open_dialog(
+        &mut self,
+        verb: &str,
+        build: impl FnOnce(
+            &crate::domain::incidents::IncidentRow,
+            &IncidentsState,
+            &ActionContext,
+        ) -> Result<Dialog, String>,
+    ) {
+        if self.config.incidents.read_only {
+            self.notice = Some((
+                format!("read-only: mdops was started with --read-only, so {verb} is refused"),
+                self.now_ms,
+            ));
+            return;
+        }
+        let Some(row) = self.incidents.selected_row() else {
+            self.notice = Some((format!("{verb}: no incident selected"), self.now_ms));
+            return;
+        };
+        let ctx = self.action_context();
+        match build(row, &self.incidents, &ctx) {
+            Ok(dialog) => self.dialog = Some(dialog),
+            Err(why) => self.notice = Some((format!("{verb}: {why}"), self.now_ms)),
+        }
+    }
+
+    pub(super) fn action_context(&self) -> ActionContext<'_> {
+        ActionContext {
+            author: &self.config.incidents.author,
+            ack_duration: self.config.incidents.ack_duration,
+            now_ms: self.now_ms,
+        }
+    }
+
     fn source_mut(&mut self, source: SourceId) -> &mut SourceStatus {
         self.sources.entry(source).or_insert_with(SourceStatus::new)
     }
@@ -191,6 +321,7 @@ impl App {
     /// A message arrived from `source`: it is alive, whatever it said before.
     fn touch(&mut self, source: SourceId, at_ms: i64) {
         self.source_mut(source).set_link(Link::Connected, at_ms);
+        self.incident_problem_text.remove(&source);
     }
 
     /// Words the SLO screen's banner while its source fails: what, since

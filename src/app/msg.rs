@@ -5,7 +5,8 @@ use crossterm::event::KeyEvent;
 
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
-use market_data_agent::api::{Bar, BarInterval, Health, Quote};
+use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
+use market_data_agent::api::{Bar, BarInterval, Health, Incident, IncidentActionRequest, Quote};
 
 /// The upstream connections the header reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +18,9 @@ pub enum SourceId {
     /// The console's own scrapes of the agent's /metrics (no Prometheus).
     AgentMetrics,
     Prometheus,
+    /// The agent's `/api/v1/incidents`.
+    AgentIncidents,
+    Alertmanager,
 }
 
 impl SourceId {
@@ -26,6 +30,8 @@ impl SourceId {
             SourceId::AgentStream => "agent ws",
             SourceId::AgentMetrics => "metrics",
             SourceId::Prometheus => "prometheus",
+            SourceId::AgentIncidents => "incidents",
+            SourceId::Alertmanager => "alertmanager",
         }
     }
 }
@@ -93,12 +99,61 @@ pub enum Msg {
         figures: Vec<SloFigures>,
         at_ms: i64,
     },
+    /// Every incident the agent holds, resolved ones included.
+    AgentIncidents {
+        incidents: Vec<Incident>,
+        at_ms: i64,
+    },
+    /// Alertmanager's alert groups and silences, read in one round.
+    Alerts {
+        groups: Vec<AlertGroup>,
+        silences: Vec<Silence>,
+        at_ms: i64,
+    },
+    /// The outcome of an action the app asked for: a summary of what was
+    /// done, or why it failed (steps before the failure stay done).
+    ActionDone {
+        label: String,
+        result: Result<String, String>,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    FetchBars { symbol: String, interval: BarInterval },
+    FetchBars {
+        symbol: String,
+        interval: BarInterval,
+    },
+    /// A confirmed action: its steps run in order, stopping at the first
+    /// failure; one `Msg::ActionDone` reports the outcome, then the
+    /// incident sources are read again so the screen shows the effect.
+    Act(ActionPlan),
+}
+
+/// What one confirmed action does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionPlan {
+    /// e.g. `acknowledge`; echoed in `Msg::ActionDone`.
+    pub label: String,
+    pub steps: Vec<ActionStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionStep {
+    AckIncident {
+        id: String,
+        request: IncidentActionRequest,
+    },
+    ResolveIncident {
+        id: String,
+        request: IncidentActionRequest,
+    },
+    /// Creates a silence, or updates one when its `id` is set.
+    CreateSilence(NewSilence),
+    ExpireSilence {
+        id: String,
+    },
 }
 
 impl Msg {
@@ -113,8 +168,10 @@ impl Msg {
             | Msg::Heartbeat { at_ms, .. }
             | Msg::Health { at_ms, .. }
             | Msg::Scrape { at_ms, .. }
-            | Msg::SloFigures { at_ms, .. } => Some(*at_ms),
-            Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } => None,
+            | Msg::SloFigures { at_ms, .. }
+            | Msg::AgentIncidents { at_ms, .. }
+            | Msg::Alerts { at_ms, .. } => Some(*at_ms),
+            Msg::Key(_) | Msg::Clock { .. } | Msg::Bars { .. } | Msg::ActionDone { .. } => None,
         }
     }
 }

@@ -48,15 +48,7 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Prices | Screen::Slos => None,
-            Screen::Incidents => Some(Requirement {
-                purpose: "Firing alerts and agent-detected incidents, with ack and silence",
-                how_to_configure: &[
-                    "This build does not read incidents yet: nothing is shown rather than a guess.",
-                    "Sources to come: Alertmanager API v2 (--alertmanager URL) and the",
-                    "agent's /api/v1/incidents.",
-                ],
-            }),
+            Screen::Prices | Screen::Slos | Screen::Incidents => None,
             Screen::Capacity => Some(Requirement {
                 purpose: "Resource use, forecasts with bands, and time until limits",
                 how_to_configure: &[
@@ -98,8 +90,8 @@ mod tests {
     }
 
     #[test]
-    fn prices_and_slos_are_live() {
+    fn prices_slos_and_incidents_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
-        assert_eq!(live, [&Screen::Prices, &Screen::Slos]);
+        assert_eq!(live, [&Screen::Prices, &Screen::Slos, &Screen::Incidents]);
     }
 }

@@ -6,12 +6,12 @@ use std::time::Duration;
 use crate::domain::slo::AlertLevel;
 use market_data_agent::api::HealthStatus;
 use mdops_views::model::{
-    AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, FilterModel, HeaderModel,
-    HelpModel, LinkState, NotConfiguredModel, PricesModel, SloDetailModel, SloRow, SlosModel, SourceBadge,
-    StatusModel, TabsModel,
+    AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, DialogModel, FieldModel,
+    FilterModel, HeaderModel, HelpModel, LinkState, NotConfiguredModel, PricesModel, SloDetailModel, SloRow,
+    SlosModel, SourceBadge, StatusModel, TabsModel,
 };
 
-use super::keys::{HELP, HINTS};
+use super::keys::{DIALOG_HINTS, HELP, HINTS, INCIDENT_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -28,6 +28,7 @@ impl App {
                 target: &self.config.target,
                 sources: self.config.sources.iter().map(|&id| self.badge(id)).collect(),
                 clock: &self.clock_text,
+                incidents: (!self.incidents.loading()).then(|| self.incidents.open_by_severity()),
             },
             tabs: TabsModel {
                 titles: &Screen::TITLES,
@@ -35,17 +36,47 @@ impl App {
             },
             body: self.body(screen),
             status: StatusModel {
-                hints: HINTS,
-                filter: (screen == Screen::Prices
-                    && (self.prices.filter_editing || !self.prices.filter.is_empty()))
-                .then(|| FilterModel {
-                    text: &self.prices.filter,
-                    editing: self.prices.filter_editing,
-                }),
-                message: self.health_message(),
+                hints: if screen == Screen::Incidents {
+                    INCIDENT_HINTS
+                } else {
+                    HINTS
+                },
+                filter: self.filter_model(screen),
+                message: self
+                    .notice
+                    .as_ref()
+                    .map(|(text, _)| text.as_str())
+                    .or(self.health_message()),
             },
             help: self.show_help.then_some(HelpModel { sections: HELP }),
+            dialog: self.dialog.as_ref().map(|d| DialogModel {
+                title: d.title,
+                lines: d.lines.clone(),
+                fields: d
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| FieldModel {
+                        label: f.label,
+                        value: &f.value,
+                        focused: i == d.focus,
+                    })
+                    .collect(),
+                error: d.error.as_deref(),
+                busy: d.busy,
+                hints: DIALOG_HINTS,
+            }),
         }
+    }
+
+    /// The filter of the screen's list, while typed or applied.
+    fn filter_model(&self, screen: Screen) -> Option<FilterModel<'_>> {
+        let (text, editing) = match screen {
+            Screen::Prices => (&self.prices.filter, self.prices.filter_editing),
+            Screen::Incidents => (&self.incidents.filter, self.incidents.filter_editing),
+            _ => return None,
+        };
+        (editing || !text.is_empty()).then_some(FilterModel { text, editing })
     }
 
     fn badge(&self, id: SourceId) -> SourceBadge<'_> {
@@ -79,6 +110,9 @@ impl App {
     fn body(&self, screen: Screen) -> BodyModel<'_> {
         if screen == Screen::Slos {
             return BodyModel::Slos(self.slos_model());
+        }
+        if screen == Screen::Incidents {
+            return BodyModel::Incidents(self.incidents_model());
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {

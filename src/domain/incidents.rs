@@ -73,9 +73,14 @@ pub struct Signal {
     pub title: String,
     pub severity: Severity,
     pub labels: BTreeMap<String, String>,
+    /// An alert's annotations (summary, description, runbook_url ...);
+    /// empty for an incident.
+    pub annotations: BTreeMap<String, String>,
     /// For an alert, the labels of the Alertmanager group it came in (what
     /// an ACK silences).
     pub group_labels: Option<BTreeMap<String, String>>,
+    /// Ids of the silences muting an alert.
+    pub silenced_by: Vec<String>,
     pub started_at: UnixMs,
     /// When it stopped; `None` while it fires.
     pub ended_at: Option<UnixMs>,
@@ -208,7 +213,9 @@ pub fn signals(
             title: incident.title.clone(),
             severity: incident.severity,
             labels: incident.labels.clone(),
+            annotations: BTreeMap::new(),
             group_labels: None,
+            silenced_by: Vec::new(),
             started_at: incident.started_at,
             ended_at: resolved.then(|| incident.resolved_at.unwrap_or(incident.started_at)),
             acked: incident.status == IncidentStatus::Acknowledged,
@@ -236,7 +243,9 @@ pub fn signals(
                 title,
                 severity: severity_from_alert_label(alert.labels.get("severity").map(String::as_str)),
                 labels: alert.labels.clone(),
+                annotations: alert.annotations.clone(),
                 group_labels: Some(group.labels.clone()),
+                silenced_by: alert.status.silenced_by.clone(),
                 started_at: alert.starts_at,
                 ended_at: (!alert.is_firing(now)).then_some(alert.ends_at),
                 acked: alert

@@ -6,7 +6,7 @@
 //! [`crate::domain::slo`]; the policy types live there and are re-exported
 //! here.
 
-mod config;
+pub(crate) mod config;
 mod rules;
 
 use std::path::Path;

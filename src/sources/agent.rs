@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use market_data_agent::api::{
-    Bar, BarInterval, BarsResponse, ClientFrame, ErrorBody, Health, ServerFrame, SymbolsResponse,
+    Bar, BarInterval, BarsResponse, ClientFrame, ErrorBody, Health, Incident, IncidentActionRequest,
+    IncidentsResponse, ServerFrame, SymbolsResponse,
 };
 use rand::Rng;
 use reqwest::Url;
@@ -21,17 +22,84 @@ use crate::domain::backoff::Backoff;
 const STREAM_SILENCE_LIMIT: Duration = Duration::from_secs(15);
 
 /// HTTP client for the agent's REST API.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AgentClient {
     base: Url,
     http: reqwest::Client,
     timeout: Duration,
+    /// Bearer token for the agent's acting routes (incident ack/resolve).
+    token: Option<String>,
+}
+
+/// Keeps the token out of logs and panics.
+impl std::fmt::Debug for AgentClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentClient")
+            .field("base", &self.base.as_str())
+            .field("timeout", &self.timeout)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// What to do with an agent incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentVerb {
+    Ack,
+    Resolve,
+}
+
+impl IncidentVerb {
+    fn path(self) -> &'static str {
+        match self {
+            IncidentVerb::Ack => "ack",
+            IncidentVerb::Resolve => "resolve",
+        }
+    }
 }
 
 impl AgentClient {
     pub fn new(base: &str, timeout: Duration) -> anyhow::Result<AgentClient> {
         let HttpEndpoint { base, http, timeout } = HttpEndpoint::new("agent", base, timeout)?;
-        Ok(AgentClient { base, http, timeout })
+        Ok(AgentClient {
+            base,
+            http,
+            timeout,
+            token: None,
+        })
+    }
+
+    /// The same client, sending `token` on the routes that act.
+    pub fn with_token(mut self, token: Option<String>) -> AgentClient {
+        self.token = token;
+        self
+    }
+
+    /// Every incident the agent holds, resolved ones included.
+    pub async fn incidents(&self) -> Result<Vec<Incident>, String> {
+        let response: IncidentsResponse = self.get_json("api/v1/incidents").await?;
+        Ok(response.incidents)
+    }
+
+    /// Acknowledges or resolves incident `id`; returns it as updated.
+    pub async fn incident_action(
+        &self,
+        id: &str,
+        verb: IncidentVerb,
+        request: &IncidentActionRequest,
+    ) -> Result<Incident, String> {
+        let mut url = self.url("api/v1/incidents/")?;
+        url.path_segments_mut()
+            .map_err(|()| "agent URL cannot take a path".to_string())?
+            .pop_if_empty()
+            .push(id)
+            .push(verb.path());
+        let mut post = self.http.post(url).json(request);
+        if let Some(token) = &self.token {
+            post = post.bearer_auth(token);
+        }
+        let body = self.answer(post.send().await).await?;
+        serde_json::from_slice(&body).map_err(|e| format!("unexpected response: {e}"))
     }
 
     /// `ws://` (or `wss://`) URL of the tick stream.
@@ -90,12 +158,12 @@ impl AgentClient {
     /// GETs `url`; any failure becomes one readable line fit for the header
     /// (status and the agent's error message when it sent one).
     async fn get(&self, url: Url) -> Result<Vec<u8>, String> {
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| describe_http_error(&e, self.timeout))?;
+        self.answer(self.http.get(url).send().await).await
+    }
+
+    /// The body of a successful answer; any failure as one readable line.
+    async fn answer(&self, sent: reqwest::Result<reqwest::Response>) -> Result<Vec<u8>, String> {
+        let response = sent.map_err(|e| describe_http_error(&e, self.timeout))?;
         let status = response.status();
         let body = response
             .bytes()

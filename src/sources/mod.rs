@@ -11,6 +11,7 @@ use crate::domain::backoff::Backoff;
 
 pub mod agent;
 pub mod alertmanager;
+pub mod incidents;
 pub mod prometheus;
 pub mod scrape;
 pub mod slo_poller;

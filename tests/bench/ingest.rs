@@ -63,6 +63,7 @@ fn new_app() -> App {
         target: "bench".into(),
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream],
+        incidents: mdops::app::IncidentSettings::default(),
     };
     let mut app = App::new(config, SlosState::new(set, source), T0);
     app.update(Msg::Symbols {

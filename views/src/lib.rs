@@ -28,6 +28,10 @@ pub struct ViewState {
     slos_offset: usize,
     /// How many SLO rows fitted in the last frame.
     slos_page: usize,
+    /// First row of the incidents table on screen.
+    incidents_offset: usize,
+    /// How many incident rows fitted in the last frame.
+    incidents_page: usize,
 }
 
 impl ViewState {
@@ -49,6 +53,16 @@ impl ViewState {
     /// How many SLO rows the last frame showed: the step for Page Up/Down.
     pub fn slos_page_rows(&self) -> usize {
         self.slos_page
+    }
+
+    /// Index of the first incident row on screen in the last frame.
+    pub fn incidents_offset(&self) -> usize {
+        self.incidents_offset
+    }
+
+    /// How many incident rows the last frame showed: the step for Page Up/Down.
+    pub fn incidents_page_rows(&self) -> usize {
+        self.incidents_page
     }
 }
 

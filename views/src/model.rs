@@ -15,6 +15,9 @@ pub struct AppView<'a> {
     pub status: StatusModel<'a>,
     /// Help overlay, drawn on top of everything when present.
     pub help: Option<HelpModel<'a>>,
+    /// A confirmation or prompt for an action, drawn over the body; keys go
+    /// to it while it is open.
+    pub dialog: Option<DialogModel<'a>>,
 }
 
 /// Top line: what the console is connected to and how fresh the data is.
@@ -25,6 +28,10 @@ pub struct HeaderModel<'a> {
     pub sources: Vec<SourceBadge<'a>>,
     /// Wall clock shown at the right, already formatted (`HH:MM:SS UTC`).
     pub clock: &'a str,
+    /// Open (firing, not resolved) incidents by severity, SEV1 first;
+    /// `None` when no incident source is read. Zero counts are not drawn;
+    /// all zero reads as "no incidents".
+    pub incidents: Option<[usize; 4]>,
 }
 
 /// Connection state of one upstream source.
@@ -59,7 +66,168 @@ pub struct TabsModel<'a> {
 pub enum BodyModel<'a> {
     Prices(PricesModel<'a>),
     Slos(SlosModel<'a>),
+    Incidents(IncidentsModel<'a>),
     NotConfigured(NotConfiguredModel<'a>),
+}
+
+/// Incident severity, SEV1 the most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SeverityModel {
+    Sev1,
+    Sev2,
+    Sev3,
+    Sev4,
+}
+
+impl SeverityModel {
+    pub fn label(self) -> &'static str {
+        match self {
+            SeverityModel::Sev1 => "SEV1",
+            SeverityModel::Sev2 => "SEV2",
+            SeverityModel::Sev3 => "SEV3",
+            SeverityModel::Sev4 => "SEV4",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentStatusModel {
+    /// Firing and nobody handles it.
+    Triggered,
+    /// Every firing signal is acknowledged, silenced or inhibited.
+    Acknowledged,
+    Resolved,
+}
+
+impl IncidentStatusModel {
+    pub fn label(self) -> &'static str {
+        match self {
+            IncidentStatusModel::Triggered => "triggered",
+            IncidentStatusModel::Acknowledged => "acked",
+            IncidentStatusModel::Resolved => "resolved",
+        }
+    }
+}
+
+/// The incidents screen: correlated rows (agent incidents and Alertmanager
+/// alerts), and the selected row's detail.
+#[derive(Debug, Clone)]
+pub struct IncidentsModel<'a> {
+    /// Where the rows come from, e.g. `agent incidents + Alertmanager
+    /// http://127.0.0.1:9093`.
+    pub source: &'a str,
+    /// Problems with a source, one line each, shown prominently, e.g.
+    /// `Alertmanager unreachable since 05:12:03 (connection refused): alerts
+    /// not shown`.
+    pub problems: Vec<&'a str>,
+    /// Rows after filter and the resolved toggle, in display order.
+    pub rows: Vec<IncidentRowModel<'a>>,
+    /// Rows before the filter and toggle.
+    pub total: usize,
+    /// Resolved rows hidden because resolved ones are not shown.
+    pub hidden_resolved: usize,
+    pub show_resolved: bool,
+    /// Index into `rows` of the selected row.
+    pub selected: Option<usize>,
+    pub detail: Option<IncidentDetailModel<'a>>,
+    /// No incident source has answered yet.
+    pub loading: bool,
+}
+
+/// One row of the incidents table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRowModel<'a> {
+    pub severity: SeverityModel,
+    pub title: &'a str,
+    /// The `service` label, or `""`; drawn `service/component`.
+    pub service: &'a str,
+    /// The `component` label, or `""`.
+    pub component: &'a str,
+    pub status: IncidentStatusModel,
+    /// Since the row's first signal started.
+    pub age: Duration,
+    pub signals: usize,
+    pub acked: bool,
+    pub silenced: bool,
+}
+
+/// Everything known about the selected row.
+#[derive(Debug, Clone)]
+pub struct IncidentDetailModel<'a> {
+    pub title: &'a str,
+    /// Label/value pairs: id, severity, status, started, ended, acked by ...
+    pub facts: Vec<(&'a str, String)>,
+    /// Each signal (agent incident or alert) of the row, oldest first.
+    pub signals: Vec<SignalModel<'a>>,
+    /// Timeline entries of the row's agent incidents, oldest first.
+    pub timeline: Vec<TimelineLine<'a>>,
+    /// Silences that match the row's alerts (active and pending first).
+    pub silences: Vec<SilenceLine<'a>>,
+}
+
+/// One signal inside the detail pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalModel<'a> {
+    /// `agent` or `alert`.
+    pub kind: &'a str,
+    /// The alert name or the incident's title.
+    pub name: &'a str,
+    pub severity: SeverityModel,
+    /// `firing`, `acked`, `silenced`, `inhibited` or `resolved`.
+    pub state: &'a str,
+    pub labels: Vec<(&'a str, &'a str)>,
+    /// Alert annotations: summary, description, runbook_url ...
+    pub annotations: Vec<(&'a str, &'a str)>,
+}
+
+/// One timeline entry: when (already formatted), and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineLine<'a> {
+    pub at: String,
+    pub text: &'a str,
+}
+
+/// A silence linked to the row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceLine<'a> {
+    pub id: &'a str,
+    /// `active`, `pending` or `expired`.
+    pub state: &'a str,
+    /// Matchers in Alertmanager's syntax, comma separated.
+    pub matchers: String,
+    /// `until 12:30:00 UTC (in 14m)` or `ended 12:00:00 UTC`.
+    pub until: String,
+    pub created_by: &'a str,
+    pub comment: &'a str,
+    /// An `ACK!` silence.
+    pub ack: bool,
+}
+
+/// A confirmation or prompt over the body.
+#[derive(Debug, Clone)]
+pub struct DialogModel<'a> {
+    /// e.g. `Acknowledge`, `Silence alerts`, `Expire silence`, `Resolve`.
+    pub title: &'a str,
+    /// What will happen, one line each: target, parameters, effect.
+    pub lines: Vec<String>,
+    /// Editable fields; empty for a plain confirmation.
+    pub fields: Vec<FieldModel<'a>>,
+    /// Why the last attempt to confirm was refused (bad duration, invalid
+    /// matcher ...), or the error the action returned.
+    pub error: Option<&'a str>,
+    /// The request is in flight: keys other than Esc are ignored.
+    pub busy: bool,
+    /// Key hints, e.g. `[("Enter", "confirm"), ("Esc", "cancel")]`.
+    pub hints: &'a [(&'a str, &'a str)],
+}
+
+/// One editable field of a dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldModel<'a> {
+    pub label: &'a str,
+    pub value: &'a str,
+    /// Has the cursor (drawn at the end of the value).
+    pub focused: bool,
 }
 
 /// The SLO screen: one row per SLO, and the selected one's detail.

@@ -149,6 +149,7 @@ fn odd_input_never_panics() {
                         data_age: Some(std::time::Duration::MAX),
                     }],
                     clock: "",
+                    incidents: None,
                 },
                 tabs: TabsModel {
                     titles: &[],
@@ -176,6 +177,7 @@ fn odd_input_never_panics() {
                     message: Some(""),
                 },
                 help: Some(HelpModel { sections }),
+                dialog: None,
             };
             draw(&view, &Theme::default(), w, h);
             let text = render_to_text(&view, &Theme::default(), w, h);
@@ -483,6 +485,338 @@ fn slo_odd_input_never_panics() {
                     Theme::builtin("monochrome").unwrap().with_ascii(true),
                 ] {
                     let view = slos_app(model.clone());
+                    draw(&view, &theme, w, h);
+                    let text = render_to_text(&view, &theme, w, h);
+                    assert!(!text.contains('\u{1b}'), "{w}x{h}");
+                    assert!(!text.contains('\u{7}'), "{w}x{h}");
+                    for line in text.lines() {
+                        assert!(
+                            unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                            "{w}x{h}: {line:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text of the incidents table box on one screen line (the detail pane
+/// may follow on the right).
+fn incident_header(w: u16, h: u16) -> Vec<String> {
+    let fx = IncidentFixture::new();
+    let mut m = fx.model();
+    m.detail = None;
+    let text = render_to_text(&incidents_app(m), &Theme::default(), w, h);
+    let line = text
+        .lines()
+        .find(|l| l.contains(" Sev "))
+        .unwrap_or_else(|| panic!("{w}x{h}: no header\n{text}"));
+    table_part(line)
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn incident_columns_drop_by_priority_and_never_overlap() {
+    let all = ["Sev", "Status", "Title", "Service", "Age", "Signals", "Ack/Sil"];
+    assert_eq!(incident_header(120, 30), all);
+    assert_eq!(incident_header(80, 24), all);
+    assert_eq!(
+        incident_header(60, 20),
+        ["Sev", "Status", "Title", "Age", "Ack/Sil"]
+    );
+    assert_eq!(incident_header(30, 12), ["Sev", "Title"]);
+    // Every header is a known title, whole (no two run together), and a
+    // column shown at some width is shown at every wider one.
+    let mut prev = incident_header(30, 12);
+    for w in 31..=220 {
+        let cur = incident_header(w, 12);
+        for c in &cur {
+            assert!(all.contains(&c.as_str()), "{w}: {c:?} in {cur:?}");
+        }
+        for c in &prev {
+            assert!(cur.contains(c), "{c} shown at {} but not at {w}: {cur:?}", w - 1);
+        }
+        prev = cur;
+    }
+}
+
+/// Each row shows its severity and status words whole, its age whole, and
+/// the selection is on screen, at every size.
+#[test]
+fn incident_rows_keep_their_words_at_any_size() {
+    let fx = IncidentFixture::new();
+    let theme = Theme::default();
+    let words = ["SEV1", "SEV2", "SEV3", "SEV4"];
+    let statuses = ["triggered", "acked", "resolved"];
+    for w in (30..=220).step_by(5) {
+        for h in [8, 12, 17, 20, 24, 30, 50] {
+            let mut m = fx.model();
+            m.selected = Some(5);
+            let text = render_to_text(&incidents_app(m), &theme, w, h);
+            assert_eq!(text.lines().count(), h as usize);
+            for line in text.lines() {
+                assert!(
+                    unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                    "{w}x{h}: {line:?}"
+                );
+                let Some(part) = table_part(line) else { continue };
+                let mut tokens = part.trim_start_matches(['▶', ' ']).split_whitespace();
+                let Some(first) = tokens.next() else { continue };
+                if !first.starts_with("SEV") {
+                    continue;
+                }
+                assert!(words.contains(&first), "{w}x{h}: {line:?}");
+                if part.contains("Backup") && w >= 45 {
+                    assert!(
+                        part.split_whitespace().any(|t| t == "12m"),
+                        "{w}x{h}: age cut in {line:?}"
+                    );
+                }
+                if let Some(second) = tokens.next()
+                    && w >= 45
+                {
+                    assert!(statuses.contains(&second), "{w}x{h}: {line:?}");
+                }
+            }
+            if h >= 12 {
+                assert!(text.contains("Backup"), "{w}x{h}: selection hidden\n{text}");
+            }
+        }
+    }
+}
+
+/// The detail pane is cut from the bottom with a note; it never draws over
+/// the table above it.
+#[test]
+fn incident_detail_is_cut_with_a_note_never_over_the_table() {
+    let fx = IncidentFixture::new();
+    let theme = Theme::default();
+    for h in 20..=60 {
+        let text = render_to_text(&incidents_app(fx.model()), &theme, 120, h);
+        let lines: Vec<&str> = text.lines().collect();
+        let top = lines.iter().position(|l| l.starts_with("╭ Feed stale")).unwrap();
+        assert!(lines[top - 1].starts_with('╰'), "{h}: table not closed\n{text}");
+        assert!(lines[3].contains(" Sev "), "{h}\n{text}");
+        let all_shown = text.contains("comment: ACK! bob");
+        let note = text.contains("more line");
+        assert!(all_shown != note, "{h}: shown {all_shown}, note {note}\n{text}");
+        // No heading is left without its first entry.
+        for (i, l) in lines.iter().enumerate() {
+            for heading in ["│Signals (", "│Timeline (", "│Silences ("] {
+                if l.starts_with(heading) {
+                    assert!(lines[i + 1].starts_with("│  "), "{h}: orphan heading\n{text}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn incident_scrolling_keeps_the_selection_visible() {
+    let fx = IncidentFixture::new();
+    let mut state = ViewState::default();
+    let mut offsets = Vec::new();
+    let walk: Vec<usize> = (0..40).chain((0..40).rev()).collect();
+    for &sel in &walk {
+        draw_with(
+            &incidents_app(fx.many_rows(sel)),
+            &Theme::default(),
+            120,
+            30,
+            &mut state,
+        );
+        let (off, page) = (state.incidents_offset(), state.incidents_page_rows());
+        assert!(
+            page > 0 && off <= sel && sel < off + page,
+            "selection {sel} off screen"
+        );
+        offsets.push(off);
+    }
+    for w in offsets.windows(2) {
+        assert!(w[0].abs_diff(w[1]) <= 1, "jumped: {offsets:?}");
+    }
+    // The other screens' scroll state is their own.
+    assert_eq!((state.prices_offset(), state.slos_offset()), (0, 0));
+}
+
+/// The dialog stays inside the body: header, tabs and status line are the
+/// same with it as without it; its fields, error and keys show at 80x24
+/// and 60x20.
+#[test]
+fn dialog_stays_in_the_body_and_keeps_what_the_operator_acts_on() {
+    let fx = IncidentFixture::new();
+    let theme = Theme::default();
+    for (w, h) in [
+        (120, 30),
+        (100, 30),
+        (80, 24),
+        (60, 20),
+        (50, 14),
+        (40, 10),
+        (30, 5),
+    ] {
+        for dialog in [ack_dialog(), silence_dialog()] {
+            let plain = render_to_text(&incidents_app(fx.model()), &theme, w, h);
+            let mut view = incidents_app(fx.model());
+            view.dialog = Some(dialog.clone());
+            let text = render_to_text(&view, &theme, w, h);
+            let (a, b): (Vec<&str>, Vec<&str>) = (plain.lines().collect(), text.lines().collect());
+            let last = h as usize - 1;
+            assert_eq!((a[0], a[1], a[last]), (b[0], b[1], b[last]), "{w}x{h}\n{text}");
+            for line in &b {
+                assert!(unicode_width::UnicodeWidthStr::width(*line) <= w as usize);
+            }
+            if h >= 20 {
+                assert!(text.contains("Esc cancel"), "{w}x{h}\n{text}");
+                if !dialog.fields.is_empty() {
+                    for label in ["matchers:", "duration: 2x▏", "comment:", "! invalid duration"] {
+                        assert!(text.contains(label), "{w}x{h}: {label}\n{text}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn incident_odd_input_never_panics() {
+    let huge = "Ω".repeat(300);
+    let ctl = "ctl\u{1b}[2J\u{7}\nname\r\t";
+    let long_err = "e: ".repeat(500);
+    let at = "\u{1b}".repeat(3);
+    let rows = vec![
+        IncidentRowModel {
+            severity: SeverityModel::Sev1,
+            title: &huge,
+            service: &huge,
+            component: ctl,
+            status: IncidentStatusModel::Triggered,
+            age: std::time::Duration::MAX,
+            signals: usize::MAX,
+            acked: true,
+            silenced: true,
+        },
+        IncidentRowModel {
+            severity: SeverityModel::Sev4,
+            title: "",
+            service: "",
+            component: "",
+            status: IncidentStatusModel::Resolved,
+            age: std::time::Duration::ZERO,
+            signals: 0,
+            acked: false,
+            silenced: false,
+        },
+    ];
+    let detail = IncidentDetailModel {
+        title: ctl,
+        facts: vec![
+            ("", String::new()),
+            (ctl, huge.clone()),
+            (&huge, long_err.clone()),
+        ],
+        signals: vec![SignalModel {
+            kind: ctl,
+            name: &huge,
+            severity: SeverityModel::Sev2,
+            state: "",
+            labels: vec![("", ""), (ctl, &huge), (&long_err, ctl)],
+            annotations: vec![("runbook_url", &huge), ("", ""), (&huge, &long_err)],
+        }],
+        timeline: vec![TimelineLine {
+            at: at.clone(),
+            text: &long_err,
+        }],
+        silences: vec![SilenceLine {
+            id: "",
+            state: ctl,
+            matchers: huge.clone(),
+            until: String::new(),
+            created_by: ctl,
+            comment: &long_err,
+            ack: true,
+        }],
+    };
+    let fields = [
+        FieldModel {
+            label: &huge,
+            value: &long_err,
+            focused: true,
+        },
+        FieldModel {
+            label: "",
+            value: "",
+            focused: false,
+        },
+        FieldModel {
+            label: ctl,
+            value: ctl,
+            focused: true,
+        },
+    ];
+    let hints: &[(&str, &str)] = &[("", ""), ("\u{1b}", "x\ny")];
+    let dialogs = [
+        None,
+        Some(DialogModel {
+            title: &huge,
+            lines: vec![long_err.clone(), String::new(), ctl.to_string()],
+            fields: fields.to_vec(),
+            error: Some(&long_err),
+            busy: true,
+            hints,
+        }),
+        Some(DialogModel {
+            title: "",
+            lines: vec![],
+            fields: vec![],
+            error: Some(""),
+            busy: false,
+            hints: &[],
+        }),
+    ];
+    let problems = vec![long_err.as_str(), ctl, "", &huge, "a", "b", "c", "d", "e", "f"];
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (29, 4),
+        (30, 5),
+        (31, 6),
+        (45, 9),
+        (60, 20),
+        (80, 24),
+        (120, 30),
+        (250, 70),
+    ];
+    for (sel, loading, problems) in [
+        (Some(999), false, problems.clone()),
+        (Some(0), true, vec![ctl]),
+        (None, false, vec![]),
+        (Some(1), false, problems[..2].to_vec()),
+    ] {
+        for dialog in &dialogs {
+            let model = IncidentsModel {
+                source: ctl,
+                problems: problems.clone(),
+                rows: rows.clone(),
+                total: 0,
+                hidden_resolved: usize::MAX,
+                show_resolved: false,
+                selected: sel,
+                detail: Some(detail.clone()),
+                loading,
+            };
+            for (w, h) in sizes {
+                for theme in [
+                    Theme::default(),
+                    Theme::builtin("monochrome").unwrap().with_ascii(true),
+                ] {
+                    let mut view = incidents_app(model.clone());
+                    view.dialog = dialog.clone();
+                    view.header.incidents = Some([usize::MAX; 4]);
                     draw(&view, &theme, w, h);
                     let text = render_to_text(&view, &theme, w, h);
                     assert!(!text.contains('\u{1b}'), "{w}x{h}");

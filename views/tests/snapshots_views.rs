@@ -174,6 +174,7 @@ fn header_single_states() {
                 data_age: Some(std::time::Duration::from_millis(12_500)),
             }],
             clock: "09:00:00 UTC",
+            incidents: None,
         };
         let view = app(
             header,
@@ -459,4 +460,219 @@ fn slos_ascii_monochrome_80x24() {
     let text = render_to_text(&view, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
     assert_snapshot!(text);
+}
+
+#[test]
+fn incidents_120x30() {
+    let fx = IncidentFixture::new();
+    assert_snapshot!(draw(&incidents_app(fx.model()), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn incidents_80x24() {
+    let fx = IncidentFixture::new();
+    assert_snapshot!(draw(&incidents_app(fx.model()), &theme(), 80, 24).backend());
+}
+
+#[test]
+fn incidents_60x20_narrow() {
+    let fx = IncidentFixture::new();
+    assert_snapshot!(draw(&incidents_app(fx.model()), &theme(), 60, 20).backend());
+}
+
+#[test]
+fn incidents_detail_right_at_200x40() {
+    let fx = IncidentFixture::new();
+    assert_snapshot!(draw(&incidents_app(fx.model()), &theme(), 200, 40).backend());
+}
+
+#[test]
+fn incidents_resolved_shown() {
+    let fx = IncidentFixture::new();
+    let mut m = fx.model();
+    m.rows.push(IncidentFixture::resolved_row());
+    m.hidden_resolved = 0;
+    m.show_resolved = true;
+    m.selected = Some(6);
+    m.detail = None;
+    assert_snapshot!(draw(&incidents_app(m), &theme(), 100, 16).backend());
+}
+
+#[test]
+fn incidents_none_at_all() {
+    let mut view = incidents_app(IncidentFixture::empty(0));
+    view.header.incidents = Some([0; 4]);
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn incidents_only_resolved_ones_hidden() {
+    let mut m = IncidentFixture::empty(3);
+    m.hidden_resolved = 3;
+    let mut view = incidents_app(m);
+    view.header.incidents = Some([0; 4]);
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn incidents_loading() {
+    let mut m = IncidentFixture::empty(0);
+    m.loading = true;
+    let mut view = incidents_app(m);
+    view.header.incidents = None;
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn incidents_filtered_out() {
+    let mut m = IncidentFixture::empty(7);
+    m.hidden_resolved = 1;
+    let mut view = incidents_app(m);
+    view.status.filter = Some(FilterModel {
+        text: "kafka",
+        editing: false,
+    });
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn incidents_filter_applied() {
+    let fx = IncidentFixture::new();
+    let mut m = fx.model();
+    m.rows
+        .retain(|r| r.component == "feed" || r.component == "anomaly");
+    let mut view = incidents_app(m);
+    view.status.filter = Some(FilterModel {
+        text: "feed",
+        editing: true,
+    });
+    assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
+}
+
+#[test]
+fn incidents_problem_banner() {
+    let fx = IncidentFixture::new();
+    let mut m = fx.model();
+    m.problems = vec![
+        "Alertmanager unreachable since 05:12:03 (connection refused): alerts not shown",
+        "agent incidents: HTTP 503 agent not ready; last list from 05:11:58 shown",
+    ];
+    assert_snapshot!(draw(&incidents_app(m), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn incidents_many_rows_scrolled_to_selection() {
+    let fx = IncidentFixture::new();
+    assert_snapshot!(draw(&incidents_app(fx.many_rows(33)), &theme(), 120, 30).backend());
+}
+
+#[test]
+fn incidents_long_unicode_and_control_text_is_sanitized_and_clipped() {
+    let fx = IncidentFixture::new();
+    let mut m = fx.model();
+    let title =
+        "Ünïcödé 日本語の見出し\u{1b}[31m red\u{7} bell\ttab and a very long tail that never ends at all";
+    m.rows[0].title = title;
+    m.rows[0].service = "service-with-a-very-long-name\u{1b}";
+    m.rows[0].component = "ç";
+    if let Some(d) = &mut m.detail {
+        d.title = title;
+        d.signals[1]
+            .labels
+            .push(("emoji\u{1b}[2J", "🚨 wide ✓ value\r\nsecond line"));
+        d.signals[1].annotations[0].1 = "zero\u{0}width\u{200b}joiner and 中文 text\u{1b}]0;x\u{7}";
+    }
+    let view = incidents_app(m);
+    for (w, h) in [(80, 24), (100, 40)] {
+        let text = render_to_text(&view, &theme(), w, h);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{0}', '\r', '\t']), "{text}");
+        for line in text.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                "{line:?}"
+            );
+        }
+    }
+    assert_snapshot!(draw(&view, &theme(), 100, 40).backend());
+}
+
+#[test]
+fn incidents_ascii_monochrome_80x24() {
+    let fx = IncidentFixture::new();
+    let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
+    let mut m = fx.model();
+    m.problems = vec!["Alertmanager unreachable since 05:12:03 (connection refused): alerts not shown"];
+    let mut view = incidents_app(m);
+    view.header = header_every_state();
+    view.header.incidents = Some(HEADER_COUNTS);
+    view.status.hints = &[("q", "quit"), ("a", "ack"), ("s", "silence")];
+    let text = render_to_text(&view, &theme, 80, 24);
+    assert!(text.is_ascii(), "non-ASCII in:\n{text}");
+    // The dialogs too, busy or not.
+    for mut d in [silence_dialog(), ack_dialog()] {
+        d.busy = true;
+        view.dialog = Some(d);
+        let with_dialog = render_to_text(&view, &theme, 80, 24);
+        assert!(with_dialog.is_ascii(), "non-ASCII in:\n{with_dialog}");
+    }
+    assert_snapshot!(text);
+}
+
+#[test]
+fn dialog_confirm_80x24() {
+    let fx = IncidentFixture::new();
+    let mut view = incidents_app(fx.model());
+    view.dialog = Some(ack_dialog());
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn dialog_silence_prompt_with_error_100x30() {
+    let fx = IncidentFixture::new();
+    let mut view = incidents_app(fx.model());
+    view.dialog = Some(silence_dialog());
+    assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
+}
+
+#[test]
+fn dialog_silence_prompt_degrades_at_60x20() {
+    let fx = IncidentFixture::new();
+    let mut view = incidents_app(fx.model());
+    view.dialog = Some(silence_dialog());
+    assert_snapshot!(draw(&view, &theme(), 60, 20).backend());
+}
+
+#[test]
+fn dialog_busy() {
+    let fx = IncidentFixture::new();
+    let mut view = incidents_app(fx.model());
+    let mut d = ack_dialog();
+    d.busy = true;
+    d.hints = &[("Esc", "close")];
+    view.dialog = Some(d);
+    assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
+}
+
+#[test]
+fn header_with_incident_counts() {
+    let mut out = String::new();
+    for (name, counts) in [
+        ("firing", HEADER_COUNTS),
+        ("every severity", [1, 2, 3, 4]),
+        ("quiet", [0; 4]),
+    ] {
+        for (header, widths) in [
+            (header_all_connected(), &[120u16, 80, 60][..]),
+            (header_every_state(), &[160, 120, 80][..]),
+        ] {
+            let mut header = header;
+            header.incidents = Some(counts);
+            let view = app(header, BodyModel::Prices(empty_prices(0)));
+            for &w in widths {
+                let text = render_to_text(&view, &theme(), w, 6);
+                out.push_str(&format!("--- {name} {w} ---\n{}\n", text.lines().next().unwrap()));
+            }
+        }
+    }
+    assert_snapshot!(out);
 }

@@ -395,3 +395,119 @@ fn slo_monochrome_and_no_colour_carry_meaning_by_modifiers() {
         );
     }
 }
+
+/// Row 0 (SEV1, triggered) is selected; row 5 is SEV4 and silenced.
+fn incidents_view() -> AppView<'static> {
+    let mut m = IncidentFixture::new().model();
+    m.detail = None;
+    m.selected = Some(1);
+    m.rows.push(IncidentFixture::resolved_row());
+    m.problems = vec!["Alertmanager unreachable since 05:12:03 (connection refused)"];
+    incidents_app(m)
+}
+
+#[test]
+fn incident_severities_and_statuses_take_their_styles() {
+    let theme = Theme::default();
+    let buf = &draw_buffer(&incidents_view(), &theme, 120, 30);
+    assert!(has(cell(buf, "SEV1 triggered"), theme.critical));
+    assert!(has(cell(buf, "SEV2 triggered"), theme.warn));
+    assert!(has(cell(buf, "SEV3 triggered"), theme.accent));
+    assert!(has(cell(buf, "SEV4 acked"), theme.muted));
+    let (x, y) = find(buf, "SEV1 triggered");
+    assert!(has(&buf[(x + 5, y)], theme.critical), "triggered stands out");
+    let (x, y) = find(buf, "SEV2 acked");
+    assert!(has(&buf[(x + 5, y)], theme.ok), "acked reads as handled");
+    assert!(has(cell(buf, "ACK SIL"), theme.ok));
+    let (x, y) = find(buf, "ACK SIL");
+    assert!(has(&buf[(x + 4, y)], theme.accent));
+    // A resolved row fades as a whole, its severity included.
+    for needle in ["SEV3 resolved", "resolved  WebSocket", "WebSocket clients"] {
+        let c = cell(buf, needle);
+        assert!(has(c, theme.muted), "{needle}: {c:?}");
+        assert_ne!(c.fg, theme.accent.fg.unwrap(), "{needle}");
+    }
+    assert!(has(cell(buf, "Alertmanager unreachable"), theme.critical));
+}
+
+#[test]
+fn incident_selected_row_is_highlighted_and_keeps_its_colours() {
+    let theme = Theme::default();
+    let buf = &draw_buffer(&incidents_view(), &theme, 120, 30);
+    let sel = theme.selection.bg.unwrap();
+    let (x, y) = find(buf, "SEV1 acked");
+    assert_eq!(buf[(x - 1, y)].symbol(), "▶");
+    assert_eq!(buf[(x, y)].bg, sel);
+    assert_eq!(buf[(x, y)].fg, theme.critical.fg.unwrap());
+    assert_eq!(buf[(x + 30, y)].bg, sel, "the whole row, gaps included");
+    assert_ne!(cell(buf, "SEV1 triggered").bg, sel);
+}
+
+#[test]
+fn incident_counts_in_the_header_take_severity_styles() {
+    let theme = Theme::default();
+    let buf = &draw_buffer(&incidents_view(), &theme, 120, 30);
+    assert!(has(cell(buf, "SEV1 2"), theme.critical));
+    assert!(has(cell(buf, "SEV3 1"), theme.accent));
+    let mut quiet = incidents_view();
+    quiet.header.incidents = Some([0; 4]);
+    let buf = &draw_buffer(&quiet, &theme, 120, 30);
+    assert!(has(cell(buf, "no incidents"), theme.ok));
+}
+
+#[test]
+fn dialog_focus_error_and_busy_take_their_styles() {
+    let theme = Theme::default();
+    let mut view = incidents_view();
+    view.dialog = Some(silence_dialog());
+    let buf = &draw_buffer(&view, &theme, 100, 30);
+    assert!(has(cell(buf, "duration: 2x"), theme.accent));
+    assert!(has(cell(buf, "▏"), theme.accent));
+    assert!(has(cell(buf, "matchers:"), theme.muted));
+    assert!(!has(
+        cell(buf, "alertname=\"MdaFeedStale\", service"),
+        theme.accent
+    ));
+    assert!(has(cell(buf, "! invalid duration"), theme.critical));
+    assert!(has(cell(buf, "Enter"), theme.accent));
+
+    let mut d = ack_dialog();
+    d.busy = true;
+    view.dialog = Some(d);
+    let buf = &draw_buffer(&view, &theme, 80, 24);
+    assert!(has(cell(buf, "sending"), theme.warn));
+}
+
+#[test]
+fn incident_monochrome_and_no_colour_carry_meaning_by_modifiers() {
+    for theme in [
+        Theme::builtin("monochrome").unwrap(),
+        Theme::default().for_depth(ColorDepth::None),
+    ] {
+        let mut view = incidents_view();
+        view.dialog = Some(silence_dialog());
+        let buf = &draw_buffer(&view, &theme, 120, 40);
+        for c in buf.content() {
+            assert_eq!((c.fg, c.bg), (Color::Reset, Color::Reset), "colour in {c:?}");
+        }
+        let name = &theme.name;
+        let m = |needle: &str| cell(buf, needle).modifier;
+        assert!(m("SEV1 triggered").contains(Modifier::REVERSED), "{name}");
+        let sev2 = m("SEV2 triggered");
+        assert!(
+            sev2.contains(Modifier::BOLD) && !sev2.contains(Modifier::REVERSED),
+            "{name}: {sev2:?}"
+        );
+        assert!(m("SEV4 acked").contains(Modifier::DIM), "{name}");
+        assert!(m("SEV1 acked").contains(Modifier::REVERSED), "{name}: selected");
+        assert!(
+            m("Alertmanager unreachable").contains(Modifier::REVERSED),
+            "{name}"
+        );
+        assert!(
+            m("duration: 2x").contains(Modifier::BOLD),
+            "{name}: focused field"
+        );
+        assert!(!m("comment:").contains(Modifier::BOLD), "{name}: other fields");
+    }
+}

@@ -1,16 +1,22 @@
-//! Top line: target, one badge per source, clock at the right.
+//! Top line: target, one badge per source, the open incidents by severity,
+//! clock at the right.
 //!
 //! Badges are shortened step by step until the line fits: full words, then
-//! compact, then the state glyph only; the target is cut last.
+//! compact, then the state glyph only; the target is cut last. The
+//! incidents segment shortens after every badge when something is firing
+//! (`incidents SEV1 2 SEV3 1`, `SEV1 2 SEV3 1`, `S1:2 S3:1`), and early,
+//! down to nothing, when all is quiet (`no incidents`). The clock goes
+//! before the target is cut to almost nothing.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::incidents::severity_style;
 use super::text::{self, age, short_error};
 use super::{Ctx, put_line};
-use crate::model::{HeaderModel, LinkState, SourceBadge};
+use crate::model::{HeaderModel, LinkState, SeverityModel, SourceBadge};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Detail {
@@ -34,6 +40,23 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
             ]
         })
         .collect();
+    // The incidents segment shortens like a badge, after the badges.
+    let mut ranks: Vec<usize> = h.sources.iter().map(|b| shorten_rank(&b.state)).collect();
+    if let Some(counts) = &h.incidents {
+        forms.push([
+            incidents_segment(counts, Detail::Full, ctx),
+            incidents_segment(counts, Detail::Compact, ctx),
+            incidents_segment(counts, Detail::Tiny, ctx),
+        ]);
+        // Quiet, it goes with the not-configured badges: after the data
+        // ages of connected sources, since its absence would read as "no
+        // incident source".
+        ranks.push(if counts.iter().any(|&n| n > 0) {
+            QUIET_RANK + 1
+        } else {
+            1
+        });
+    }
     let widths: Vec<[usize; 3]> = forms
         .iter()
         .map(|f| f.each_ref().map(|spans| spans.iter().map(Span::width).sum()))
@@ -44,8 +67,9 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
     // The clock goes first when even the shortest badges would not fit.
     let clock = text::sanitize(h.clock);
     let clock_w = text::width(&clock);
-    let tiniest = 1 + badges_width(&vec![Detail::Tiny; h.sources.len()]);
-    let show_clock = clock_w > 0 && tiniest + clock_w + 2 <= area.width as usize;
+    let tiniest = 1 + badges_width(&vec![Detail::Tiny; forms.len()]);
+    let target_least = target_w.min(TARGET_TINY);
+    let show_clock = clock_w > 0 && tiniest + target_least + clock_w + 2 <= area.width as usize;
     let avail = if show_clock {
         area.width as usize - clock_w - 2
     } else {
@@ -62,17 +86,17 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
         (" ", target_w.min(TARGET_MIN), Detail::Tiny),
     ] {
         let fits = |levels: &[Detail]| prefix.len() + target_need + badges_width(levels) <= avail;
-        let mut levels = vec![Detail::Full; h.sources.len()];
+        let mut levels = vec![Detail::Full; forms.len()];
         'shorten: for level in [Detail::Compact, Detail::Tiny] {
             if level > shortest {
                 break;
             }
-            for rank in 0..4 {
+            for rank in 0..=QUIET_RANK + 1 {
                 if fits(&levels) {
                     break 'shorten;
                 }
-                for (i, b) in h.sources.iter().enumerate() {
-                    if shorten_rank(&b.state) == rank {
+                for (i, &r) in ranks.iter().enumerate() {
+                    if r == rank {
                         levels[i] = level;
                     }
                 }
@@ -117,6 +141,10 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
 const TARGET_FULL: usize = 40;
 /// The target is cut to no less than this before the product name goes.
 const TARGET_MIN: usize = 16;
+/// The clock goes before the target is cut below this.
+const TARGET_TINY: usize = 8;
+/// The highest rank of a badge: a failing source keeps its words longest.
+const QUIET_RANK: usize = 3;
 
 /// Order in which badges are shortened (lowest first).
 fn shorten_rank(state: &LinkState) -> usize {
@@ -124,7 +152,7 @@ fn shorten_rank(state: &LinkState) -> usize {
         LinkState::Connected => 0,
         LinkState::NotConfigured => 1,
         LinkState::Connecting => 2,
-        LinkState::Reconnecting { .. } => 3,
+        LinkState::Reconnecting { .. } => QUIET_RANK,
     }
 }
 
@@ -176,3 +204,45 @@ fn badge<'a>(b: &SourceBadge<'a>, detail: Detail, ctx: &Ctx) -> Vec<Span<'a>> {
     }
     spans
 }
+
+/// Spans for the incidents segment, starting with a separator: the open
+/// incidents by severity, zero counts left out; `no incidents` when all
+/// are zero (nothing at all in the tiny form).
+fn incidents_segment<'a>(counts: &[usize; 4], detail: Detail, ctx: &Ctx) -> Vec<Span<'a>> {
+    let t = ctx.theme;
+    let firing: Vec<(SeverityModel, usize)> = SEVERITIES
+        .iter()
+        .zip(counts)
+        .filter(|&(_, &n)| n > 0)
+        .map(|(&s, &n)| (s, n))
+        .collect();
+    if firing.is_empty() {
+        return match detail {
+            Detail::Tiny => Vec::new(),
+            _ => vec![
+                Span::styled(format!(" {} ", ctx.g.sep), t.border),
+                Span::styled("no incidents", t.ok),
+            ],
+        };
+    }
+    let mut spans = vec![Span::styled(format!(" {} ", ctx.g.sep), t.border)];
+    if detail == Detail::Full {
+        spans.push(Span::styled("incidents ", t.header));
+    }
+    for (i, (s, n)) in firing.into_iter().enumerate() {
+        let gap = if i == 0 { "" } else { " " };
+        let text = match detail {
+            Detail::Tiny => format!("{gap}S{}:{n}", s.label().trim_start_matches("SEV")),
+            _ => format!("{gap}{} {n}", s.label()),
+        };
+        spans.push(Span::styled(text, severity_style(s, ctx)));
+    }
+    spans
+}
+
+const SEVERITIES: [SeverityModel; 4] = [
+    SeverityModel::Sev1,
+    SeverityModel::Sev2,
+    SeverityModel::Sev3,
+    SeverityModel::Sev4,
+];

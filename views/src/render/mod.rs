@@ -1,9 +1,12 @@
 //! Drawing of an [`AppView`]: one module per part of the screen.
 
+mod banner;
 mod detail;
+mod dialog;
 mod glyphs;
 mod header;
 mod help;
+mod incidents;
 mod line_chart;
 mod not_configured;
 mod prices;
@@ -111,7 +114,11 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
     match &view.body {
         BodyModel::Prices(p) => prices::render(buf, body_area, p, filter, &ctx, state),
         BodyModel::Slos(m) => slos::render(buf, body_area, m, &ctx, state),
+        BodyModel::Incidents(m) => incidents::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
+    }
+    if let Some(d) = &view.dialog {
+        dialog::render(buf, body_area, d, &ctx);
     }
     status::render(buf, status_area, &view.status, &ctx);
     if let Some(help) = &view.help {

@@ -1,6 +1,7 @@
-//! What the prices and SLO tables share: which rows are on screen as the
-//! selection moves, the position in the bottom border, and how a drawn row
-//! is marked stale or selected.
+//! What the tables share: which rows are on screen as the selection moves,
+//! the position in the bottom border, how a drawn row is marked stale or
+//! selected, and how the SLO and incidents screens share their body with
+//! the detail pane.
 
 use std::ops::Range;
 
@@ -9,7 +10,15 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use super::{Ctx, put_cell};
+use super::{Ctx, put_cell, side_by_side, stacked};
+
+/// From this body width on, the detail pane sits right of the table.
+const DETAIL_RIGHT_MIN_WIDTH: u16 = 180;
+/// Least height of the detail pane below the table, borders included.
+const DETAIL_BELOW_MIN_HEIGHT: u16 = 8;
+/// With the detail pane below, the table keeps at least this many rows
+/// (or all of them when fewer).
+const TABLE_MIN_ROWS: u16 = 3;
 
 /// The rows of a table on screen: `len` rows scrolled to `offset`, room
 /// for `visible` of them.
@@ -69,6 +78,33 @@ pub(crate) fn scroll(offset: usize, selected: Option<usize>, len: usize, visible
         }
     }
     off
+}
+
+/// Table area and detail area of a body showing a table of `rows` rows
+/// that takes `chrome` lines besides them (borders, header, legend): the
+/// pane right of the table on very wide terminals, else below it when the
+/// table keeps a few rows, else no pane.
+pub(crate) fn split_detail(area: Rect, show_detail: bool, rows: usize, chrome: u16) -> (Rect, Option<Rect>) {
+    if !show_detail {
+        return (area, None);
+    }
+    if area.width >= DETAIL_RIGHT_MIN_WIDTH && area.height >= DETAIL_BELOW_MIN_HEIGHT {
+        let w = (area.width * 35 / 100).clamp(56, 90);
+        let (table, detail) = side_by_side(area, area.width - w);
+        return (table, Some(detail));
+    }
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    let table_min = rows.min(TABLE_MIN_ROWS) + chrome;
+    if area.height < table_min + DETAIL_BELOW_MIN_HEIGHT {
+        return (area, None);
+    }
+    // The table as tall as its rows, but leaving the detail pane at least
+    // two fifths of the body.
+    let needed = rows.saturating_add(chrome);
+    let detail_min = (area.height * 2 / 5).max(DETAIL_BELOW_MIN_HEIGHT);
+    let h = needed.min(area.height.saturating_sub(detail_min)).max(table_min);
+    let (table, detail) = stacked(area, h);
+    (table, Some(detail))
 }
 
 /// Row `i` on screen of a table whose header takes the first line of `inner`.

@@ -233,6 +233,25 @@ pub(crate) fn age(d: Duration) -> String {
     }
 }
 
+/// A span of time in at most two units, for ages and time left: `45s`,
+/// `12m`, `3h05m`, `2d4h`, `123d`, `>999d`.
+pub(crate) fn span(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86_400 {
+        format!("{}h{:02}m", s / 3600, s / 60 % 60)
+    } else if s < 100 * 86_400 {
+        format!("{}d{}h", s / 86_400, s / 3600 % 24)
+    } else if s < 1000 * 86_400 {
+        format!("{}d", s / 86_400)
+    } else {
+        ">999d".to_string()
+    }
+}
+
 /// `HH:MM:SS` (UTC) of a Unix time in milliseconds.
 pub(crate) fn clock_of_ms(ms: f64) -> String {
     if !ms.is_finite() {
@@ -368,6 +387,14 @@ mod tests {
         assert_eq!(age(Duration::from_secs(245)), "4m05s");
         assert_eq!(age(Duration::from_secs(7800)), "2h10m");
         assert_eq!(clock_of_ms(1_700_000_000_000.0), "22:13:20");
+        let secs = |s: u64| span(Duration::from_secs(s));
+        assert_eq!(secs(0), "0s");
+        assert_eq!(secs(45), "45s");
+        assert_eq!(secs(12 * 60 + 59), "12m");
+        assert_eq!(secs(3 * 3600 + 5 * 60), "3h05m");
+        assert_eq!(secs(2 * 86_400 + 4 * 3600 + 59), "2d4h");
+        assert_eq!(secs(123 * 86_400), "123d");
+        assert_eq!(span(Duration::MAX), ">999d");
     }
 
     #[test]

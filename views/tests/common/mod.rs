@@ -237,6 +237,7 @@ pub fn header_all_connected() -> HeaderModel<'static> {
             },
         ],
         clock: "14:03:07 UTC",
+        incidents: None,
     }
 }
 
@@ -266,6 +267,7 @@ pub fn header_every_state() -> HeaderModel<'static> {
             },
         ],
         clock: "14:03:07 UTC",
+        incidents: None,
     }
 }
 
@@ -287,6 +289,7 @@ pub fn app<'a>(header: HeaderModel<'a>, body: BodyModel<'a>) -> AppView<'a> {
         body,
         status: status(),
         help: None,
+        dialog: None,
     }
 }
 
@@ -579,4 +582,350 @@ pub fn slos_app(m: SlosModel<'_>) -> AppView<'_> {
     view.tabs.selected = 1;
     view.status.hints = &[("q", "quit"), ("↑↓", "select"), ("w", "window"), ("?", "help")];
     view
+}
+
+/// Owns what the incident view models borrow that is not static.
+pub struct IncidentFixture {
+    /// Titles of the many-rows screen.
+    pub many: Vec<String>,
+}
+
+impl Default for IncidentFixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const MIN: u64 = 60;
+const HOUR: u64 = 3600;
+
+fn incident(
+    severity: SeverityModel,
+    status: IncidentStatusModel,
+    title: &'static str,
+    (service, component): (&'static str, &'static str),
+    age_s: u64,
+    signals: usize,
+    (acked, silenced): (bool, bool),
+) -> IncidentRowModel<'static> {
+    IncidentRowModel {
+        severity,
+        title,
+        service,
+        component,
+        status,
+        age: Duration::from_secs(age_s),
+        signals,
+        acked,
+        silenced,
+    }
+}
+
+impl IncidentFixture {
+    pub fn new() -> IncidentFixture {
+        IncidentFixture {
+            many: (0..40)
+                .map(|i| format!("Price anomaly on SYM{i:03}: jump of {}.{}%", 3 + i % 7, i % 10))
+                .collect(),
+        }
+    }
+
+    /// Open incidents, sorted by severity then age (as the app sorts them):
+    /// every severity, triggered and acknowledged ones, acked and silenced.
+    pub fn open_rows() -> Vec<IncidentRowModel<'static>> {
+        use IncidentStatusModel::*;
+        use SeverityModel::*;
+        vec![
+            incident(
+                Sev1,
+                Triggered,
+                "Feed stale: BTC-USD, ETH-USD",
+                ("mda", "feed"),
+                3 * MIN + 5,
+                3,
+                (false, false),
+            ),
+            incident(
+                Sev1,
+                Acknowledged,
+                "Quotes API 5xx error rate above the page burn rate",
+                ("mda", "api"),
+                47 * MIN,
+                2,
+                (true, false),
+            ),
+            incident(
+                Sev2,
+                Triggered,
+                "Price anomaly: NVDA jumped 8.2% in 1s (MAD score 14.1)",
+                ("mda", "anomaly"),
+                45,
+                1,
+                (false, false),
+            ),
+            incident(
+                Sev2,
+                Acknowledged,
+                "Rejected ticks spike on source coinbase",
+                ("mda", "validate"),
+                3 * HOUR + 5 * MIN,
+                2,
+                (true, true),
+            ),
+            incident(
+                Sev3,
+                Triggered,
+                "Prometheus target mda down",
+                ("prometheus", ""),
+                2 * 24 * HOUR + 4 * HOUR,
+                1,
+                (false, false),
+            ),
+            incident(
+                Sev4,
+                Acknowledged,
+                "Backup volume 81% full",
+                ("", "backups"),
+                12 * MIN,
+                1,
+                (false, true),
+            ),
+        ]
+    }
+
+    /// A resolved row, shown when resolved rows are.
+    pub fn resolved_row() -> IncidentRowModel<'static> {
+        incident(
+            SeverityModel::Sev3,
+            IncidentStatusModel::Resolved,
+            "WebSocket clients disconnected",
+            ("mda", "ws"),
+            5 * HOUR,
+            1,
+            (true, false),
+        )
+    }
+
+    /// Detail of the stale-feed incident (row 0): an agent incident and two
+    /// alerts, its timeline, and two silences (one an ACK).
+    pub fn detail() -> IncidentDetailModel<'static> {
+        IncidentDetailModel {
+            title: "Feed stale: BTC-USD, ETH-USD",
+            facts: vec![
+                ("id", "inc-0042".to_string()),
+                ("severity", "SEV1".to_string()),
+                ("status", "triggered".to_string()),
+                ("started", "14:00:02 UTC (3m ago)".to_string()),
+                ("service", "mda/feed".to_string()),
+                ("dedup", "feed_stale:simulator".to_string()),
+            ],
+            signals: vec![
+                SignalModel {
+                    kind: "agent",
+                    name: "Feed stale: BTC-USD",
+                    severity: SeverityModel::Sev1,
+                    state: "firing",
+                    labels: vec![("symbol", "BTC-USD"), ("source", "simulator")],
+                    annotations: vec![],
+                },
+                SignalModel {
+                    kind: "alert",
+                    name: "MdaFeedStale",
+                    severity: SeverityModel::Sev1,
+                    state: "firing",
+                    labels: vec![
+                        ("alertname", "MdaFeedStale"),
+                        ("service", "mda"),
+                        ("component", "feed"),
+                        ("severity", "page"),
+                        ("symbol", "BTC-USD"),
+                        ("instance", "127.0.0.1:8080"),
+                        ("job", "mda"),
+                    ],
+                    annotations: vec![
+                        ("summary", "No accepted ticks for BTC-USD for 95s"),
+                        (
+                            "description",
+                            "The agent accepted no tick for BTC-USD from source simulator for longer \
+                             than the 30s threshold; quotes served for it are stale.",
+                        ),
+                        ("runbook_url", "https://runbooks.example/mda/feed-stale"),
+                    ],
+                },
+                SignalModel {
+                    kind: "alert",
+                    name: "MdaFeedStale",
+                    severity: SeverityModel::Sev2,
+                    state: "silenced",
+                    labels: vec![("alertname", "MdaFeedStale"), ("symbol", "ETH-USD")],
+                    annotations: vec![("summary", "No accepted ticks for ETH-USD for 70s")],
+                },
+            ],
+            timeline: vec![
+                TimelineLine {
+                    at: "14:00:02".to_string(),
+                    text: "detected: no accepted ticks for BTC-USD for 30s",
+                },
+                TimelineLine {
+                    at: "14:01:10".to_string(),
+                    text: "value changed: 98s without ticks",
+                },
+                TimelineLine {
+                    at: "14:02:40".to_string(),
+                    text: "alert MdaFeedStale firing in Alertmanager",
+                },
+            ],
+            silences: vec![
+                SilenceLine {
+                    id: "6f1c2a9e-81b2-4c55-9d1e-2f0b7a6c3d10",
+                    state: "active",
+                    matchers: "alertname=\"MdaFeedStale\", symbol=\"ETH-USD\"".to_string(),
+                    until: "until 14:33:07 UTC (in 30m)".to_string(),
+                    created_by: "alice",
+                    comment: "ETH feed vendor maintenance, ticket #4411",
+                    ack: false,
+                },
+                SilenceLine {
+                    id: "0b9e77d4-5a21-4f0e-8c3b-6d2a1e9f4b87",
+                    state: "pending",
+                    matchers: "alertname=\"MdaFeedStale\", service=\"mda\"".to_string(),
+                    until: "until 14:18:07 UTC (in 15m)".to_string(),
+                    created_by: "bob",
+                    comment: "ACK! bob",
+                    ack: true,
+                },
+            ],
+        }
+    }
+
+    /// The open rows, the first selected, 1 resolved row hidden.
+    pub fn model(&self) -> IncidentsModel<'static> {
+        let rows = Self::open_rows();
+        IncidentsModel {
+            source: "agent incidents + Alertmanager http://127.0.0.1:9093",
+            problems: vec![],
+            total: rows.len() + 1,
+            rows,
+            hidden_resolved: 1,
+            show_resolved: false,
+            selected: Some(0),
+            detail: Some(Self::detail()),
+            loading: false,
+        }
+    }
+
+    /// `n` generated anomaly rows, row `selected` selected.
+    pub fn many_rows(&self, selected: usize) -> IncidentsModel<'_> {
+        let base = Self::open_rows();
+        let rows: Vec<IncidentRowModel> = self
+            .many
+            .iter()
+            .enumerate()
+            .map(|(i, title)| IncidentRowModel {
+                title,
+                age: Duration::from_secs(30 + i as u64 * 97),
+                ..base[i % base.len()].clone()
+            })
+            .collect();
+        let mut detail = Self::detail();
+        detail.title = &self.many[selected];
+        IncidentsModel {
+            total: rows.len(),
+            rows,
+            hidden_resolved: 0,
+            selected: Some(selected),
+            detail: Some(detail),
+            ..self.model()
+        }
+    }
+
+    /// No row: `total` rows before the filter and toggle.
+    pub fn empty(total: usize) -> IncidentsModel<'static> {
+        IncidentsModel {
+            source: "agent incidents + Alertmanager http://127.0.0.1:9093",
+            problems: vec![],
+            rows: vec![],
+            total,
+            hidden_resolved: 0,
+            show_resolved: false,
+            selected: None,
+            detail: None,
+            loading: false,
+        }
+    }
+}
+
+pub const INCIDENT_HINTS: &[(&str, &str)] = &[
+    ("q", "quit"),
+    ("a", "ack"),
+    ("s", "silence"),
+    ("R", "resolve"),
+    ("r", "resolved"),
+    ("?", "help"),
+];
+
+/// Open incidents by severity as the header shows them: two SEV1, one SEV3.
+pub const HEADER_COUNTS: [usize; 4] = [2, 0, 1, 0];
+
+pub fn incidents_app(m: IncidentsModel<'_>) -> AppView<'_> {
+    let mut header = header_all_connected();
+    header.incidents = Some(HEADER_COUNTS);
+    let mut view = app(header, BodyModel::Incidents(m));
+    view.tabs.selected = 2;
+    view.status.hints = INCIDENT_HINTS;
+    view
+}
+
+pub const CONFIRM_HINTS: &[(&str, &str)] = &[("Enter", "confirm"), ("Esc", "cancel")];
+
+/// Acknowledging the stale-feed incident: an agent ack and a short ACK
+/// silence for its alert group.
+pub fn ack_dialog() -> DialogModel<'static> {
+    DialogModel {
+        title: "Acknowledge",
+        lines: vec![
+            "Acknowledge \"Feed stale: BTC-USD, ETH-USD\" as alice:".to_string(),
+            "agent incident inc-0042: acknowledged through the agent's API".to_string(),
+            "alert group MdaFeedStale {service=\"mda\", component=\"feed\"}: silenced for 15m \
+             with the comment \"ACK! alice\""
+                .to_string(),
+        ],
+        fields: vec![],
+        error: None,
+        busy: false,
+        hints: CONFIRM_HINTS,
+    }
+}
+
+/// Silencing the stale-feed alerts: three fields, the duration focused and
+/// refused.
+pub fn silence_dialog() -> DialogModel<'static> {
+    DialogModel {
+        title: "Silence alerts",
+        lines: vec![
+            "Silence the 2 alerts of \"Feed stale: BTC-USD, ETH-USD\" in Alertmanager \
+             http://127.0.0.1:9093 as alice."
+                .to_string(),
+        ],
+        fields: vec![
+            FieldModel {
+                label: "matchers",
+                value: "alertname=\"MdaFeedStale\", service=\"mda\", component=\"feed\"",
+                focused: false,
+            },
+            FieldModel {
+                label: "duration",
+                value: "2x",
+                focused: true,
+            },
+            FieldModel {
+                label: "comment",
+                value: "feed vendor maintenance",
+                focused: false,
+            },
+        ],
+        error: Some("invalid duration \"2x\": use a number and a unit, e.g. 30m, 2h or 1d"),
+        busy: false,
+        hints: &[("Tab", "next field"), ("Enter", "silence"), ("Esc", "cancel")],
+    }
 }

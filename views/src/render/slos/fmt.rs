@@ -139,24 +139,11 @@ pub(crate) fn budget_bar(remaining: f64, full: &str, partial: &[&str], empty: &s
 /// Time to budget exhaustion: `now`, `<1m`, `45m`, `5h12m`, `3d4h`,
 /// `123d`, `>999d`.
 pub(crate) fn exhaustion(d: Option<Duration>) -> String {
-    let Some(d) = d else {
-        return text::MISSING.to_string();
-    };
-    let s = d.as_secs();
-    if d.is_zero() {
-        "now".to_string()
-    } else if s < 60 {
-        "<1m".to_string()
-    } else if s < 3600 {
-        format!("{}m", s / 60)
-    } else if s < 86_400 {
-        format!("{}h{:02}m", s / 3600, s / 60 % 60)
-    } else if s < 100 * 86_400 {
-        format!("{}d{}h", s / 86_400, s / 3600 % 24)
-    } else if s < 1000 * 86_400 {
-        format!("{}d", s / 86_400)
-    } else {
-        ">999d".to_string()
+    match d {
+        None => text::MISSING.to_string(),
+        Some(d) if d.is_zero() => "now".to_string(),
+        Some(d) if d.as_secs() < 60 => "<1m".to_string(),
+        Some(d) => text::span(d),
     }
 }
 
