@@ -4,7 +4,7 @@
 #   kubectl -n market-data run mdops -it --rm --restart=Never \
 #     --image=ghcr.io/mdops/mdops:0.1.0 \
 #     --overrides='{"spec":{"serviceAccountName":"mdops-readonly"}}' \
-#     -- --agent http://market-data-agent:8080
+#     -- --read-only --agent http://market-data-agent:8080
 # An interactive terminal program: no HEALTHCHECK, no ports.
 
 ARG RUST_VERSION=1.88
