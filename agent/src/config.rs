@@ -577,13 +577,18 @@ impl AgentConfig {
     /// [`AgentConfig::apply_env`] with an explicit variable lookup.
     pub fn apply_env_from(&mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Result<(), ConfigError> {
         type Setter = fn(&mut AgentConfig, &str) -> Result<(), String>;
-        const VARS: [(&str, Setter); 6] = [
+        const VARS: [(&str, Setter); 8] = [
             ("MDA_LISTEN", AgentConfig::set_listen),
             ("MDA_SYMBOLS", AgentConfig::set_symbols),
             ("MDA_SEED", AgentConfig::set_seed_str),
             ("MDA_TICK_RATE", AgentConfig::set_tick_rate_str),
             ("MDA_CHAOS_ERROR_RATE", AgentConfig::set_chaos_error_rate_str),
             ("MDA_CHAOS_LATENCY_MS", AgentConfig::set_chaos_latency_ms_str),
+            ("MDA_BARS_RING_1M", AgentConfig::set_bars_ring_1m_str),
+            (
+                "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
+                AgentConfig::set_resolved_max_age_ms_str,
+            ),
         ];
         for (var, set) in VARS {
             let Some(raw) = lookup(var) else { continue };
@@ -672,6 +677,20 @@ impl AgentConfig {
             .parse::<u64>()
             .map_err(|e| format!("expected an unsigned integer: {e}"))?;
         self.set_seed(seed);
+        Ok(())
+    }
+
+    /// `bars.ring_1m` from the environment: deployments set retention per
+    /// environment without editing the shipped config file.
+    fn set_bars_ring_1m_str(&mut self, value: &str) -> Result<(), String> {
+        let n = parse_in_range(value, 1, 1_000_000)?;
+        self.bars.ring_1m = usize::try_from(n).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// `incidents.resolved_max_age_ms` from the environment, as above.
+    fn set_resolved_max_age_ms_str(&mut self, value: &str) -> Result<(), String> {
+        self.incidents.resolved_max_age_ms = parse_in_range(value, 1, 2_592_000_000)?;
         Ok(())
     }
 
@@ -1059,6 +1078,20 @@ fn non_negative_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(v)
     } else {
         Err(serde::de::Error::custom(format!("must be 0 or more, got {v}")))
+    }
+}
+
+/// An integer from `lo` to `hi`, with the same bounds and wording as the
+/// file's `range_u64` keys.
+fn parse_in_range(value: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    let v = value
+        .trim()
+        .parse::<u64>()
+        .map_err(|e| format!("expected an integer from {lo} to {hi}: {e}"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be from {lo} to {hi}, got {v}"))
     }
 }
 
@@ -1508,6 +1541,38 @@ mod tests {
         assert!(config.set_chaos_routes(vec!["/nope".into()]).is_err());
         config.set_chaos_routes(Vec::new()).unwrap();
         assert!(config.chaos.routes.is_empty());
+    }
+
+    #[test]
+    fn retention_env_overrides_apply_and_are_bounded() {
+        let mut config = AgentConfig::embedded();
+        config
+            .apply_env_from(env(&[
+                ("MDA_BARS_RING_1M", "10080"),
+                ("MDA_INCIDENTS_RESOLVED_MAX_AGE_MS", "604800000"),
+            ]))
+            .unwrap();
+        assert_eq!(config.bars.ring_1m, 10080);
+        assert_eq!(config.incidents.resolved_max_age_ms, 604_800_000);
+        for (var, value, needle) in [
+            ("MDA_BARS_RING_1M", "0", "from 1 to 1000000, got 0"),
+            ("MDA_BARS_RING_1M", "a week", "expected an integer"),
+            (
+                "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
+                "2592000001",
+                "from 1 to 2592000000",
+            ),
+        ] {
+            let err = AgentConfig::embedded()
+                .apply_env_from(env(&[(var, value)]))
+                .unwrap_err();
+            let shown = err.to_string();
+            assert!(
+                shown.starts_with(&format!("environment variable {var}=\"")),
+                "{shown}"
+            );
+            assert!(shown.contains(needle), "{shown}");
+        }
     }
 
     /// A file in the temporary directory with `mode`, removed on drop.

@@ -73,13 +73,15 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 
 /// Variables the binary reads; removed from its environment so the
 /// developer's own settings do not leak into the tests.
-const AGENT_VARS: [&str; 8] = [
+const AGENT_VARS: [&str; 10] = [
     "MDA_LISTEN",
     "MDA_SYMBOLS",
     "MDA_SEED",
     "MDA_TICK_RATE",
     "MDA_CHAOS_ERROR_RATE",
     "MDA_CHAOS_LATENCY_MS",
+    "MDA_BARS_RING_1M",
+    "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
     "MDA_ADMIN_TOKEN",
     "MDA_ADMIN_TOKEN_FILE",
 ];
