@@ -29,13 +29,7 @@ impl Drop for TempFile {
 }
 
 fn config_with(sources_toml: &str) -> AgentConfig {
-    let mut config = AgentConfig::from_toml_str(sources_toml, "test.toml").unwrap();
-    let base = quiet_config();
-    config.listen = base.listen;
-    config.simulator = base.simulator;
-    config.ws = base.ws;
-    config.health = base.health;
-    config
+    config_with_sources(sources_toml)
 }
 
 fn replay_source(name: &str, path: &std::path::Path, extra: &str) -> String {
