@@ -258,9 +258,9 @@ impl Pipeline {
             && good > 0
         {
             m.control.good_ticks(good, now);
-            chunk.source.record_accepted(now);
         }
-        if accepted {
+        // A configured standby's good ticks count as fresh data for /health.
+        if accepted || good > 0 {
             chunk.source.record_accepted(now);
         }
     }

@@ -82,10 +82,6 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
     );
     workers.push(tokio::spawn(pipeline.run(queue, stopped.clone())));
     if !config.sources.is_empty() {
-        // Configured sources show in /health (down) before they connect.
-        for spec in &config.sources {
-            sources.entry(&spec.name);
-        }
         let opener = crate::sources::FeedOpener::new(Arc::clone(&sources), feeds.clone());
         workers.extend(configured.spawn(&opener, &stopped));
         tracing::info!(sources = config.sources.len(), "configured sources started");

@@ -584,3 +584,49 @@ async fn operators_force_breakers_and_switch_sources() {
     }
     agent.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn sources_are_listed_from_the_start_and_a_start_opens_no_incident() {
+    let fake = binance_fake(|_| {}).await;
+    // A port nothing listens on: refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = config_with_sources(&format!(
+        "{FAILOVER}{}{}",
+        binance_source(&fake, 1),
+        source(
+            "nowhere",
+            "binance",
+            2,
+            &format!("ws://{closed}"),
+            "{ BTCUSDT = \"BTC-USD\" }"
+        )
+    ));
+    let agent = market_data_agent::spawn(config).await.unwrap();
+    let addr = agent.addr();
+    let (_, health): (u16, Health) = get_json(addr, "/health").await;
+    let names: Vec<&str> = health.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let nowhere = health.sources.iter().find(|s| s.name == "nowhere").unwrap();
+    assert_eq!(
+        (nowhere.kind.as_deref(), nowhere.priority),
+        (Some("binance"), Some(2))
+    );
+    wait_quote(addr, |q| q.source == "binance").await;
+    let refused = sample("mda_source_errors_total", "nowhere", "connect_failed");
+    wait_for_metric(addr, &refused, |n| n >= 1.0).await;
+    let h = source_health(addr, "nowhere").await;
+    assert_eq!((h.state, h.active), (SourceState::Down, Some(false)));
+    assert!(h.last_error.unwrap().starts_with("cannot connect to ws://"));
+    let (_, health): (u16, Health) = get_json(addr, "/health").await;
+    assert_eq!(health.status, market_data_agent::api::HealthStatus::Degraded);
+    // The detectors run every 500 ms: the unreachable source has its
+    // incident, the one that connected at start has none.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let (_, incidents) = get(addr, "/api/v1/incidents").await;
+    assert!(incidents.contains("source_down:nowhere"), "{incidents}");
+    assert!(!incidents.contains("source_down:binance"), "{incidents}");
+    agent.shutdown().await.unwrap();
+}

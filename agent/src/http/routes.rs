@@ -24,7 +24,7 @@ fn current_health(state: &AppState) -> Health {
         shared.config.health.stale_after_ms,
     );
     let mut health = health;
-    shared.configured.annotate(&mut health.sources, now_ms());
+    shared.configured.annotate(&mut health, now_ms());
     for source in &health.sources {
         shared
             .metrics

@@ -153,10 +153,12 @@ async fn session<P: Protocol>(
     let mut ws = match tokio::time::timeout(Duration::from_millis(spec.connect_timeout_ms), connect).await {
         Ok(Ok((ws, _))) => ws,
         Ok(Err(e)) => {
+            opener.register(&control.name);
             control.fail(Failure::ConnectFailed, format!("cannot connect to {url}: {e}"));
             return Some(false);
         }
         Err(_) => {
+            opener.register(&control.name);
             control.fail(
                 Failure::ConnectFailed,
                 format!(
@@ -190,7 +192,8 @@ async fn session<P: Protocol>(
                 }
                 Ok(next) => next,
             };
-            for _ in 0..MAX_BATCH_MESSAGES {
+            let mut handled = 0;
+            loop {
                 let message = match next {
                     None => break 'session (Failure::Disconnected, "the connection ended".to_string()),
                     Some(Err(e)) => break 'session end_of(e),
@@ -226,6 +229,10 @@ async fn session<P: Protocol>(
                         break 'session (Failure::Disconnected, why);
                     }
                     Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+                }
+                handled += 1;
+                if handled == MAX_BATCH_MESSAGES {
+                    break;
                 }
                 match ws.next().now_or_never() {
                     Some(more) => next = more,

@@ -32,7 +32,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::api::SourceHealth;
+use crate::api::{Health, SourceHealth, SourceState};
 use crate::clock::now_ms;
 use crate::feed::{Chunk, Feed, SourceRegistry};
 pub use breaker::BreakerState;
@@ -144,6 +144,13 @@ impl FeedOpener {
 
     pub fn open(&self, name: &str) -> Feed {
         Feed::open(&self.registry, name, self.tx.clone())
+    }
+
+    /// Makes a source that failed to start known to the incident
+    /// detectors (as down) without a feed. Until a source connects or
+    /// fails, `/health` alone lists it, so a start does not open incidents.
+    pub fn register(&self, name: &str) {
+        self.registry.entry(name);
     }
 }
 
@@ -535,11 +542,33 @@ impl Sources {
             })
     }
 
-    /// Adds what `/health` tells of configured sources to their entries;
-    /// the others (the simulator, embedded feeds) are always served.
-    pub fn annotate(&self, sources: &mut [SourceHealth], now_ms: i64) {
+    /// Adds what `/health` tells of configured sources to their entries (and
+    /// lists those that have not connected yet, as down); the others (the
+    /// simulator, embedded feeds) are always served.
+    pub fn annotate(&self, health: &mut Health, now_ms: i64) {
         let state = self.lock();
-        for entry in sources.iter_mut() {
+        for control in &self.controls {
+            if !health.sources.iter().any(|s| *s.name == *control.name) {
+                health.sources.push(SourceHealth {
+                    name: control.name.to_string(),
+                    state: SourceState::Down,
+                    last_tick_age_ms: None,
+                    kind: None,
+                    group: None,
+                    priority: None,
+                    active: None,
+                    breaker: None,
+                    breaker_forced: None,
+                    health_score: None,
+                    failovers: None,
+                    last_error: None,
+                    last_error_age_ms: None,
+                });
+            }
+        }
+        let states: Vec<SourceState> = health.sources.iter().map(|s| s.state).collect();
+        health.status = crate::health::overall(&states);
+        for entry in health.sources.iter_mut() {
             let Some(i) = self.controls.iter().position(|c| *c.name == *entry.name) else {
                 entry.kind = Some(
                     if entry.name == crate::server::SIM_SOURCE {

@@ -189,6 +189,7 @@ pub(crate) async fn run(
         let file = match tokio::fs::File::open(&spec.path).await {
             Ok(file) => file,
             Err(e) => {
+                opener.register(&control.name);
                 control.fail(
                     Failure::ConnectFailed,
                     format!("cannot open {}: {e}", spec.path.display()),
