@@ -101,11 +101,12 @@ async fn simulator() {
 }
 
 async fn replay() {
-    let symbols: Vec<String> = AgentConfig::embedded()
+    let mut config = config_with_sources("");
+    config.set_symbols("50").unwrap();
+    let symbols: Vec<String> = config
         .simulator
         .symbols
         .iter()
-        .take(50)
         .map(|s| s.symbol.clone())
         .collect();
     let path = std::env::temp_dir().join(format!("mda-bench-{}.csv", std::process::id()));
@@ -125,8 +126,7 @@ async fn replay() {
         "[[sources]]\nname = \"tape\"\nkind = \"replay\"\npath = {:?}\nspeed = 1000000000\n",
         path.display().to_string()
     );
-    let mut config = config_with_sources(&toml);
-    config.set_symbols("50").unwrap();
+    config.sources = config_with_sources(&toml).sources;
     let start = Instant::now();
     let agent = market_data_agent::spawn(config).await.unwrap();
     report("replay", rate_until(agent.addr(), REPLAY_TICKS, start).await);

@@ -630,3 +630,26 @@ async fn sources_are_listed_from_the_start_and_a_start_opens_no_incident() {
     assert!(!incidents.contains("source_down:binance"), "{incidents}");
     agent.shutdown().await.unwrap();
 }
+
+/// `wss://` goes through TLS (rustls, ring provider): against a plain
+/// WebSocket server the handshake fails cleanly, is counted and retried.
+#[tokio::test]
+async fn wss_endpoints_go_through_tls() {
+    let fake = binance_fake(|_| {}).await;
+    let url = format!("wss://{}", fake.addr);
+    let config = config_with_sources(&format!(
+        "{FAILOVER}{}",
+        source("binance", "binance", 1, &url, "{ BTCUSDT = \"BTC-USD\" }")
+    ));
+    let agent = market_data_agent::spawn(config).await.unwrap();
+    let refused = sample("mda_source_errors_total", "binance", "connect_failed");
+    wait_for_metric(agent.addr(), &refused, |n| n >= 2.0).await;
+    let h = source_health(agent.addr(), "binance").await;
+    let error = h.last_error.unwrap();
+    assert!(
+        error.starts_with(&format!("cannot connect to {url}/stream?")),
+        "{error}"
+    );
+    assert_eq!(fake.accepted(), 0, "no WebSocket session without TLS");
+    agent.shutdown().await.unwrap();
+}
