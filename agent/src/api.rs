@@ -106,7 +106,38 @@ pub struct SourceHealth {
     pub state: SourceState,
     /// Age of the newest accepted tick; `None` before the first one.
     pub last_tick_age_ms: Option<u64>,
+    /// `sim`, `feed` (an embedding program's), `replay`, `binance`, `coinbase`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Failover group of a configured source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Lower is preferred within the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// Whether its ticks are served (a group serves one source at a time;
+    /// the others are hot standbys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<BreakerState>,
+    /// Whether an operator holds the breaker in its state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker_forced: Option<bool>,
+    /// 0 (unusable) to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_score: Option<f64>,
+    /// Times the group's active role moved away from this source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failovers: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_age_ms: Option<u64>,
 }
+
+/// A configured source's circuit breaker, as `/health` reports it.
+pub use crate::sources::BreakerState;
 
 /// `GET /health` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

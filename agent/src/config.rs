@@ -42,6 +42,12 @@ pub struct AgentConfig {
     pub chaos: ChaosConfig,
     #[serde(default)]
     pub incidents: IncidentsConfig,
+    /// Real data sources beside the simulator (`[[sources]]`).
+    #[serde(default, deserialize_with = "crate::sources::config::source_list")]
+    pub sources: Vec<crate::sources::config::SourceSpec>,
+    /// Failover between the sources of a group (`[failover]`).
+    #[serde(default, deserialize_with = "crate::sources::config::failover")]
+    pub failover: crate::sources::config::FailoverConfig,
     /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
     /// them off (403). Never read from a config file (a TOML key of this name
     /// is rejected like any unknown key): the binary fills it from the
@@ -928,7 +934,7 @@ const MAX_SYMBOL_LEN: usize = 24;
 
 /// Symbols are short ASCII names like `AAPL` or `BRK.B`; commas, spaces and
 /// `*` are excluded because they are separators or wildcards elsewhere.
-fn check_symbol(name: &str) -> Result<(), String> {
+pub(crate) fn check_symbol(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_SYMBOL_LEN {
         return Err(format!(
             "symbol {name:?} must be 1 to {MAX_SYMBOL_LEN} characters"

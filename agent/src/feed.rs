@@ -65,7 +65,7 @@ pub(crate) struct SourceRegistry {
 
 impl SourceRegistry {
     /// The entry for `name`, created on first use.
-    fn entry(&self, name: &str) -> Arc<SourceEntry> {
+    pub(crate) fn entry(&self, name: &str) -> Arc<SourceEntry> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = entries.iter().find(|e| &*e.name == name) {
             return Arc::clone(entry);
@@ -132,6 +132,25 @@ impl Feed {
             ticks,
         };
         self.tx.send(chunk).await.map_err(|_| FeedClosed)
+    }
+
+    /// Queues ticks without waiting; a full queue hands them back, so a
+    /// live source can count them as dropped rather than fall behind.
+    pub(crate) fn try_send(
+        &self,
+        ticks: Vec<RawTick>,
+    ) -> Result<(), mpsc::error::TrySendError<Vec<RawTick>>> {
+        if ticks.is_empty() {
+            return Ok(());
+        }
+        let chunk = Chunk {
+            source: Arc::clone(&self.entry),
+            ticks,
+        };
+        self.tx.try_send(chunk).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(c) => mpsc::error::TrySendError::Full(c.ticks),
+            mpsc::error::TrySendError::Closed(c) => mpsc::error::TrySendError::Closed(c.ticks),
+        })
     }
 }
 

@@ -48,6 +48,16 @@ pub(crate) fn health(sources: &[SourceSnapshot], now_ms: i64, uptime_s: f64, sta
                 name: s.name.to_string(),
                 state: source_state(s.connected, age, stale_after_ms),
                 last_tick_age_ms: age,
+                kind: None,
+                group: None,
+                priority: None,
+                active: None,
+                breaker: None,
+                breaker_forced: None,
+                health_score: None,
+                failovers: None,
+                last_error: None,
+                last_error_age_ms: None,
             }
         })
         .collect();

@@ -24,6 +24,7 @@ mod metrics;
 mod pipeline;
 mod server;
 mod sim;
+pub mod sources;
 mod validate;
 mod wire;
 

@@ -347,6 +347,11 @@ impl Metrics {
         })
     }
 
+    /// The registry, for the families other modules keep (sources).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Incident handles; every severity and kind exists (at 0) from the start.
     pub fn incident_metrics(&self) -> IncidentMetrics {
         IncidentMetrics {

@@ -23,6 +23,7 @@ use crate::config::{ValidationConfig, WsConfig};
 use crate::feed::Chunk;
 use crate::incidents::PipelineSignals;
 use crate::metrics::{Metrics, SourceCounters};
+use crate::sources::{Issue, SourceControl, Sources, SymbolQuality, Verdict};
 use crate::validate::{RejectReason, validate};
 use crate::wire::FrameBuilder;
 
@@ -110,6 +111,15 @@ pub(crate) struct Pipeline {
     out: broadcast::Sender<Arc<Batch>>,
     /// What the incident detectors need from each accepted tick.
     signals: PipelineSignals,
+    /// Configured sources by name: their ticks get the quality checks and
+    /// are served only while their source is its group's active one.
+    managed: HashMap<Arc<str>, Managed>,
+}
+
+struct Managed {
+    control: Arc<SourceControl>,
+    /// Per book symbol id.
+    quality: Vec<SymbolQuality>,
 }
 
 impl Pipeline {
@@ -120,8 +130,21 @@ impl Pipeline {
         ws: &WsConfig,
         out: broadcast::Sender<Arc<Batch>>,
         signals: PipelineSignals,
+        sources: &Sources,
     ) -> Pipeline {
+        let managed = sources
+            .controls()
+            .iter()
+            .map(|control| {
+                let managed = Managed {
+                    control: Arc::clone(control),
+                    quality: vec![SymbolQuality::default(); book.symbols().len()],
+                };
+                (Arc::clone(&control.name), managed)
+            })
+            .collect();
         Pipeline {
+            managed,
             book,
             metrics,
             rules,
@@ -180,6 +203,8 @@ impl Pipeline {
         let now = now_ms();
         let instant = Instant::now();
         let mut accepted = false;
+        let mut managed = self.managed.get_mut(source);
+        let mut good = 0;
         for tick in &chunk.ticks {
             let checked = validate(tick, now, &self.rules)
                 .and_then(|()| self.book.id(&tick.symbol).ok_or(RejectReason::UnknownSymbol));
@@ -187,9 +212,31 @@ impl Pipeline {
                 Ok(id) => id,
                 Err(reason) => {
                     counters.rejected[reason.index()].inc();
+                    if let Some(m) = &managed {
+                        match reason {
+                            RejectReason::Crossed => m.control.issue(Issue::Crossed),
+                            _ => m.control.rejected(),
+                        }
+                    }
                     continue;
                 }
             };
+            if let Some(m) = &mut managed {
+                match m.quality[id].check(tick, &m.control.quality) {
+                    Verdict::Good => {}
+                    Verdict::GoodAfterGap => m.control.issue(Issue::Gap),
+                    Verdict::Reject(issue) => {
+                        m.control.issue(issue);
+                        continue;
+                    }
+                }
+                good += 1;
+                // A standby's good ticks keep it known healthy; they are
+                // not served.
+                if !m.control.is_active() {
+                    continue;
+                }
+            }
             let Some(completed) = self
                 .book
                 .apply(id, source, tick, |quote| batcher.push(id, quote, instant))
@@ -204,19 +251,29 @@ impl Pipeline {
                 prices.observe(id, tick, source, now);
             }
             if let Some(batch) = completed {
-                self.publish(batch);
+                publish(&self.metrics, &self.out, batch);
             }
         }
-        if accepted {
+        if let Some(m) = &managed
+            && good > 0
+        {
+            m.control.good_ticks(good, now);
+        }
+        // A configured standby's good ticks count as fresh data for /health.
+        if accepted || good > 0 {
             chunk.source.record_accepted(now);
         }
     }
 
     fn publish(&self, batch: Batch) {
-        self.metrics.batches_published.inc();
-        // No receivers (no client subscribed) is not an error.
-        let _ = self.out.send(Arc::new(batch));
+        publish(&self.metrics, &self.out, batch);
     }
+}
+
+fn publish(metrics: &Metrics, out: &broadcast::Sender<Arc<Batch>>, batch: Batch) {
+    metrics.batches_published.inc();
+    // No receivers (no client subscribed) is not an error.
+    let _ = out.send(Arc::new(batch));
 }
 
 #[cfg(test)]

@@ -57,8 +57,14 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
     let addr = listener.local_addr()?;
 
     let metrics = Arc::new(Metrics::new().context("cannot set up metrics")?);
-    let book = Arc::new(Book::new(&config.simulator.symbols, &config.bars));
+    let served = crate::sources::config::served_symbols(&config.simulator.symbols, &config.sources);
+    let book = Arc::new(Book::new(&served, &config.bars));
     let sources = Arc::new(SourceRegistry::default());
+    crate::sources::check_files(&config.sources)?;
+    let configured = Arc::new(
+        crate::sources::Sources::new(&config.sources, &config.failover, metrics.registry(), now_ms())
+            .context("cannot set up the sources' metrics")?,
+    );
     let (stop, stopped) = watch::channel(false);
     let (feeds, queue) = mpsc::channel(config.pipeline.queue_capacity);
     let (batches, _) = broadcast::channel(config.ws.broadcast_capacity);
@@ -72,8 +78,14 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         &config.ws,
         batches.clone(),
         incidents.signals,
+        &configured,
     );
     workers.push(tokio::spawn(pipeline.run(queue, stopped.clone())));
+    if !config.sources.is_empty() {
+        let opener = crate::sources::FeedOpener::new(Arc::clone(&sources), feeds.clone());
+        workers.extend(configured.spawn(&opener, &stopped));
+        tracing::info!(sources = config.sources.len(), "configured sources started");
+    }
     workers.push(tokio::spawn(incidents.task.run(stopped.clone())));
 
     // Without a configured seed one is drawn; it also seeds the chaos draws.
@@ -122,6 +134,7 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         chaos,
         incidents: incidents.store,
         simulator: simulator_control,
+        configured,
     });
     let app = crate::http::router(state);
     let listener = listener.tap_io(|tcp| {

@@ -1,5 +1,6 @@
 //! The HTTP and WebSocket surface of the agent (axum).
 
+mod actions;
 mod admin;
 mod auth;
 mod body;
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     pub incidents: Arc<IncidentStore>,
     /// Faults for the simulated feed; `None` when it is off.
     pub simulator: Option<mpsc::Sender<Injection>>,
+    /// Configured sources: breakers and failover (actions, `/health`).
+    pub configured: Arc<crate::sources::Sources>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ pub(crate) const INCIDENT_ACK: &str = "/api/v1/incidents/{id}/ack";
 pub(crate) const INCIDENT_RESOLVE: &str = "/api/v1/incidents/{id}/resolve";
 pub(crate) const ADMIN_CHAOS: &str = "/api/v1/admin/chaos";
 pub(crate) const ADMIN_INJECT: &str = "/api/v1/admin/inject";
+pub(crate) const ACTIONS: &str = "/api/v1/actions/{name}";
 
 /// Routes chaos may apply to: the read-only ones (not the admin routes nor
 /// the incident actions).
@@ -105,6 +109,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(INCIDENT_RESOLVE, post(incidents::resolve))
         .route(ADMIN_CHAOS, get(admin::get_chaos).put(admin::put_chaos))
         .route(ADMIN_INJECT, post(inject::inject))
+        .route(ACTIONS, post(actions::run))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -23,6 +23,8 @@ fn current_health(state: &AppState) -> Health {
         shared.started.elapsed().as_secs_f64(),
         shared.config.health.stale_after_ms,
     );
+    let mut health = health;
+    shared.configured.annotate(&mut health, now_ms());
     for source in &health.sources {
         shared
             .metrics

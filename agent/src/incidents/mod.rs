@@ -30,6 +30,7 @@ pub(crate) use model::Kind;
 pub(crate) use signals::{PriceWatch, SymbolActivity};
 pub(crate) use store::{ActionError, Filter, IncidentStore};
 pub(crate) use task::DetectorTask;
+pub(crate) use window::Window;
 
 /// Anomaly events queued between the pipeline and the detector task; more
 /// within one detector pass are dropped (still counted in the metric).

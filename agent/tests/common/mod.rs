@@ -4,6 +4,8 @@
 // Each test binary compiles this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod fake;
+
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -166,4 +168,86 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     next_frame_within(ws, Duration::from_secs(5)).await
+}
+
+/// The config of [`quiet_config`] with `[[sources]]` and `[failover]`
+/// tables from `toml`.
+pub fn config_with_sources(toml: &str) -> AgentConfig {
+    let mut config = AgentConfig::from_toml_str(toml, "test.toml").unwrap();
+    let base = quiet_config();
+    config.listen = base.listen;
+    config.simulator = base.simulator;
+    config.ws = base.ws;
+    config.health = base.health;
+    config
+}
+
+/// Resident memory of this process (the agent runs in it), bytes.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Every tick a `*` WebSocket subscriber receives, and whether its
+/// connection ended.
+pub struct Collector {
+    pub ticks: std::sync::Arc<std::sync::Mutex<Vec<market_data_agent::api::Quote>>>,
+    pub ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Collector {
+    pub async fn start(addr: SocketAddr) -> Collector {
+        let mut ws = connect(addr).await;
+        subscribe(&mut ws, &["*"]).await;
+        let ticks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (t, e) = (ticks.clone(), ended.clone());
+        let task = tokio::spawn(async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                if let Message::Text(text) = msg
+                    && let Ok(ServerFrame::Ticks { ticks, .. } | ServerFrame::Snapshot { quotes: ticks, .. }) =
+                        ServerFrame::from_json(text.as_str())
+                {
+                    t.lock().unwrap().extend(ticks);
+                }
+            }
+            e.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        Collector { ticks, ended, task }
+    }
+
+    pub fn prices(&self, symbol: &str) -> Vec<f64> {
+        self.ticks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.symbol == symbol)
+            .map(|q| q.price)
+            .collect()
+    }
+
+    pub fn sources(&self, symbol: &str) -> Vec<String> {
+        self.ticks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.symbol == symbol)
+            .map(|q| q.source.clone())
+            .collect()
+    }
+
+    pub fn is_open(&self) -> bool {
+        !self.ended.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
