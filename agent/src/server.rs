@@ -51,6 +51,8 @@ pub struct AgentHandle {
 /// Starts an agent with `config`: binds `config.listen`, starts the pipeline
 /// and (if enabled) the simulator, and returns once the listener accepts.
 pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
+    // Of the configuration as given, before a restore moves the start prices.
+    let fingerprint = crate::dr::fingerprint(&config);
     let restored = crate::dr::restore_on_start(&mut config).await;
     let listener = TcpListener::bind(&config.listen)
         .await
@@ -70,6 +72,7 @@ pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
     let dr = Arc::new(
         crate::dr::Dr::new(
             &config,
+            fingerprint,
             Arc::clone(&book),
             Arc::clone(&incidents.store),
             &metrics,

@@ -174,6 +174,15 @@ async fn snapshot_and_restore_round_trip_quotes_bars_and_open_incidents() {
         "{last:?}"
     );
 
+    let drill = action(addr, "restore_drill", "").await;
+    let drill: DrDrill = serde_json::from_value(drill.details).unwrap();
+    assert!(
+        drill
+            .checks
+            .iter()
+            .any(|c| c == "written with the configuration in force now"),
+        "the restored start prices do not change the fingerprint: {drill:?}"
+    );
     let status = dr(addr).await;
     let at_start = status.restored_at_start.expect("restore recorded");
     assert_eq!(at_start.backup_id.as_deref(), Some(backup.id.as_str()));

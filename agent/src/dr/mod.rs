@@ -59,11 +59,15 @@ impl Trigger {
     }
 }
 
-/// SHA-256 of the effective configuration (the admin token is redacted in
-/// its `Debug` form), so a restore can tell whether it was written under
-/// the same settings.
+/// SHA-256 of the effective configuration, so a restore can tell whether
+/// a backup was written under the same settings. `[dr]` and the admin
+/// token are left out: turning on restore or rotating the token changes
+/// nothing in the state.
 pub(crate) fn fingerprint(config: &AgentConfig) -> String {
-    sha256_hex(format!("{config:?}").as_bytes())
+    let mut shaping = config.clone();
+    shaping.dr = DrConfig::default();
+    shaping.admin_token = None;
+    sha256_hex(format!("{shaping:?}").as_bytes())
 }
 
 /// The state read back at start, to be put into the new book and store.
@@ -155,6 +159,7 @@ pub(crate) struct Dr {
 impl Dr {
     pub fn new(
         config: &AgentConfig,
+        fingerprint: String,
         book: Arc<Book>,
         incidents: Arc<IncidentStore>,
         metrics: &crate::metrics::Metrics,
@@ -184,7 +189,7 @@ impl Dr {
             book,
             incidents,
             bars: config.bars.clone(),
-            fingerprint: fingerprint(config),
+            fingerprint,
             metrics: dr_metrics,
             busy: tokio::sync::Mutex::new(()),
         })
@@ -574,4 +579,22 @@ fn apply_retention(
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_covers_what_shapes_the_state_only() {
+        let base = AgentConfig::embedded();
+        let mut dr_and_token = base.clone();
+        dr_and_token.dr.restore_on_start = true;
+        dr_and_token.admin_token = Some(crate::AdminToken::new("t").unwrap());
+        assert_eq!(fingerprint(&base), fingerprint(&dr_and_token));
+        let mut symbols = base.clone();
+        symbols.set_symbols("3").unwrap();
+        assert_ne!(fingerprint(&base), fingerprint(&symbols));
+        assert_eq!(fingerprint(&base).len(), 64);
+    }
 }
