@@ -432,7 +432,10 @@ pub struct DrReplication {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrStatus {
     pub now: i64,
-    pub backup_dir: String,
+    /// `None` when no backup directory could be found; then `backup_dir_error`
+    /// says why (backups are off until it is configured).
+    pub backup_dir: Option<String>,
+    pub backup_dir_error: Option<String>,
     pub schedule_enabled: bool,
     pub interval_s: u64,
     /// Newest first.

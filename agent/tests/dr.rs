@@ -358,7 +358,8 @@ async fn dr_figures_and_metrics_follow_backups_and_drills() {
     assert_eq!((empty.rpo.target_ms, empty.rto.target_ms), (900_000, 1_800_000));
     assert_eq!((empty.rto.current_ms, empty.rto.met), (None, false));
     assert_eq!(empty.replication.state, ReplicationState::NotConfigured);
-    assert_eq!(empty.backup_dir, scratch.backups().display().to_string());
+    assert_eq!(empty.backup_dir, Some(scratch.backups().display().to_string()));
+    assert_eq!(empty.backup_dir_error, None);
     let response = action(addr, "restore_drill", "{}").await;
     assert!(
         !response.ok && response.message.contains("no good backup"),

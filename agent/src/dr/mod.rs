@@ -12,12 +12,14 @@
 //! Disk work runs on the blocking pool; one backup, drill or scan at a time.
 
 mod actions;
+mod catalog;
 mod config;
 mod manifest;
 mod metrics;
 mod restore;
 mod retention;
 mod standby;
+mod startup;
 mod state;
 mod status;
 mod store;
@@ -35,10 +37,11 @@ use crate::config::{AgentConfig, BarsConfig};
 use crate::incidents::IncidentStore;
 
 pub(crate) use actions::{backup_now, restore_drill};
+use catalog::{apply_retention, remove_temporaries, scan, write_backup};
 pub use config::DrConfig;
-use manifest::{FORMAT, Manifest, sha256_hex};
+use manifest::sha256_hex;
 use metrics::DrMetrics;
-use restore::Loaded;
+pub(crate) use startup::restore_on_start;
 use state::State;
 use status::{Record, Targets};
 use store::BackupStore;
@@ -68,76 +71,6 @@ pub(crate) fn fingerprint(config: &AgentConfig) -> String {
     shaping.dr = DrConfig::default();
     shaping.admin_token = None;
     sha256_hex(format!("{shaping:?}").as_bytes())
-}
-
-/// The state read back at start, to be put into the new book and store.
-pub(crate) struct Restored {
-    loaded: Option<Loaded>,
-    record: DrRestore,
-}
-
-/// Restore on start (`dr.restore_on_start`): loads the newest backup that
-/// verifies, and moves the simulator's start prices to the restored ones
-/// so prices continue where they were. `None` when not asked for.
-pub(crate) async fn restore_on_start(config: &mut AgentConfig) -> Option<Restored> {
-    if !config.dr.restore_on_start {
-        return None;
-    }
-    let started = Instant::now();
-    let dir = config.dr.backup_dir(|name| std::env::var_os(name));
-    let found = match dir {
-        Ok(dir) => tokio::task::spawn_blocking(move || restore::newest_valid(&BackupStore::new(dir)))
-            .await
-            .unwrap_or_else(|e| Err(format!("restore task failed: {e}"))),
-        Err(e) => Err(e),
-    };
-    let (loaded, skipped, error) = match found {
-        Ok((loaded, skipped)) => {
-            let error = loaded.is_none().then(|| "no backup verifies".to_string());
-            (loaded, skipped, error)
-        }
-        Err(e) => (None, Vec::new(), Some(e)),
-    };
-    if let Some(loaded) = &loaded {
-        for spec in &mut config.simulator.symbols {
-            if let Some(quote) = loaded.state.quotes.iter().find(|q| q.symbol == spec.symbol) {
-                spec.price = quote.price;
-            }
-        }
-    }
-    match (&loaded, &error) {
-        (Some(l), _) => tracing::info!(backup = l.id, skipped = skipped.len(), "restoring from backup"),
-        (None, Some(e)) => tracing::warn!("restore on start: nothing restored: {e}; starting empty"),
-        (None, None) => {}
-    }
-    let record = DrRestore {
-        at: now_ms(),
-        backup_id: loaded.as_ref().map(|l| l.id.clone()),
-        backup_created_at: loaded.as_ref().map(|l| l.manifest.created_at),
-        duration_ms: started.elapsed().as_millis() as u64,
-        quotes: 0,
-        incidents: 0,
-        skipped,
-        error,
-    };
-    Some(Restored { loaded, record })
-}
-
-impl Restored {
-    /// Puts the state into the agent's new book and incident store.
-    pub fn apply(mut self, book: &Book, incidents: &IncidentStore) -> DrRestore {
-        if let Some(loaded) = self.loaded {
-            self.record.quotes = loaded.state.apply_to(book);
-            self.record.incidents = incidents.restore(loaded.state.incidents, &loaded.id, now_ms());
-            tracing::info!(
-                backup = loaded.id,
-                quotes = self.record.quotes,
-                incidents = self.record.incidents,
-                "state restored from backup"
-            );
-        }
-        self.record
-    }
 }
 
 /// The agent's DR machinery, shared by the scheduler, the standby poller
@@ -206,10 +139,11 @@ impl Dr {
     /// The `/api/v1/dr` document.
     pub fn status(&self, now: i64) -> DrStatus {
         let targets = Targets {
-            backup_dir: match &self.store {
-                Ok(store) => store.dir().display().to_string(),
-                Err(e) => e.clone(),
-            },
+            backup_dir: self
+                .store
+                .as_ref()
+                .map(|store| store.dir().display().to_string())
+                .map_err(Clone::clone),
             schedule_enabled: self.config.enabled,
             interval_s: self.config.interval_s,
             rpo_target_ms: self.config.rpo_target_s * 1000,
@@ -473,112 +407,6 @@ fn failed_drill(at: i64, backup_id: Option<String>, error: String) -> DrDrill {
 /// A fresh scratch directory for a drill, outside the backup directory.
 fn scratch_dir(at: i64) -> PathBuf {
     std::env::temp_dir().join(format!("mda-drill-{}-{at}", std::process::id()))
-}
-
-/// An unfinished backup older than this is from a writer that died.
-const STALE_TEMPORARY: Duration = Duration::from_secs(600);
-
-fn remove_temporaries(store: &BackupStore) {
-    let older_than = std::time::SystemTime::now() - STALE_TEMPORARY;
-    match store.remove_temporaries(older_than) {
-        Ok(removed) if !removed.is_empty() => {
-            tracing::warn!(
-                ?removed,
-                "removed backups left unfinished by an interrupted write"
-            );
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!("cannot clean the backup directory: {e}"),
-    }
-}
-
-/// Encodes and writes one backup; returns its id.
-fn write_backup(store: &BackupStore, at: i64, state: &State, fingerprint: String) -> Result<String, String> {
-    let data = state
-        .encode()
-        .map_err(|e| format!("cannot encode the state: {e}"))?;
-    let manifest = Manifest {
-        format: FORMAT,
-        created_at: at,
-        agent_version: env!("CARGO_PKG_VERSION").to_string(),
-        config_fingerprint: fingerprint,
-        symbols: state.bars.len(),
-        quotes: state.quotes.len(),
-        open_incidents: state.incidents.len(),
-        files: Manifest::entries(&data),
-    };
-    let manifest =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| format!("cannot encode the manifest: {e}"))?;
-    store
-        .write(at, &data, &manifest)
-        .map_err(|e| format!("cannot write into {}: {e}", store.dir().display()))
-}
-
-/// The backups in the directory, newest first, with quick checks. What a
-/// full check found (verified, or a problem) stays known while the
-/// manifest is unchanged; `written` was read back and verified just now.
-fn scan(store: &BackupStore, known: &[DrBackup], written: Option<&str>) -> Result<Vec<DrBackup>, String> {
-    let ids = store
-        .list()
-        .map_err(|e| format!("cannot list {}: {e}", store.dir().display()))?;
-    let now = now_ms();
-    Ok(ids
-        .into_iter()
-        .map(|(id, _)| {
-            let inspected = store.inspect(&id);
-            let before = known
-                .iter()
-                .find(|b| b.id == id && b.checksum == inspected.checksum);
-            let fresh = written == Some(id.as_str()) && inspected.manifest.is_ok();
-            let problem = inspected
-                .manifest
-                .err()
-                .or_else(|| before.and_then(|b| b.problem.clone()).filter(|_| !fresh));
-            let verified_at = if fresh {
-                Some(now)
-            } else {
-                before.and_then(|b| b.verified_at).filter(|_| problem.is_none())
-            };
-            DrBackup {
-                id,
-                created_at: inspected.created_at,
-                size_bytes: inspected.size_bytes,
-                checksum: inspected.checksum,
-                verified: verified_at.is_some(),
-                verified_at,
-                problem,
-            }
-        })
-        .collect())
-}
-
-/// Removes what retention says, logging each; returns the ids removed.
-fn apply_retention(
-    store: &BackupStore,
-    backups: &[DrBackup],
-    now: i64,
-    keep: usize,
-    max_age_ms: i64,
-) -> Vec<String> {
-    let candidates: Vec<retention::Candidate> = backups
-        .iter()
-        .map(|b| retention::Candidate {
-            id: b.id.clone(),
-            created_at: b.created_at,
-            good: b.problem.is_none(),
-        })
-        .collect();
-    let mut removed = Vec::new();
-    for id in retention::to_remove(&candidates, now, keep, max_age_ms) {
-        match store.remove(&id) {
-            Ok(()) => {
-                tracing::info!(backup = id, "backup removed by retention");
-                removed.push(id);
-            }
-            Err(e) => tracing::warn!(backup = id, "retention cannot remove backup: {e}"),
-        }
-    }
-    removed
 }
 
 #[cfg(test)]

@@ -96,7 +96,8 @@ mod tests {
         };
         DrStatus {
             now: 0,
-            backup_dir: "b".into(),
+            backup_dir: Some("b".into()),
+            backup_dir_error: None,
             schedule_enabled: true,
             interval_s: 300,
             backups: backups

@@ -17,7 +17,8 @@ pub(crate) struct Record {
 /// The settings the figures are judged against.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Targets {
-    pub backup_dir: String,
+    /// The backup directory, or why there is none.
+    pub backup_dir: Result<String, String>,
     pub schedule_enabled: bool,
     pub interval_s: u64,
     pub rpo_target_ms: u64,
@@ -37,7 +38,8 @@ pub(crate) fn status(record: &Record, targets: &Targets, now: i64) -> DrStatus {
     let rto_ms = record.last_drill.as_ref().filter(|d| d.ok).map(|d| d.duration_ms);
     DrStatus {
         now,
-        backup_dir: targets.backup_dir.clone(),
+        backup_dir: targets.backup_dir.clone().ok(),
+        backup_dir_error: targets.backup_dir.clone().err(),
         schedule_enabled: targets.schedule_enabled,
         interval_s: targets.interval_s,
         backups: record.backups.clone(),
@@ -89,7 +91,7 @@ mod tests {
 
     fn targets() -> Targets {
         Targets {
-            backup_dir: "backups".into(),
+            backup_dir: Ok("backups".into()),
             schedule_enabled: true,
             interval_s: 300,
             rpo_target_ms: 900_000,
@@ -137,6 +139,19 @@ mod tests {
         assert_eq!((late.rpo.current_ms, late.rpo.met), (Some(1_000_000), false));
         let none = status(&record(Vec::new(), None), &targets(), now);
         assert_eq!((none.rpo.current_ms, none.rpo.met), (None, false));
+        assert_eq!(
+            (none.backup_dir.as_deref(), none.backup_dir_error),
+            (Some("backups"), None)
+        );
+        let off = Targets {
+            backup_dir: Err("no backup directory".into()),
+            ..targets()
+        };
+        let off = status(&record(Vec::new(), None), &off, now);
+        assert_eq!(
+            (off.backup_dir, off.backup_dir_error.as_deref()),
+            (None, Some("no backup directory"))
+        );
     }
 
     #[test]
