@@ -71,16 +71,34 @@ pub(crate) async fn fetch(client: &reqwest::Client, standby: &str) -> Result<DrS
         .timeout(POLL_TIMEOUT)
         .send()
         .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
+        .map_err(|e| format!("GET {url}: {}", causes(&e)))?;
     let code = response.status();
     if !code.is_success() {
         return Err(format!("GET {url}: HTTP {code}"));
     }
-    let body = response.bytes().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("GET {url}: {}", causes(&e)))?;
     if body.len() > MAX_ANSWER_BYTES {
         return Err(format!("GET {url}: answer larger than {MAX_ANSWER_BYTES} bytes"));
     }
     serde_json::from_slice(&body).map_err(|e| format!("GET {url}: not a DR status: {e}"))
+}
+
+/// An error with its causes (reqwest's own text leaves out "connection
+/// refused" and the like).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

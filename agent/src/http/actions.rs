@@ -69,7 +69,7 @@ async fn act(
         author = request.author,
         comment = request.comment,
         ok = outcome.ok,
-        message = outcome.message,
+        outcome = outcome.message,
         "action run"
     );
     Ok(ActionResponse {
