@@ -176,6 +176,9 @@ impl Default for Settings {
     }
 }
 
+/// Largest magnitude forecast: least squares sums squares, which must stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
 /// Most forecast points: a bound on work and memory for odd settings.
 pub const MAX_HORIZON_POINTS: i64 = 100_000;
 
@@ -238,6 +241,11 @@ pub fn forecast(samples: &[Sample], kind: Kind, settings: &Settings) -> Result<F
     let cleaned = prepare::clean(samples, kind, settings.max_gap_ms, &mut preparation);
     if cleaned.is_empty() {
         return Err(ForecastError::NoData);
+    }
+    if cleaned.iter().any(|s| s.value.abs() > MAX_MAGNITUDE) {
+        return Err(ForecastError::Invalid(format!(
+            "values beyond ±{MAX_MAGNITUDE:e} cannot be forecast (their squares overflow)"
+        )));
     }
     let step_ms = match settings.step_ms {
         Some(step) => step,

@@ -369,6 +369,55 @@ fn bad_settings_and_input_are_errors_not_panics() {
     assert!(forecast(&garbage, Kind::Counter, &Settings::default()).is_err());
 }
 
+/// Odd but valid series give finite forecasts (or a reason), never a panic
+/// nor a NaN: a lone spike, a step, alternating extremes, tiny values,
+/// negative values, as gauges and as counters.
+#[test]
+fn odd_series_give_finite_forecasts() {
+    let series = |f: &dyn Fn(i64) -> f64| -> Vec<Sample> {
+        (0..=2 * DAY_MS / STEP_MS)
+            .map(|i| Sample {
+                ts_ms: T0 + i * STEP_MS,
+                value: f(i),
+            })
+            .collect()
+    };
+    let odd: [&dyn Fn(i64) -> f64; 6] = [
+        &|i| if i == 400 { 1e6 } else { 0.0 },
+        &|i| if i < 500 { 0.0 } else { 1000.0 },
+        &|i| if i % 2 == 0 { 1e9 } else { -1e9 },
+        &|i| 1e-300 * (i % 5) as f64,
+        &|i| -100.0 - (i % 13) as f64,
+        &|i| (i == 863) as i64 as f64,
+    ];
+    for (n, f) in odd.iter().enumerate() {
+        for kind in [Kind::Gauge, Kind::Counter] {
+            let short = Settings {
+                horizon_ms: DAY_MS,
+                ..settings()
+            };
+            let fc = forecast(&series(f), kind, &short).unwrap();
+            assert!(fc.seasonal.is_ok(), "series {n} {kind:?}: {:?}", fc.seasonal);
+            let runs = std::iter::once(&fc.linear).chain(fc.seasonal.as_ref().ok());
+            for run in runs {
+                let p = &run.prediction;
+                let values = p
+                    .point
+                    .iter()
+                    .chain(p.bands.iter().flat_map(|b| b.lower.iter().chain(&b.upper)));
+                assert!(
+                    values.into_iter().all(|v| v.is_finite()),
+                    "series {n} {kind:?} {:?}",
+                    p.model
+                );
+            }
+        }
+    }
+    let huge = series(&|i| 1e300 * (1 + i % 7) as f64);
+    let err = forecast(&huge, Kind::Gauge, &settings()).unwrap_err();
+    assert!(err.to_string().contains("cannot be forecast"), "{err}");
+}
+
 #[test]
 fn durations_read_like_people_write_them() {
     for (ms, text) in [
