@@ -328,7 +328,7 @@ pub fn default_log_path() -> PathBuf {
 }
 
 /// `$XDG_STATE_HOME/mdops`, falling back to `~/.local/state/mdops`.
-fn state_dir() -> PathBuf {
+pub fn state_dir() -> PathBuf {
     xdg_dir("XDG_STATE_HOME", ".local/state")
         .unwrap_or_else(std::env::temp_dir)
         .join("mdops")

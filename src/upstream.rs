@@ -65,6 +65,12 @@ impl Upstream {
                 let token = format!("{:032x}", rand::rng().random::<u128>());
                 let mut agent_config = AgentConfig::embedded();
                 agent_config.listen = "127.0.0.1:0".to_string();
+                // Its backups live with the console's own state, not in the
+                // home of a standalone agent.
+                agent_config.dr.dir = crate::config::state_dir()
+                    .join("embedded-agent-backups")
+                    .display()
+                    .to_string();
                 agent_config.admin_token = Some(AdminToken::new(token.clone()).map_err(anyhow::Error::msg)?);
                 let handle = market_data_agent::spawn(agent_config)
                     .await

@@ -7,7 +7,7 @@
 #     -- --read-only --agent http://market-data-agent:8080
 # An interactive terminal program: no HEALTHCHECK, no ports.
 
-ARG RUST_VERSION=1.88
+ARG RUST_VERSION=1.89
 
 FROM rust:${RUST_VERSION}-bookworm AS builder
 WORKDIR /src

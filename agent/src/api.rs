@@ -282,6 +282,8 @@ impl TimelineEntry {
     pub const AUTO_RESOLVED: &'static str = "auto_resolved";
     /// Resolved by an operator, then new evidence of the same condition came.
     pub const REOPENED: &'static str = "reopened";
+    /// Brought back from a backup when the agent started.
+    pub const RESTORED: &'static str = "restored";
 }
 
 /// A condition the agent detected, from detection to resolution. One
@@ -348,6 +350,157 @@ pub enum Injection {
 pub struct InjectResponse {
     pub injection: Injection,
     pub message: String,
+}
+
+// Disaster recovery: `GET /api/v1/dr` and the details of the `backup_now`
+// and `restore_drill` actions. Durations are ms, times Unix ms.
+
+/// One backup in the backup directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrBackup {
+    /// Directory name of the backup, e.g. `backup-1795758447463`.
+    pub id: String,
+    pub created_at: i64,
+    /// Bytes of all its files.
+    pub size_bytes: u64,
+    /// SHA-256 of its manifest (which holds the SHA-256 of every file), hex.
+    pub checksum: String,
+    /// Whether this agent checked every file against the manifest (when it
+    /// wrote, restored or drilled it); otherwise only the manifest and the
+    /// file sizes were checked.
+    pub verified: bool,
+    pub verified_at: Option<i64>,
+    /// Why the backup cannot be restored; `None` when it can.
+    pub problem: Option<String>,
+}
+
+/// A recovery objective against its target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrObjective {
+    /// RPO: age of the newest good backup; RTO: duration of the last
+    /// successful drill. `None` when there is none.
+    pub current_ms: Option<u64>,
+    pub target_ms: u64,
+    pub met: bool,
+}
+
+/// The last backup attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrBackupRun {
+    pub at: i64,
+    pub ok: bool,
+    pub duration_ms: u64,
+    /// `schedule` or `action`.
+    pub trigger: String,
+    /// The backup written, when `ok`.
+    pub backup: Option<DrBackup>,
+    pub error: Option<String>,
+}
+
+/// A restore drill: the backup restored into a scratch directory and a
+/// scratch book, checked, and timed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrDrill {
+    pub at: i64,
+    pub ok: bool,
+    /// `None` when there was no backup to drill.
+    pub backup_id: Option<String>,
+    /// Time from the start of the copy to a verified scratch book: the RTO
+    /// this drill measured.
+    pub duration_ms: u64,
+    /// What was checked, in words.
+    pub checks: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// A backup skipped while restoring, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrSkipped {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What the agent restored when it started (`dr.restore_on_start`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrRestore {
+    pub at: i64,
+    /// `None` when no backup could be restored.
+    pub backup_id: Option<String>,
+    pub backup_created_at: Option<i64>,
+    pub duration_ms: u64,
+    pub quotes: usize,
+    pub incidents: usize,
+    /// Newer backups that failed verification, newest first.
+    pub skipped: Vec<DrSkipped>,
+    pub error: Option<String>,
+}
+
+/// State of the standby agent, as its own `/api/v1/dr` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicationState {
+    NotConfigured,
+    /// Not polled yet.
+    Unknown,
+    Ok,
+    /// The standby has no good backup.
+    NoBackup,
+    Unreachable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrReplication {
+    pub state: ReplicationState,
+    pub standby: Option<String>,
+    pub last_poll_at: Option<i64>,
+    pub standby_newest_backup_at: Option<i64>,
+    /// How far the standby's newest good backup is behind this agent's.
+    pub lag_ms: Option<u64>,
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/dr` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrStatus {
+    pub now: i64,
+    /// `None` when no backup directory could be found; then `backup_dir_error`
+    /// says why (backups are off until it is configured).
+    pub backup_dir: Option<String>,
+    pub backup_dir_error: Option<String>,
+    pub schedule_enabled: bool,
+    pub interval_s: u64,
+    /// Newest first.
+    pub backups: Vec<DrBackup>,
+    pub storage_bytes: u64,
+    pub rpo: DrObjective,
+    pub rto: DrObjective,
+    pub last_backup: Option<DrBackupRun>,
+    pub last_drill: Option<DrDrill>,
+    pub restored_at_start: Option<DrRestore>,
+    pub replication: DrReplication,
+}
+
+// Actions: `POST /api/v1/actions/{name}`.
+
+/// Body of an action request; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Answer of an action that ran; `ok` says whether it achieved its aim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionResponse {
+    pub action: String,
+    pub ok: bool,
+    pub message: String,
+    pub details: serde_json::Value,
 }
 
 /// Frames a WebSocket client sends. `"*"` in `symbols` means every symbol.

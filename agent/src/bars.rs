@@ -62,6 +62,23 @@ impl BarRing {
         let skip = self.bars.len().saturating_sub(limit);
         self.bars.iter().skip(skip).cloned().collect()
     }
+
+    /// Replaces the ring with restored bars: ordered by start, one per
+    /// interval start (the last one given wins), the newest `capacity`.
+    pub fn restore(&mut self, mut bars: Vec<Bar>) {
+        bars.sort_by_key(|b| b.start);
+        let mut kept: VecDeque<Bar> = VecDeque::with_capacity(bars.len().min(self.capacity));
+        for bar in bars {
+            if kept.back().is_some_and(|last| last.start == bar.start) {
+                kept.pop_back();
+            }
+            kept.push_back(bar);
+            if kept.len() > self.capacity {
+                kept.pop_front();
+            }
+        }
+        self.bars = kept;
+    }
 }
 
 fn new_bar(start: i64, price: f64, size: f64) -> Bar {
@@ -138,6 +155,26 @@ mod tests {
         ring.fold(5, 1.0, 1.0); // older than the ring: dropped
         let starts: Vec<i64> = ring.latest(10).iter().map(|b| b.start).collect();
         assert_eq!(starts, [60_000, 120_000, 180_000]);
+    }
+
+    #[test]
+    fn restore_orders_dedups_and_bounds() {
+        let mut ring = BarRing::new(BarInterval::OneSecond, 2);
+        ring.fold(0, 1.0, 1.0);
+        let bar = |start, close| Bar {
+            close,
+            ..new_bar(start, close, 1.0)
+        };
+        ring.restore(vec![
+            bar(3_000, 3.0),
+            bar(1_000, 1.0),
+            bar(2_000, 2.0),
+            bar(3_000, 4.0),
+        ]);
+        let closes: Vec<(i64, f64)> = ring.latest(10).iter().map(|b| (b.start, b.close)).collect();
+        assert_eq!(closes, [(2_000, 2.0), (3_000, 4.0)]);
+        ring.fold(3_500, 5.0, 1.0);
+        assert_eq!(ring.latest(1)[0].ticks, 2, "new ticks fold into restored bars");
     }
 
     #[test]

@@ -160,6 +160,29 @@ impl Book {
     pub fn snapshot(&self, ids: impl Iterator<Item = SymbolId>) -> Vec<Quote> {
         ids.filter_map(|id| self.quote(id)).collect()
     }
+
+    /// The symbol's quote and both bar rings, taken under one lock so the
+    /// quote and its bars agree (a backup checks that they do).
+    pub fn capture(&self, id: SymbolId) -> Option<(Option<Quote>, Vec<Bar>, Vec<Bar>)> {
+        let slot = self.slot(id)?;
+        Some((
+            slot.session.quote.clone(),
+            slot.bars_1s.latest(usize::MAX),
+            slot.bars_1m.latest(usize::MAX),
+        ))
+    }
+
+    /// Puts a symbol's state back from a backup; the session's day is the
+    /// quote's, so volume keeps adding up within the same UTC day.
+    pub fn restore(&self, id: SymbolId, quote: Option<Quote>, bars_1s: Vec<Bar>, bars_1m: Vec<Bar>) {
+        let Some(mut slot) = self.slot(id) else {
+            return;
+        };
+        slot.session.day = quote.as_ref().map_or(i64::MIN, |q| q.ts.div_euclid(DAY_MS));
+        slot.session.quote = quote;
+        slot.bars_1s.restore(bars_1s);
+        slot.bars_1m.restore(bars_1m);
+    }
 }
 
 #[cfg(test)]

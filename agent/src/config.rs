@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Deserializer};
 
 use crate::api::{Injection, Severity};
+pub use crate::dr::DrConfig;
 
 /// The shipped default configuration, embedded so the binary and the console
 /// run with no files around them.
@@ -48,6 +49,8 @@ pub struct AgentConfig {
     /// Failover between the sources of a group (`[failover]`).
     #[serde(default, deserialize_with = "crate::sources::config::failover")]
     pub failover: crate::sources::config::FailoverConfig,
+    #[serde(default)]
+    pub dr: DrConfig,
     /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
     /// them off (403). Never read from a config file (a TOML key of this name
     /// is rejected like any unknown key): the binary fills it from the
@@ -1101,7 +1104,9 @@ fn parse_in_range(value: &str, lo: u64, hi: u64) -> Result<u64, String> {
     }
 }
 
-fn range_u64<'de, D: Deserializer<'de>, const LO: u64, const HI: u64>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn range_u64<'de, D: Deserializer<'de>, const LO: u64, const HI: u64>(
+    d: D,
+) -> Result<u64, D::Error> {
     let v = u64::deserialize(d)?;
     if (LO..=HI).contains(&v) {
         Ok(v)
@@ -1112,7 +1117,9 @@ fn range_u64<'de, D: Deserializer<'de>, const LO: u64, const HI: u64>(d: D) -> R
     }
 }
 
-fn range_usize<'de, D: Deserializer<'de>, const LO: u64, const HI: u64>(d: D) -> Result<usize, D::Error> {
+pub(crate) fn range_usize<'de, D: Deserializer<'de>, const LO: u64, const HI: u64>(
+    d: D,
+) -> Result<usize, D::Error> {
     let v = range_u64::<D, LO, HI>(d)?;
     usize::try_from(v).map_err(serde::de::Error::custom)
 }

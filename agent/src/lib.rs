@@ -16,6 +16,7 @@ mod bars;
 mod book;
 mod clock;
 pub mod config;
+mod dr;
 mod feed;
 mod health;
 mod http;

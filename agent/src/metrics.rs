@@ -483,6 +483,11 @@ impl Metrics {
         }
     }
 
+    /// Registers a family a feature module owns (its handles stay with it).
+    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) -> Result<(), prometheus::Error> {
+        self.registry.register(collector)
+    }
+
     /// The text exposition format 0.0.4.
     pub fn render(&self) -> Result<String, prometheus::Error> {
         let mut out = Vec::with_capacity(16 * 1024);

@@ -50,7 +50,10 @@ pub struct AgentHandle {
 
 /// Starts an agent with `config`: binds `config.listen`, starts the pipeline
 /// and (if enabled) the simulator, and returns once the listener accepts.
-pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
+pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
+    // Of the configuration as given, before a restore moves the start prices.
+    let fingerprint = crate::dr::fingerprint(&config);
+    let restored = crate::dr::restore_on_start(&mut config).await;
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -71,6 +74,22 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
 
     let mut workers = Vec::new();
     let incidents = crate::incidents::setup(&config, &book, &metrics, &sources, now_ms());
+    let restored = restored.map(|r| r.apply(&book, &incidents.store));
+    let dr = Arc::new(
+        crate::dr::Dr::new(
+            &config,
+            fingerprint,
+            Arc::clone(&book),
+            Arc::clone(&incidents.store),
+            &metrics,
+            restored,
+        )
+        .context("cannot set up backup metrics")?,
+    );
+    // The listing is known before the first request asks for it.
+    dr.refresh().await;
+    workers.push(tokio::spawn(Arc::clone(&dr).run(stopped.clone())));
+    workers.push(tokio::spawn(Arc::clone(&dr).poll_standby(stopped.clone())));
     let pipeline = Pipeline::new(
         Arc::clone(&book),
         Arc::clone(&metrics),
@@ -135,6 +154,7 @@ pub async fn spawn(config: AgentConfig) -> anyhow::Result<AgentHandle> {
         incidents: incidents.store,
         simulator: simulator_control,
         configured,
+        dr,
     });
     let app = crate::http::router(state);
     let listener = listener.tap_io(|tcp| {

@@ -1,12 +1,13 @@
-//! `POST /api/v1/actions/{name}`: runbook actions on the agent, behind the
-//! admin token ([`super::auth`]). The body `{"params":{..},"author":"..",
-//! "comment":".."}` is optional as a whole and in each field; parameter
-//! values are strings or numbers. Success is 200
-//! `{"action","ok":true,"message","details"}`; an unknown action is 404
-//! `unknown_action`, bad parameters 400 `bad_request`. Every action run is
-//! logged with its author and comment.
-
-use std::collections::BTreeMap;
+//! `POST /api/v1/actions/{name}`: runbook actions on the agent, with the
+//! admin token ([`super::auth`]). The body is optional:
+//! `{"params": {..}, "author": "...", "comment": "..."}`. An action that ran
+//! answers 200 `{"action","ok","message","details"}`, `ok` telling whether it
+//! achieved its aim; an unknown name is 404 `unknown_action`, bad params 400
+//! `bad_request`. Each run is logged with who asked and why (the audit).
+//!
+//! Dispatch is one `match` on the name; each action lives in its feature
+//! module and takes the params, returning an [`Outcome`] or why the params
+//! are wrong (400), or why it cannot be done now (409 `action_refused`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,106 +15,99 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::{ADMIN, Access, refusal};
 use super::body;
 use super::errors::ApiError;
+use crate::api::{ActionRequest, ActionResponse};
 use crate::sources::ActionError;
 
-/// The request body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ActionRequest {
-    #[serde(default)]
-    pub params: BTreeMap<String, ParamValue>,
-    #[serde(default)]
-    pub author: Option<String>,
-    #[serde(default)]
-    pub comment: Option<String>,
-}
+/// The agent's actions, for the 404 that names them.
+const ACTIONS: [&str; 4] = ["backup_now", "restore_drill", "circuit", "failover"];
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(untagged)]
-pub(crate) enum ParamValue {
-    Text(String),
-    Number(f64),
-}
+/// Longest author name, characters.
+const MAX_AUTHOR_CHARS: usize = 64;
+/// Longest comment, characters.
+const MAX_COMMENT_CHARS: usize = 1000;
 
-/// The answer to an action that was carried out.
-#[derive(Debug, Serialize)]
-pub(crate) struct ActionResponse {
-    pub action: String,
+/// The action params: a JSON object.
+pub(crate) type Params = serde_json::Map<String, serde_json::Value>;
+
+/// What an action that ran reports.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Outcome {
     pub ok: bool,
     pub message: String,
     pub details: serde_json::Value,
 }
 
-/// What an action did: a message for people and details for programs.
-type Outcome = Result<(String, serde_json::Value), ApiError>;
-
+/// Runs the named action: access first, then the body, then the action.
 pub(crate) async fn run(
     State(state): State<AppState>,
     headers: HeaderMap,
-    name: Result<Path<String>, PathRejection>,
+    path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
         return refusal;
     }
-    let Ok(Path(name)) = name else {
-        return ApiError::bad_request("the action name is missing").into_response();
-    };
-    let request = match request(body) {
-        Ok(request) => request,
-        Err(error) => return error.into_response(),
-    };
-    let outcome = match name.as_str() {
-        "circuit" => circuit(&state, &request.params),
-        "failover" => failover(&state, &request.params),
-        _ => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_action",
-            format!("no action named {name:?}; the agent's actions are: circuit, failover"),
-        )),
-    };
-    match outcome {
-        Ok((message, details)) => {
-            tracing::info!(
-                who = ADMIN,
-                action = name,
-                author = request.author.as_deref().unwrap_or(""),
-                comment = request.comment.as_deref().unwrap_or(""),
-                "action: {message}"
-            );
-            Json(ActionResponse {
-                action: name,
-                ok: true,
-                message,
-                details,
-            })
-            .into_response()
-        }
+    match act(&state, path, body).await {
+        Ok(response) => Json(response).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-fn request(body: Result<Bytes, BytesRejection>) -> Result<ActionRequest, ApiError> {
+async fn act(
+    state: &AppState,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<ActionResponse, ApiError> {
+    let Path(name) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let body = body::bytes(body)?;
-    if body.trim_ascii().is_empty() {
-        return Ok(ActionRequest::default());
+    let request = parse_request(&body).map_err(ApiError::bad_request)?;
+    let outcome = dispatch(state, &name, &request.params).await?;
+    tracing::info!(
+        who = ADMIN,
+        action = name,
+        author = request.author,
+        comment = request.comment,
+        ok = outcome.ok,
+        outcome = outcome.message,
+        "action run"
+    );
+    Ok(ActionResponse {
+        action: name,
+        ok: outcome.ok,
+        message: outcome.message,
+        details: outcome.details,
+    })
+}
+
+async fn dispatch(state: &AppState, name: &str, params: &Params) -> Result<Outcome, ApiError> {
+    let bad_params = |e: String| ApiError::bad_request(format!("params: {e}"));
+    match name {
+        "backup_now" => crate::dr::backup_now(&state.inner.dr, params)
+            .await
+            .map_err(bad_params),
+        "restore_drill" => crate::dr::restore_drill(&state.inner.dr, params)
+            .await
+            .map_err(bad_params),
+        "circuit" => circuit(state, params),
+        "failover" => failover(state, params),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_action",
+            format!(
+                "no action {name:?}; the agent's actions are: {}",
+                ACTIONS.join(", ")
+            ),
+        )),
     }
-    body::json_object(&body, r#"{"params":{"source":"binance"},"author":"ann"}"#)
-        .map_err(ApiError::bad_request)
 }
 
 /// The parameter `key` as text; only the `allowed` keys may be given.
-fn text<'a>(
-    params: &'a BTreeMap<String, ParamValue>,
-    key: &str,
-    allowed: &[&str],
-) -> Result<Option<&'a str>, ApiError> {
+fn text<'a>(params: &'a Params, key: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
     if let Some(unknown) = params.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
             "unknown parameter {unknown:?}; this action takes {}",
@@ -122,38 +116,72 @@ fn text<'a>(
     }
     match params.get(key) {
         None => Ok(None),
-        Some(ParamValue::Text(s)) => Ok(Some(s)),
-        Some(ParamValue::Number(_)) => Err(ApiError::bad_request(format!("{key}: must be a string"))),
+        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::bad_request(format!("{key}: must be a string"))),
     }
 }
 
-fn refused(error: ActionError) -> ApiError {
-    match error {
-        ActionError::BadParams(message) => ApiError::bad_request(message),
-        ActionError::Refused(message) => ApiError::new(StatusCode::CONFLICT, "action_refused", message),
+/// A source action's answer as the route's outcome.
+fn sources_outcome(result: Result<(String, serde_json::Value), ActionError>) -> Result<Outcome, ApiError> {
+    match result {
+        Ok((message, details)) => Ok(Outcome {
+            ok: true,
+            message,
+            details,
+        }),
+        Err(ActionError::BadParams(message)) => Err(ApiError::bad_request(message)),
+        Err(ActionError::Refused(message)) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "action_refused", message))
+        }
     }
 }
 
 /// `circuit`: `source` and `state` (`open`, `closed` or `auto`).
-fn circuit(state: &AppState, params: &BTreeMap<String, ParamValue>) -> Outcome {
+fn circuit(state: &AppState, params: &Params) -> Result<Outcome, ApiError> {
     const PARAMS: [&str; 2] = ["source", "state"];
     let source = text(params, "source", &PARAMS)?.ok_or_else(|| ApiError::bad_request("source: required"))?;
     let wanted = text(params, "state", &PARAMS)?
         .ok_or_else(|| ApiError::bad_request("state: required (open, closed or auto)"))?;
-    state
-        .inner
-        .configured
-        .force_breaker(source, wanted)
-        .map_err(refused)
+    sources_outcome(state.inner.configured.force_breaker(source, wanted))
 }
 
 /// `failover`: optional `group` and `source` (the source to switch to;
 /// without it the best other source of the group).
-fn failover(state: &AppState, params: &BTreeMap<String, ParamValue>) -> Outcome {
+fn failover(state: &AppState, params: &Params) -> Result<Outcome, ApiError> {
     const PARAMS: [&str; 2] = ["group", "source"];
     let group = text(params, "group", &PARAMS)?;
     let source = text(params, "source", &PARAMS)?;
-    state.inner.configured.failover(group, source).map_err(refused)
+    sources_outcome(state.inner.configured.failover(group, source))
+}
+
+/// An empty body is an empty request; otherwise one JSON object.
+fn parse_request(body: &[u8]) -> Result<ActionRequest, String> {
+    if body.trim_ascii().is_empty() {
+        return Ok(ActionRequest::default());
+    }
+    let request: ActionRequest = body::json_object(body, r#"{"params":{},"author":"ann","comment":"why"}"#)?;
+    if let Some(author) = &request.author {
+        let n = author.chars().count();
+        if n == 0 || n > MAX_AUTHOR_CHARS || author.chars().any(char::is_control) {
+            return Err(format!("author: 1 to {MAX_AUTHOR_CHARS} printable characters"));
+        }
+    }
+    if request
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
+    {
+        return Err(format!("comment: at most {MAX_COMMENT_CHARS} characters"));
+    }
+    Ok(request)
+}
+
+/// For actions without params: refuses any.
+pub(crate) fn no_params(params: &Params) -> Result<(), String> {
+    match params.keys().next() {
+        None => Ok(()),
+        Some(key) => Err(format!("unknown param {key:?}; this action takes none")),
+    }
 }
 
 #[cfg(test)]
@@ -161,31 +189,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn params_are_checked() {
-        let mut params = BTreeMap::new();
-        params.insert("source".to_string(), ParamValue::Text("bn".into()));
-        params.insert("state".to_string(), ParamValue::Number(1.0));
-        assert_eq!(text(&params, "source", &["source", "state"]).unwrap(), Some("bn"));
+    fn requests_are_optional_and_checked() {
+        assert_eq!(parse_request(b"").unwrap(), ActionRequest::default());
+        assert_eq!(parse_request(b" {} ").unwrap(), ActionRequest::default());
+        let full = parse_request(br#"{"params":{"backup":"b"},"author":"ann","comment":"drill"}"#).unwrap();
+        assert_eq!(full.params.get("backup"), Some(&serde_json::json!("b")));
+        assert_eq!(full.author.as_deref(), Some("ann"));
+        for (body, needle) in [
+            (&br#"{"author":""}"#[..], "author: 1 to 64"),
+            (br#"{"author":"a\nb"}"#, "author: 1 to 64"),
+            (br#"{"params":[1]}"#, "params: invalid type"),
+            (br#"{"who":"ann"}"#, "unknown field `who`"),
+            (b"[]", "must be a JSON object"),
+        ] {
+            let err = parse_request(body).unwrap_err();
+            assert!(err.contains(needle), "{}: {err}", String::from_utf8_lossy(body));
+        }
+        let long = format!(r#"{{"comment":"{}"}}"#, "x".repeat(1001));
+        assert!(
+            parse_request(long.as_bytes())
+                .unwrap_err()
+                .contains("at most 1000")
+        );
+        assert_eq!(no_params(&Params::new()), Ok(()));
+        let mut source_params = Params::new();
+        source_params.insert("source".into(), serde_json::json!("bn"));
+        source_params.insert("state".into(), serde_json::json!(1));
         assert_eq!(
-            text(&params, "group", &["source", "state", "group"]).unwrap(),
-            None
+            text(&source_params, "source", &["source", "state"]).unwrap(),
+            Some("bn")
         );
         assert!(
-            text(&params, "state", &["source", "state"])
+            text(&source_params, "state", &["source", "state"])
                 .unwrap_err()
                 .message
                 .contains("must be a string")
         );
         assert!(
-            text(&params, "source", &["source"])
+            text(&source_params, "source", &["source"])
                 .unwrap_err()
                 .message
                 .contains("unknown parameter \"state\"")
         );
-        let request: ActionRequest =
-            serde_json::from_str(r#"{"params":{"source":"a","n":2},"author":"ann","comment":"drill"}"#)
-                .unwrap();
-        assert_eq!(request.params["n"], ParamValue::Number(2.0));
-        assert!(serde_json::from_str::<ActionRequest>(r#"{"parms":{}}"#).is_err());
+        let mut params = Params::new();
+        params.insert("x".into(), serde_json::json!(1));
+        assert!(no_params(&params).unwrap_err().contains("\"x\""));
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod body;
 mod chaos;
+mod dr;
 mod errors;
 mod incidents;
 mod inject;
@@ -29,6 +30,7 @@ use crate::incidents::IncidentStore;
 use crate::metrics::{Metrics, WsCounters};
 use crate::pipeline::Batch;
 
+pub(crate) use actions::{Outcome, Params, no_params};
 pub(crate) use chaos::Chaos;
 
 /// State shared by every handler; cloning it is one reference count.
@@ -57,6 +59,7 @@ pub(crate) struct Shared {
     pub simulator: Option<mpsc::Sender<Injection>>,
     /// Configured sources: breakers and failover (actions, `/health`).
     pub configured: Arc<crate::sources::Sources>,
+    pub dr: Arc<crate::dr::Dr>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ pub(crate) const INCIDENT_ACK: &str = "/api/v1/incidents/{id}/ack";
 pub(crate) const INCIDENT_RESOLVE: &str = "/api/v1/incidents/{id}/resolve";
 pub(crate) const ADMIN_CHAOS: &str = "/api/v1/admin/chaos";
 pub(crate) const ADMIN_INJECT: &str = "/api/v1/admin/inject";
+pub(crate) const DR: &str = "/api/v1/dr";
 pub(crate) const ACTIONS: &str = "/api/v1/actions/{name}";
 
 /// Routes chaos may apply to: the read-only ones (not the admin routes nor
@@ -109,6 +113,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(INCIDENT_RESOLVE, post(incidents::resolve))
         .route(ADMIN_CHAOS, get(admin::get_chaos).put(admin::put_chaos))
         .route(ADMIN_INJECT, post(inject::inject))
+        .route(DR, get(dr::status))
         .route(ACTIONS, post(actions::run))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)

@@ -459,6 +459,60 @@ impl IncidentStore {
         self.publish(&inner);
         Ok(resolved)
     }
+
+    /// Reopens the open incidents of a backup under new ids of this run,
+    /// each with a `restored` timeline entry naming its old id. They then
+    /// live like any other: updated while their condition holds, resolved
+    /// automatically once it stays clear. Ones of an unknown kind, or whose
+    /// condition is already open here, are skipped. Returns how many came back.
+    pub fn restore(&self, incidents: Vec<Incident>, backup: &str, now: i64) -> usize {
+        let mut inner = self.lock();
+        let mut restored = 0;
+        for mut incident in incidents {
+            let kind = incident
+                .labels
+                .get("kind")
+                .and_then(|k| Kind::ALL.into_iter().find(|kind| kind.as_str() == k));
+            let Some(kind) = kind else { continue };
+            if !incident.status.is_open()
+                || inner.open.contains_key(&incident.dedup_key)
+                || inner.open.len() >= self.limits.max_open
+            {
+                continue;
+            }
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            let text = format!("restored from backup {backup} (was incident {})", incident.id);
+            incident.id = format!("{}-{seq}", self.id_prefix);
+            push_entry(
+                &mut incident.timeline,
+                entry(now, TimelineEntry::RESTORED, text, None),
+                self.limits.max_timeline,
+            );
+            let latest = incident
+                .timeline
+                .iter()
+                .rev()
+                .find(|e| e.kind != TimelineEntry::RESTORED)
+                .map_or_else(String::new, |e| e.text.clone());
+            inner.open.insert(incident.dedup_key.clone(), seq);
+            inner.incidents.insert(
+                seq,
+                Tracked {
+                    incident,
+                    kind,
+                    events: 0,
+                    written: latest.clone(),
+                    latest,
+                    last_update_at: now,
+                    cleared_since: None,
+                },
+            );
+            restored += 1;
+        }
+        self.publish(&inner);
+        restored
+    }
 }
 
 #[cfg(test)]
@@ -763,6 +817,52 @@ mod tests {
                 severities: Some(vec![Severity::Sev3])
             }),
             ["run-3"]
+        );
+    }
+
+    #[test]
+    fn restored_incidents_get_new_ids_and_clear_like_others() {
+        let (old, _m) = store();
+        old.reconcile(0, vec![stale("A", "a"), stale("B", "b")]);
+        old.acknowledge("run-2", "ann", None, 1).unwrap();
+        let mut backed_up = all(&old);
+        let mut foreign = backed_up[0].clone();
+        foreign.labels.insert("kind".into(), "martian".into());
+        foreign.dedup_key = "martian".into();
+        backed_up.push(foreign);
+
+        let (new, metrics) = store_with(&config());
+        new.reconcile(0, vec![stale("B", "b")]);
+        assert_eq!(
+            new.restore(backed_up, "backup-9", 10),
+            1,
+            "B is open already; unknown kind skipped"
+        );
+        let restored = all(&new)
+            .into_iter()
+            .find(|i| i.dedup_key.ends_with(":A"))
+            .unwrap();
+        assert_eq!(restored.id, "run-2");
+        assert_eq!(kinds(&restored), ["detected", "restored"]);
+        assert!(
+            restored.timeline[1]
+                .text
+                .contains("backup-9 (was incident run-1)")
+        );
+        assert!(
+            metrics
+                .render()
+                .unwrap()
+                .contains("mda_incidents_open{severity=\"SEV3\"} 2\n")
+        );
+        new.reconcile(2_000, vec![stale("B", "b")]);
+        new.reconcile(3_500, vec![stale("B", "b")]);
+        assert_eq!(
+            new.list(&Filter::default())
+                .iter()
+                .filter(|i| i.status == IncidentStatus::Resolved)
+                .count(),
+            1
         );
     }
 }
