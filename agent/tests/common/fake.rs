@@ -254,6 +254,8 @@ fn binance_symbols(target: &str) -> Vec<String> {
         .collect()
 }
 
+// The handshake callback's error type is tungstenite's HTTP response.
+#[allow(clippy::result_large_err)]
 async fn connection(tcp: TcpStream, shared: Arc<Shared>) {
     let mut target = String::new();
     let callback = |request: &Request, response: Response| {
