@@ -68,22 +68,21 @@ fn init_logging() {
         .init();
 }
 
-/// Resolves on SIGTERM or Ctrl-C (SIGINT).
-async fn stop_signal() -> std::io::Result<()> {
+/// Registers for SIGTERM now, so a signal sent as soon as the agent says it
+/// listens is not lost, and returns what resolves on SIGTERM or Ctrl-C.
+fn stop_signal() -> std::io::Result<impl Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             _ = term.recv() => {}
             result = tokio::signal::ctrl_c() => result?,
         }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await?;
         Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
+    })
 }
 
 #[tokio::main]
@@ -97,6 +96,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stop = match stop_signal() {
+        Ok(stop) => stop,
+        Err(e) => {
+            tracing::error!("cannot listen for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let agent = match market_data_agent::spawn(config).await {
         Ok(agent) => agent,
         Err(e) => {
@@ -105,7 +111,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!("listening on {}", agent.addr());
-    if let Err(e) = stop_signal().await {
+    if let Err(e) = stop.await {
         tracing::error!("cannot wait for signals: {e}");
     }
     tracing::info!("shutting down");

@@ -208,6 +208,7 @@ async fn a_disconnect_mid_stream_reconnects_and_the_stream_resumes() {
     let agent = market_data_agent::spawn(config).await.unwrap();
     let collector = Collector::start(agent.addr()).await;
     wait_quote(agent.addr(), |q| q.source == "binance").await;
+    let rss = rss_bytes();
     fake.inject(Inject::Drop);
     let errors = sample("mda_source_errors_total", "binance", "disconnected");
     wait_for_metric(agent.addr(), &errors, |n| n >= 1.0).await;
@@ -226,6 +227,7 @@ async fn a_disconnect_mid_stream_reconnects_and_the_stream_resumes() {
         collector.is_open(),
         "the client's connection survives the source's"
     );
+    assert_memory_bounded(rss);
     agent.shutdown().await.unwrap();
 }
 
@@ -236,6 +238,7 @@ async fn garbage_truncated_json_and_binary_frames_are_counted_not_served() {
     let agent = market_data_agent::spawn(config).await.unwrap();
     let collector = Collector::start(agent.addr()).await;
     wait_quote(agent.addr(), |q| q.source == "binance").await;
+    let rss = rss_bytes();
     let trade = fake.trade_text("BTCUSDT", 1, 99_999.0, now_ms());
     fake.inject(Inject::Text("garbage".into()));
     fake.inject(Inject::Text(trade[..trade.len() / 2].to_string()));
@@ -259,6 +262,7 @@ async fn garbage_truncated_json_and_binary_frames_are_counted_not_served() {
     let h = source_health(agent.addr(), "binance").await;
     assert!(h.last_error.as_deref().unwrap().contains("binary frame"), "{h:?}");
     assert_eq!(h.breaker, Some(market_data_agent::api::BreakerState::Closed));
+    assert_memory_bounded(rss);
     agent.shutdown().await.unwrap();
 }
 
@@ -297,6 +301,7 @@ async fn out_of_order_ticks_and_bad_prints_are_not_served() {
     let agent = market_data_agent::spawn(config).await.unwrap();
     let collector = Collector::start(agent.addr()).await;
     wait_quote(agent.addr(), |q| q.source == "binance").await;
+    let rss = rss_bytes();
     // A trade from 5 s ago at a price the fake never trades at, a bad print
     // 50% away, and a crossed book before a trade.
     fake.inject(Inject::Text(fake.trade_text(
@@ -331,6 +336,7 @@ async fn out_of_order_ticks_and_bad_prints_are_not_served() {
     )
     .await;
     assert!(rejected >= 1.0);
+    assert_memory_bounded(rss);
     agent.shutdown().await.unwrap();
 }
 
@@ -651,5 +657,51 @@ async fn wss_endpoints_go_through_tls() {
         "{error}"
     );
     assert_eq!(fake.accepted(), 0, "no WebSocket session without TLS");
+    agent.shutdown().await.unwrap();
+}
+
+/// The adapter never waits on the pipeline: with a one-chunk queue, a burst
+/// is either served or counted as dropped, nothing is lost silently, and
+/// the connection is never held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pipeline_queue_drops_and_counts_instead_of_blocking() {
+    let fake = binance_fake(|c| c.trade_every = Duration::from_secs(3_600)).await;
+    let mut config = config_with_sources(&format!("{FAILOVER}{}", binance_source(&fake, 1)));
+    config.pipeline.queue_capacity = 1;
+    let agent = market_data_agent::spawn(config).await.unwrap();
+    let addr = agent.addr();
+    wait_quote(addr, |q| q.source == "binance").await;
+    let ts = now_ms();
+    let burst = 50_000;
+    let frames: Vec<String> = (0..burst)
+        .map(|i| fake.trade_text("BTCUSDT", 100 + i, BINANCE_BASE + (i % 7) as f64 * 0.01, ts))
+        .collect();
+    fake.inject(Inject::Burst(frames));
+    let dropped_sample = "mda_source_ticks_dropped_total{source=\"binance\"}";
+    let mut accounted = 0.0;
+    for _ in 0..400 {
+        let (_, text) = get(addr, "/metrics").await;
+        let value = |prefix: &str| -> f64 {
+            text.lines()
+                .filter(|l| l.starts_with(prefix))
+                .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+                .sum()
+        };
+        accounted = value("mda_ticks_accepted_total{source=\"binance\"") + value(dropped_sample);
+        if accounted >= burst as f64 + 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        accounted,
+        burst as f64 + 1.0,
+        "served + dropped = every trade sent"
+    );
+    assert!(
+        metric(addr, dropped_sample).await > 0.0,
+        "a one-chunk queue cannot take a 50k burst"
+    );
+    assert_eq!(fake.accepted(), 1, "one connection all along");
     agent.shutdown().await.unwrap();
 }

@@ -344,11 +344,7 @@ impl Sources {
             let delivering = delivering(control, j.stale_after_ms, now_ms);
             j.score = health_score(j.breaker.state(), delivering, j.breaker.error_rate());
             control.handles.score.set(j.score);
-            tiers.push(match (j.breaker.state(), delivering) {
-                (_, false) | (BreakerState::Open, _) => Tier::Unusable,
-                (BreakerState::HalfOpen, true) => Tier::Probing,
-                (BreakerState::Closed, true) => Tier::Healthy,
-            });
+            tiers.push(tier(j.breaker.state(), delivering));
         }
         let failback = self.config.failback.then_some(self.config.failback_after_ms);
         for g in groups.iter_mut() {
@@ -487,7 +483,10 @@ impl Sources {
             .iter()
             .map(|&i| Member {
                 priority: self.controls[i].priority,
-                tier: self.tier(i, &judged[i]),
+                tier: tier(
+                    judged[i].breaker.state(),
+                    delivering(&self.controls[i], judged[i].stale_after_ms, now_ms()),
+                ),
             })
             .collect();
         if position == Some(g.group.active()) {
@@ -515,15 +514,6 @@ impl Sources {
             "pinned": g.group.is_pinned(),
         });
         Ok((format!("group {group} now serves {to}{pinned}"), details))
-    }
-
-    fn tier(&self, i: usize, j: &Judged) -> Tier {
-        let delivering = delivering(&self.controls[i], j.stale_after_ms, now_ms());
-        match (j.breaker.state(), delivering) {
-            (_, false) | (BreakerState::Open, _) => Tier::Unusable,
-            (BreakerState::HalfOpen, true) => Tier::Probing,
-            (BreakerState::Closed, true) => Tier::Healthy,
-        }
     }
 
     fn index(&self, source: &str) -> Result<usize, ActionError> {
@@ -619,6 +609,15 @@ pub(crate) fn check_files(specs: &[SourceSpec]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How usable a source is for failover.
+fn tier(breaker: BreakerState, delivering: bool) -> Tier {
+    match (breaker, delivering) {
+        (_, false) | (BreakerState::Open, _) => Tier::Unusable,
+        (BreakerState::HalfOpen, true) => Tier::Probing,
+        (BreakerState::Closed, true) => Tier::Healthy,
+    }
 }
 
 /// Connected (or playing) and not silent for longer than the breaker's

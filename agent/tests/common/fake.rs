@@ -254,7 +254,7 @@ fn binance_symbols(target: &str) -> Vec<String> {
         .collect()
 }
 
-// The handshake callback's `Result` type is tungstenite's, error response and all.
+// The handshake callback's error type is tungstenite's HTTP response.
 #[allow(clippy::result_large_err)]
 async fn connection(tcp: TcpStream, shared: Arc<Shared>) {
     let mut target = String::new();
