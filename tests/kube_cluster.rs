@@ -575,6 +575,67 @@ async fn lost_api_server_shows_failing_and_recovers_with_fresh_data() {
     assert!(fresh.pods.iter().any(|p| p.name == "api-5d8c7-e5"));
 }
 
+/// An API server that is down when the console starts: Failing, retried
+/// without ever claiming recovery or showing an empty namespace, until it
+/// serves; then Recovered and the namespace.
+#[tokio::test]
+async fn api_server_down_at_start_is_failing_until_it_serves() {
+    let mut fake = seeded();
+    fake.stop();
+    let (mut rx, _task) = watch(&fake).await;
+    let mut failures = 0;
+    while let Ok(Some(update)) = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
+        match update {
+            ClusterUpdate::Failing { error, .. } => {
+                assert!(error.contains("Connection refused"), "{error}");
+                failures += 1;
+            }
+            other => panic!("while the server is down: {other:?}"),
+        }
+        if failures >= 6 {
+            break;
+        }
+    }
+    assert!(failures >= 3, "retries are reported: {failures}");
+    fake.restart();
+    until(&mut rx, "Recovered", |update| {
+        matches!(update, ClusterUpdate::Recovered).then_some(())
+    })
+    .await;
+    snapshot_where(&mut rx, "the namespace", |s| s.pods.len() == 3).await;
+}
+
+/// A role that may not read events: the rest of the namespace shows, and
+/// the refusal stays on screen, never flapping to Recovered on retries.
+#[tokio::test]
+async fn a_kind_the_role_may_not_read_fails_alone_and_steadily() {
+    let fake = seeded();
+    fake.forbid(Resource::Events);
+    let (mut rx, _task) = watch(&fake).await;
+    let shown = snapshot_where(&mut rx, "deployments and pods", |s| s.pods.len() == 3).await;
+    assert_eq!(shown.deployments.len(), 2);
+    assert!(shown.events.is_empty());
+    let mut failures = 0;
+    while let Ok(Some(update)) = tokio::time::timeout(Duration::from_secs(4), rx.recv()).await {
+        match update {
+            ClusterUpdate::Failing { error, .. } => {
+                assert!(
+                    error.starts_with("listing events: events is forbidden"),
+                    "{error}"
+                );
+                assert!(error.ends_with("(403 Forbidden)"), "{error}");
+                failures += 1;
+            }
+            ClusterUpdate::Snapshot(_) => {}
+            ClusterUpdate::Recovered => panic!("recovered while events are still forbidden"),
+        }
+        if failures >= 4 {
+            break;
+        }
+    }
+    assert!(failures >= 2, "retries are reported: {failures}");
+}
+
 /// In a quiet namespace a resumed watch says nothing: recovery is still
 /// noticed (the source probes while failing).
 #[tokio::test]
@@ -624,4 +685,137 @@ async fn expired_history_is_relisted() {
         .filter(|r| r.starts_with("GET /api/v1/namespaces/trading/pods?") && r.contains("limit=500"))
         .count();
     assert_eq!(full_lists, 1, "{:#?}", fake.requests());
+}
+
+/// The fake's own fidelity, for what the source does not exercise every
+/// time: paginated lists, the scale subresource replaced with a
+/// resourceVersion precondition, strategic merge of named lists against a
+/// merge patch's replacement, and refusals of what it does not speak.
+#[tokio::test]
+async fn fake_api_server_answers_as_the_real_one_does() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+
+    let fake = seeded();
+    fake.put(Resource::Deployments, deployment("batch", 1, 1));
+    let conn = connect_to(&fake).await;
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), NAMESPACE);
+
+    let first = api.list(&ListParams::default().limit(2)).await.unwrap();
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    let rest = api
+        .list(&ListParams::default().limit(2).continue_token(&token))
+        .await
+        .unwrap();
+    let names: Vec<String> = first
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|d| d.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["api", "batch", "web"]);
+    assert_eq!(rest.metadata.continue_, None);
+
+    let mut scale = api.get_scale("web").await.unwrap();
+    assert_eq!(
+        scale.status.as_ref().unwrap().selector.as_deref(),
+        Some("app=web")
+    );
+    scale.spec.as_mut().unwrap().replicas = Some(4);
+    let replaced = api
+        .replace_scale("web", &PostParams::default(), &scale)
+        .await
+        .unwrap();
+    assert_eq!(replaced.spec.unwrap().replicas, Some(4));
+    let stale = api
+        .replace_scale("web", &PostParams::default(), &scale)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&stale, kube::Error::Api(s) if s.code == 409 && s.reason == "Conflict"),
+        "{stale}"
+    );
+
+    let sidecar =
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "proxy", "image": "envoy:1.30"}]}}}});
+    let merged = api
+        .patch("web", &PatchParams::default(), &Patch::Strategic(&sidecar))
+        .await
+        .unwrap();
+    let containers = |d: &Deployment| -> Vec<String> {
+        d.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        containers(&merged),
+        ["web", "proxy"],
+        "strategic merge keys containers by name"
+    );
+    let replaced = api
+        .patch("web", &PatchParams::default(), &Patch::Merge(&sidecar))
+        .await
+        .unwrap();
+    assert_eq!(containers(&replaced), ["proxy"], "a merge patch replaces lists");
+
+    let negative = api
+        .patch_scale(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": -1}})),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&negative, kube::Error::Api(s) if s.code == 422 && s.message.contains("must be greater than or equal to 0")),
+        "{negative}"
+    );
+
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/apis/apps/v1/namespaces/{NAMESPACE}/deployments/web",
+        fake.url()
+    );
+    let json_patch = http
+        .patch(&url)
+        .bearer_auth(common::fake_kube::TOKEN)
+        .header("content-type", "application/json-patch+json")
+        .body(r#"[{"op":"replace","path":"/spec/replicas","value":1}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_patch.status(), 415);
+    let status: Value = json_patch.json().await.unwrap();
+    assert_eq!(
+        (status["kind"].as_str(), status["code"].as_u64()),
+        (Some("Status"), Some(415))
+    );
+    let bad_dry_run = http
+        .patch(format!("{url}?dryRun=Some"))
+        .bearer_auth(common::fake_kube::TOKEN)
+        .header("content-type", "application/merge-patch+json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_dry_run.status(), 400);
+    let unknown = http
+        .get(format!(
+            "{}/apis/batch/v1/namespaces/{NAMESPACE}/jobs",
+            fake.url()
+        ))
+        .bearer_auth(common::fake_kube::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["reason"], "NotFound");
 }

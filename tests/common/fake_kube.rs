@@ -110,6 +110,8 @@ struct Store {
     compacted: u64,
     changes: broadcast::Sender<Change>,
     requests: Vec<String>,
+    /// Kinds the token may not list or watch, as RBAC would refuse them.
+    forbidden: Vec<Resource>,
 }
 
 impl Store {
@@ -206,6 +208,7 @@ impl FakeKube {
             compacted: 0,
             changes,
             requests: Vec::new(),
+            forbidden: Vec::new(),
         }));
         let running = Some(serve(listener, store.clone()));
         FakeKube { store, port, running }
@@ -254,6 +257,12 @@ impl FakeKube {
         let mut store = lock(&self.store);
         store.compacted = store.resource_version + 1;
         store.history.clear();
+    }
+
+    /// From now on, listing and watching `resource` is refused with 403,
+    /// as when the service account's role does not grant it.
+    pub fn forbid(&self, resource: Resource) {
+        lock(&self.store).forbidden.push(resource);
     }
 
     /// Every request so far: "PATCH /apis/...?dryRun=All application/merge-patch+json".
@@ -464,7 +473,20 @@ async fn collection(
             return failure(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response();
         }
     }
-    if matches!(query.get("watch").map(String::as_str), Some("1" | "true")) {
+    let watching = matches!(query.get("watch").map(String::as_str), Some("1" | "true"));
+    if lock(&store).forbidden.contains(&resource) {
+        let message = format!(
+            "{} is forbidden: User \"system:serviceaccount:{namespace}:mdops\" cannot {} resource \"{}\" \
+             in API group \"{}\" in the namespace \"{namespace}\"",
+            resource.plural(),
+            if watching { "watch" } else { "list" },
+            resource.plural(),
+            resource.group()
+        );
+        let details = json!({"group": resource.group(), "kind": resource.plural()});
+        return status(StatusCode::FORBIDDEN, "Forbidden", &message, details).into_response();
+    }
+    if watching {
         watch(resource, &store, &namespace, &query)
     } else {
         list(resource, &store, &namespace, &query)

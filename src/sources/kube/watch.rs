@@ -78,6 +78,8 @@ impl Kind {
 /// One item of a kind's watch stream, reduced to what the loop needs.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
+    /// A (re-)list is about to be requested: nothing is known yet.
+    Starting,
     /// The API server answered; `changed` when the store's content changed
     /// (an object applied or deleted, or a (re-)list completed), `listed`
     /// when a list completed.
@@ -204,6 +206,9 @@ where
 
 fn step<K>(kind: Kind, item: Result<watcher::Event<K>, watcher::Error>) -> Step {
     match item {
+        // Emitted before the list request, so it proves nothing: counting it
+        // as an answer would flap Failing/Recovered while the server is down.
+        Ok(watcher::Event::Init) => Step::Starting,
         Ok(event) => Step::Answered {
             changed: matches!(
                 event,
@@ -280,6 +285,7 @@ impl Health {
     /// The update to send, if any, after `step` of `kind` at `now_ms`.
     fn apply(&mut self, kind: Kind, step: Step, now_ms: i64) -> Option<ClusterUpdate> {
         match step {
+            Step::Starting => None,
             Step::Failed(error) => {
                 self.failing[kind.index()] = Some(error.clone());
                 let since_ms = *self.since_ms.get_or_insert(now_ms);
@@ -411,5 +417,14 @@ mod tests {
         );
         let done = step::<Pod>(Kind::Pods, Ok(watcher::Event::InitDone));
         assert_eq!(done, answered(true));
+        assert_eq!(step::<Pod>(Kind::Pods, Ok(watcher::Event::Init)), Step::Starting);
+    }
+
+    #[test]
+    fn starting_a_list_neither_fails_nor_recovers() {
+        let mut health = Health::default();
+        health.apply(Kind::Pods, failed("refused"), 100);
+        assert_eq!(health.apply(Kind::Pods, Step::Starting, 200), None);
+        assert_eq!(health.failing_kinds(), vec![Kind::Pods]);
     }
 }
