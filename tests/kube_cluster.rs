@@ -115,7 +115,10 @@ async fn connect_to(fake: &FakeKube) -> KubeConnection {
         kubeconfig: Some(fake.write_kubeconfig(&dir)),
         ..KubeTarget::default()
     };
-    connect(&target).await.expect("connecting through the kubeconfig")
+    let conn = connect(&target).await.expect("connecting through the kubeconfig");
+    // The client keeps what it read; the file is not needed any more.
+    let _ = std::fs::remove_dir_all(&dir);
+    conn
 }
 
 /// The source running against `fake`, and its updates.
