@@ -1,6 +1,7 @@
 //! Pure domain logic with its own tests: no I/O, no clocks, no terminal.
 
 pub mod backoff;
+pub mod cluster;
 pub mod forecast;
 pub mod incidents;
 pub mod price_history;

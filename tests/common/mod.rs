@@ -3,6 +3,8 @@
 //! a part of them.
 #![allow(dead_code)]
 
+pub mod fake_kube;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
