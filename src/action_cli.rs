@@ -54,11 +54,15 @@ pub async fn run(global: &GlobalArgs, config: &Config, args: &ActionArgs) -> any
     .find(|u| !u.is_empty())
     .map(|url| AlertmanagerClient::new(url, Duration::from_millis(config.alertmanager.request_timeout_ms)))
     .transpose()?;
+    let kube = match crate::upstream::kube_target(global, config) {
+        Some(target) => Some(crate::sources::kube::connect(&target).await?),
+        None => None,
+    };
     let env = ActionEnv {
         user: config.incidents.author(),
         role: config.actions.role,
         read_only: global.read_only,
-        kube: None,
+        kube: kube.as_ref().map(|k| (k.context.clone(), k.namespace.clone())),
         agent_url: agent.base().to_string(),
         alertmanager: alertmanager.is_some(),
     };
@@ -112,6 +116,7 @@ pub async fn run(global: &GlobalArgs, config: &Config, args: &ActionArgs) -> any
     let engine = Engine {
         agent,
         alertmanager,
+        kube,
         audit: AuditLog::open(&config.actions.audit_path())?,
     };
     let (lines, mut received) = mpsc::channel::<crate::actions::exec::OutputLine>(64);

@@ -38,6 +38,14 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "URL", global = true)]
     pub alertmanager: Option<String>,
 
+    /// Kubernetes context for the cluster screen and kube actions (kubeconfig as kubectl reads it).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub kube_context: Option<String>,
+
+    /// Kubernetes namespace of the agent (default: the context's, else `default`).
+    #[arg(long, value_name = "NS", global = true)]
+    pub namespace: Option<String>,
+
     /// Refuse every action that changes something (ack, resolve, silence, expire):
     /// look, don't touch.
     #[arg(long, global = true)]

@@ -14,6 +14,7 @@ pub struct Config {
     pub alertmanager: AlertmanagerSection,
     pub incidents: IncidentsSection,
     pub actions: ActionsSection,
+    pub kube: KubeSection,
     pub slo: SloSection,
     pub log: LogConfig,
 }
@@ -34,6 +35,19 @@ impl Default for AlertmanagerSection {
             interval_ms: 5_000,
         }
     }
+}
+
+/// The Kubernetes cluster the agent runs in. Nothing set (and not running
+/// in a pod): the cluster screen says how to configure it.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KubeSection {
+    /// Kubeconfig file; empty: `KUBECONFIG`, then `~/.kube/config`.
+    pub kubeconfig: String,
+    /// Context; empty: the kubeconfig's current context.
+    pub context: String,
+    /// Namespace; empty: the context's, else `default`.
+    pub namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

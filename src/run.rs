@@ -58,7 +58,10 @@ async fn start(
         actions: ActionSettings {
             runbooks,
             role: config.actions.role,
-            kube: None,
+            kube: upstream
+                .kube
+                .as_ref()
+                .map(|k| (k.context.clone(), k.namespace.clone())),
             agent_url: upstream.client.base().to_string(),
         },
     };

@@ -199,17 +199,22 @@ impl Report {
             .collect();
         let screens = Screen::ALL
             .iter()
-            .map(|&screen| match screen.requirement() {
-                None => ScreenReport {
-                    name: screen.title(),
-                    status: "live",
-                    detail: live_detail(app, screen),
-                },
-                Some(requirement) => ScreenReport {
-                    name: screen.title(),
-                    status: "not_configured",
-                    detail: requirement.how_to_configure.join(" "),
-                },
+            .map(|&screen| {
+                match screen
+                    .requirement()
+                    .filter(|_| !(screen == Screen::Cluster && app.cluster.is_some()))
+                {
+                    None => ScreenReport {
+                        name: screen.title(),
+                        status: "live",
+                        detail: live_detail(app, screen),
+                    },
+                    Some(requirement) => ScreenReport {
+                        name: screen.title(),
+                        status: "not_configured",
+                        detail: requirement.how_to_configure.join(" "),
+                    },
+                }
             })
             .collect();
         Report {
@@ -399,6 +404,15 @@ impl Report {
 fn live_detail(app: &App, screen: Screen) -> String {
     match screen {
         Screen::Slos => format!("{} SLOs", app.slos.set.slos.len()),
+        Screen::Cluster => match app.cluster.as_ref().and_then(|c| c.snapshot.as_ref()) {
+            None => "waiting for the Kubernetes API".to_string(),
+            Some(snapshot) => format!(
+                "{} deployments, {} pods ({} not ready)",
+                snapshot.deployments.len(),
+                snapshot.pods.len(),
+                snapshot.pods.iter().filter(|p| !p.healthy).count()
+            ),
+        },
         Screen::Incidents => {
             let open = app.incidents.open_by_severity().iter().sum::<usize>();
             format!("{open} open incidents of {}", app.incidents.rows.len())

@@ -22,14 +22,17 @@ use crate::domain::backoff::Backoff;
 use crate::slo::SloSet;
 use crate::sources::agent::{self, AgentClient};
 use crate::sources::alertmanager::AlertmanagerClient;
+use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::{incidents, scrape, slo_poller};
+use crate::sources::{incidents, now_ms, scrape, slo_poller};
 
 /// Environment variable holding the token for a remote agent's acting routes.
 pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
 
 pub struct Upstream {
     pub client: AgentClient,
+    /// The cluster, when one is configured.
+    pub kube: Option<KubeConnection>,
     pub alertmanager: Option<AlertmanagerClient>,
     /// Runs runbook actions, audited.
     pub engine: Engine,
@@ -127,6 +130,7 @@ impl Upstream {
             None => None,
         };
 
+        let tx_cluster = tx.clone();
         let prometheus = first_set(&[global.prometheus.as_deref(), Some(config.prometheus.url.as_str())]);
         let slo_source = match prometheus {
             Some(url) => {
@@ -152,13 +156,24 @@ impl Upstream {
                 SlosState::local(&slos, retention, config.slo.max_series, every)
             }
         };
+        let kube = match kube_target(global, config) {
+            Some(target) => {
+                let connection = kube::connect(&target).await.context("Kubernetes")?;
+                tasks.spawn(watch_cluster(connection.clone(), tx_cluster));
+                sources.push(SourceId::Kubernetes);
+                Some(connection)
+            }
+            None => None,
+        };
         let engine = Engine {
             agent: client.clone(),
             alertmanager: alertmanager.clone(),
+            kube: kube.clone(),
             audit: AuditLog::open(&config.actions.audit_path())?,
         };
         let upstream = Upstream {
             client,
+            kube,
             engine,
             alertmanager,
             target,
@@ -231,6 +246,63 @@ impl Upstream {
             tracing::warn!(%error, "embedded agent did not shut down cleanly");
         }
     }
+}
+
+/// The cluster to watch: from flags or `[kube]`, or the pod's own when
+/// running in one; `None` when nothing asks for one.
+pub fn kube_target(global: &GlobalArgs, config: &Config) -> Option<KubeTarget> {
+    let section = &config.kube;
+    let asked = global.kube_context.is_some()
+        || global.namespace.is_some()
+        || !section.kubeconfig.is_empty()
+        || !section.context.is_empty()
+        || !section.namespace.is_empty()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+    let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    asked.then(|| KubeTarget {
+        kubeconfig: nonempty(&section.kubeconfig).map(std::path::PathBuf::from),
+        context: global.kube_context.clone().or_else(|| nonempty(&section.context)),
+        namespace: global.namespace.clone().or_else(|| nonempty(&section.namespace)),
+    })
+}
+
+/// Runs the cluster watch and turns its updates into messages: snapshots,
+/// and the failing / recovered link of the `kubernetes` source.
+async fn watch_cluster(connection: KubeConnection, tx: mpsc::Sender<Msg>) {
+    let (updates_tx, mut updates) = mpsc::channel(16);
+    let watch = tokio::spawn(kube::run_cluster(connection, updates_tx));
+    let mut attempt = 0u32;
+    while let Some(update) = updates.recv().await {
+        let msg = match update {
+            ClusterUpdate::Snapshot(snapshot) => Msg::Cluster {
+                snapshot: Box::new(snapshot),
+                at_ms: now_ms(),
+            },
+            ClusterUpdate::Failing { error, .. } => {
+                attempt += 1;
+                Msg::Link {
+                    source: SourceId::Kubernetes,
+                    link: crate::app::Link::Reconnecting {
+                        attempt,
+                        last_error: error,
+                    },
+                    at_ms: now_ms(),
+                }
+            }
+            ClusterUpdate::Recovered => {
+                attempt = 0;
+                Msg::Link {
+                    source: SourceId::Kubernetes,
+                    link: crate::app::Link::Connected,
+                    at_ms: now_ms(),
+                }
+            }
+        };
+        if tx.send(msg).await.is_err() {
+            break;
+        }
+    }
+    watch.abort();
 }
 
 /// The token for a remote agent: `MDOPS_AGENT_TOKEN`, else the configured

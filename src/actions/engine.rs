@@ -16,6 +16,7 @@ use crate::slo::config::parse_duration;
 use crate::sources::agent::AgentClient;
 use crate::sources::alertmanager::{AlertmanagerClient, silence_for};
 use crate::sources::incidents::short_id;
+use crate::sources::kube::{KubeConnection, restart_deployment, scale_deployment};
 
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,7 @@ pub struct Outcome {
 pub struct Engine {
     pub agent: AgentClient,
     pub alertmanager: Option<AlertmanagerClient>,
+    pub kube: Option<KubeConnection>,
     pub audit: AuditLog,
 }
 
@@ -91,7 +93,23 @@ impl Engine {
         let param = |name: &str| request.params.get(name).cloned().unwrap_or_default();
         match &request.action.kind {
             Kind::KubeRestart | Kind::KubeScale { .. } => {
-                Err("no Kubernetes connection in this console (--kube-context / --namespace)".to_string())
+                let kube = self
+                    .kube
+                    .as_ref()
+                    .ok_or("no Kubernetes connection in this console (--kube-context / --namespace)")?;
+                let name = request.target.as_deref().ok_or("no deployment selected")?;
+                let result = match request.action.kind {
+                    Kind::KubeRestart => {
+                        restart_deployment(&kube.client, &kube.namespace, name, request.dry_run).await
+                    }
+                    _ => {
+                        let replicas: u32 = param("replicas")
+                            .parse()
+                            .map_err(|_| format!("replicas: not a count: {:?}", param("replicas")))?;
+                        scale_deployment(&kube.client, &kube.namespace, name, replicas, request.dry_run).await
+                    }
+                };
+                result.map_err(|e| e.to_string())
             }
             Kind::AgentCircuit { .. }
             | Kind::AgentFailover

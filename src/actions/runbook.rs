@@ -303,7 +303,7 @@ fn builtin_key_clash(scope: Scope, key: char) -> Option<String> {
     const GLOBAL: &str = "123456789q?:x/";
     const PRICES: &str = "jkgGsSi";
     const INCIDENTS: &str = "jkgGrasRe";
-    const CLUSTER: &str = "jkgG";
+    const CLUSTER: &str = "jkgGhl";
     const SLOS: &str = "jkgG";
     let screens: &[(&str, &str)] = match scope {
         Scope::Deployment | Scope::Pod => &[("the cluster screen", CLUSTER)],

@@ -6,6 +6,7 @@ use market_data_agent::api::{Health, HealthStatus, SourceState};
 
 use super::prepare::Request;
 use super::runbook::Kind;
+use crate::domain::cluster::{ClusterSnapshot, rollout_verdict};
 use crate::domain::slo::AlertLevel;
 
 /// One signal watched after an action.
@@ -15,6 +16,12 @@ pub enum Watch {
     AgentHealthy,
     /// No SLO pages (burning budget at the page rate).
     SlosNotPaging,
+    /// The deployment's rollout is complete and its pods ready (for a
+    /// restart: pods restarted at or after `restarted_at_ms`).
+    Rollout {
+        deployment: String,
+        restarted_at_ms: Option<i64>,
+    },
 }
 
 /// The latest state the verdicts are read from.
@@ -23,6 +30,8 @@ pub struct Signals<'a> {
     pub health: Option<&'a Health>,
     /// Each SLO's name and alert level; empty before the first figures.
     pub slos: &'a [(&'a str, AlertLevel)],
+    /// The namespace as last watched; `None` without a cluster.
+    pub cluster: Option<&'a ClusterSnapshot>,
 }
 
 /// A watched signal's verdict: `None` while unknown.
@@ -36,18 +45,44 @@ pub struct Check {
 /// What to watch after `request`: every action that changes the system is
 /// judged by the agent's health and the SLOs it serves; actions with no
 /// verification window are not watched.
-pub fn watches(request: &Request) -> Vec<Watch> {
+pub fn watches(request: &Request, started_ms: i64) -> Vec<Watch> {
     if request.action.verify.is_zero() || request.dry_run || !request.action.mutates {
         return Vec::new();
     }
+    let rollout = |restarted_at_ms| Watch::Rollout {
+        deployment: request.target.clone().unwrap_or_default(),
+        restarted_at_ms,
+    };
     match request.action.kind {
         Kind::AlertmanagerSilence | Kind::Exec(_) => vec![Watch::SlosNotPaging],
+        Kind::KubeRestart => vec![rollout(Some(started_ms)), Watch::SlosNotPaging],
+        Kind::KubeScale { .. } => vec![rollout(None), Watch::SlosNotPaging],
         _ => vec![Watch::AgentHealthy, Watch::SlosNotPaging],
     }
 }
 
 pub fn check(watch: &Watch, signals: Signals<'_>) -> Check {
     match watch {
+        Watch::Rollout {
+            deployment,
+            restarted_at_ms,
+        } => {
+            let (verdict, detail) = match signals.cluster {
+                None => (None, "no cluster snapshot yet".to_string()),
+                Some(snapshot) if snapshot.deployment(deployment).is_none() => {
+                    (Some(false), format!("deployment {deployment} not found"))
+                }
+                Some(snapshot) => {
+                    let verdict = rollout_verdict(snapshot, deployment, *restarted_at_ms);
+                    (Some(verdict.recovered), verdict.detail)
+                }
+            };
+            Check {
+                what: "rollout",
+                verdict,
+                detail,
+            }
+        }
         Watch::AgentHealthy => {
             let (verdict, detail) = match signals.health {
                 None => (None, "no health answer yet".to_string()),
@@ -122,6 +157,7 @@ mod tests {
         let none = Signals {
             health: None,
             slos: &[],
+            cluster: None,
         };
         assert_eq!(check(&Watch::AgentHealthy, none).verdict, None);
         assert_eq!(check(&Watch::SlosNotPaging, none).verdict, None);
@@ -133,6 +169,7 @@ mod tests {
         let signals = Signals {
             health: Some(&ok),
             slos: &slos,
+            cluster: None,
         };
         let checks = [
             check(&Watch::AgentHealthy, signals),
@@ -144,6 +181,7 @@ mod tests {
         let signals = Signals {
             health: Some(&degraded),
             slos: &paging,
+            cluster: None,
         };
         let health_check = check(&Watch::AgentHealthy, signals);
         assert_eq!(

@@ -55,6 +55,14 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Cluster",
+        &[
+            ("j k / Down Up", "select in the focused pane"),
+            ("h l / Left Right", "focus deployments / pods / events"),
+            ("PgDn PgUp / g G", "by a page / first / last"),
+        ],
+    ),
+    (
         "Dialogs",
         &[
             ("Enter", "confirm"),
@@ -145,6 +153,7 @@ impl App {
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
             _ if self.screen == Screen::Slos => self.on_slos_key(key),
             _ if self.screen == Screen::Incidents => self.on_incidents_key(key),
+            _ if self.screen == Screen::Cluster => self.on_cluster_key(key),
             _ => self.dirty = false,
         }
         Vec::new()
@@ -286,6 +295,24 @@ impl App {
                 self.dirty = false;
                 Vec::new()
             }
+        }
+    }
+
+    fn on_cluster_key(&mut self, key: KeyEvent) {
+        let Some(cluster) = self.cluster.as_mut() else {
+            self.dirty = false;
+            return;
+        };
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => cluster.move_selection(1),
+            KeyCode::Char('k') | KeyCode::Up => cluster.move_selection(-1),
+            KeyCode::PageDown => cluster.move_selection(PAGE),
+            KeyCode::PageUp => cluster.move_selection(-PAGE),
+            KeyCode::Char('g') | KeyCode::Home => cluster.move_selection(isize::MIN),
+            KeyCode::Char('G') | KeyCode::End => cluster.move_selection(isize::MAX),
+            KeyCode::Char('l') | KeyCode::Right => cluster.cycle_focus(true),
+            KeyCode::Char('h') | KeyCode::Left => cluster.cycle_focus(false),
+            _ => self.dirty = false,
         }
     }
 

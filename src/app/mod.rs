@@ -3,6 +3,7 @@
 //! `App::update` takes a `Msg` and returns the `Command`s to run; it does no
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
+pub mod cluster;
 pub mod dialog;
 pub mod incidents;
 mod incidents_view;
@@ -119,6 +120,8 @@ pub struct App {
     pub prices: PricesState,
     pub slos: SlosState,
     pub incidents: IncidentsState,
+    /// The cluster screen's state; `None` when no cluster is configured.
+    pub cluster: Option<cluster::ClusterState>,
     /// The open confirmation or prompt; it takes the keys.
     pub dialog: Option<Dialog>,
     /// The last action's outcome, and when it came.
@@ -145,12 +148,18 @@ impl App {
             .map(|&id| (id, SourceStatus::new()))
             .collect();
         let incidents = IncidentsState::new(config.incidents.alertmanager.clone());
+        let cluster = config
+            .actions
+            .kube
+            .as_ref()
+            .map(|(context, namespace)| cluster::ClusterState::new(context, namespace));
         App {
             config,
             screen: Screen::Prices,
             prices: PricesState::default(),
             slos,
             incidents,
+            cluster,
             dialog: None,
             notice: None,
             runbooks: RunbookState::default(),
@@ -221,6 +230,13 @@ impl App {
             Msg::ActionDone { label, result } => self.on_action_done(&label, result),
             Msg::RunOutput { id, line } => self.on_run_output(id, line),
             Msg::RunDone { id, outcome } => return self.on_run_done(id, outcome),
+            Msg::Cluster { snapshot, at_ms } => {
+                self.touch(SourceId::Kubernetes, at_ms);
+                if let Some(cluster) = self.cluster.as_mut() {
+                    cluster.apply(*snapshot);
+                }
+                return self.verify_run();
+            }
             Msg::Symbols { symbols, at_ms } => {
                 self.touch(SourceId::AgentApi, at_ms);
                 self.prices.add_symbols(symbols);

@@ -6,6 +6,7 @@ use crossterm::event::KeyEvent;
 use crate::actions::engine::Outcome;
 use crate::actions::exec::OutputLine;
 use crate::actions::prepare::Request;
+use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
@@ -24,6 +25,7 @@ pub enum SourceId {
     /// The agent's `/api/v1/incidents`.
     AgentIncidents,
     Alertmanager,
+    Kubernetes,
 }
 
 impl SourceId {
@@ -35,6 +37,7 @@ impl SourceId {
             SourceId::Prometheus => "prometheus",
             SourceId::AgentIncidents => "incidents",
             SourceId::Alertmanager => "alertmanager",
+            SourceId::Kubernetes => "kubernetes",
         }
     }
 }
@@ -129,6 +132,11 @@ pub enum Msg {
         id: u64,
         outcome: Outcome,
     },
+    /// The namespace as the Kubernetes watch sees it now.
+    Cluster {
+        snapshot: Box<ClusterSnapshot>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -219,7 +227,8 @@ impl Msg {
             | Msg::Scrape { at_ms, .. }
             | Msg::SloFigures { at_ms, .. }
             | Msg::AgentIncidents { at_ms, .. }
-            | Msg::Alerts { at_ms, .. } => Some(*at_ms),
+            | Msg::Alerts { at_ms, .. }
+            | Msg::Cluster { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent};
+use mdops_views::model::ClusterPane;
 
 use super::dialog::Dialog;
 use super::{App, Command, Screen};
@@ -141,6 +142,20 @@ impl App {
                 scope: Scope::Incident,
                 name: row.id.clone(),
             }),
+            Screen::Cluster => {
+                let cluster = self.cluster.as_ref()?;
+                match cluster.focus {
+                    ClusterPane::Deployments => cluster.selected_deployment.as_ref().map(|name| Target {
+                        scope: Scope::Deployment,
+                        name: name.clone(),
+                    }),
+                    ClusterPane::Pods => cluster.selected_pod.as_ref().map(|name| Target {
+                        scope: Scope::Pod,
+                        name: name.clone(),
+                    }),
+                    ClusterPane::Events => None,
+                }
+            }
             _ => None,
         }
     }
@@ -247,7 +262,11 @@ impl App {
             self.open_dialog("silence", |row, state, _| Dialog::silence(row, state));
             return Vec::new();
         }
-        match prepare(action, target.as_ref(), &env, None) {
+        let replicas = target
+            .as_ref()
+            .filter(|t| t.scope == Scope::Deployment)
+            .and_then(|t| self.cluster.as_ref()?.desired_replicas(&t.name));
+        match prepare(action, target.as_ref(), &env, replicas) {
             Err(why) => {
                 self.notice = Some((format!("{}: {why}", action.name), self.now_ms));
                 Vec::new()
@@ -315,7 +334,7 @@ impl App {
             result: "running…".to_string(),
             started_ms: self.now_ms,
             done: false,
-            watches: verify::watches(&request),
+            watches: verify::watches(&request, self.now_ms),
             checks: Vec::new(),
             verification: Verification::None,
             ended_ms: None,
@@ -413,6 +432,7 @@ impl App {
         let signals = Signals {
             health: self.health.as_ref(),
             slos: &slo_levels,
+            cluster: self.cluster.as_ref().and_then(|c| c.snapshot.as_ref()),
         };
         let now = self.now_ms;
         let Some(status) = self.runbooks.status.as_mut() else {

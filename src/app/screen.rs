@@ -67,9 +67,10 @@ impl Screen {
             Screen::Cluster => Some(Requirement {
                 purpose: "Deployments, pods and warning events of the agent's namespace",
                 how_to_configure: &[
-                    "This build does not read the cluster yet: nothing is shown rather than a guess.",
-                    "Source to come: the Kubernetes API (--kube-context NAME --namespace NS,",
-                    "kubeconfig as kubectl reads it, or in-cluster config).",
+                    "No cluster is configured, so nothing is shown rather than a guess.",
+                    "Give --kube-context NAME and/or --namespace NS (kubeconfig as kubectl",
+                    "reads it), or set [kube] in the config; inside a pod, mdops uses its",
+                    "service account.",
                 ],
             }),
         }

@@ -6,10 +6,10 @@ use std::time::Duration;
 use crate::domain::slo::AlertLevel;
 use market_data_agent::api::HealthStatus;
 use mdops_views::model::{
-    ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, DetailModel, DialogModel,
-    FieldModel, FilterModel, HeaderModel, HelpModel, LinkState, NotConfiguredModel, OutputModel, PaletteItem,
-    PaletteModel, PricesModel, SloDetailModel, SloRow, SlosModel, SourceBadge, StatusModel, TabsModel,
-    VerificationState,
+    ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, ClusterModel, DeploymentRow,
+    DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, HelpModel, LinkState,
+    NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel, SloDetailModel, SloRow,
+    SlosModel, SourceBadge, StatusModel, TabsModel, VerificationState,
 };
 
 use super::runbooks::Verification;
@@ -121,6 +121,77 @@ impl App {
         })
     }
 
+    fn cluster_model<'a>(&'a self, cluster: &'a super::cluster::ClusterState) -> ClusterModel<'a> {
+        let age = |at: Option<i64>| {
+            Duration::from_millis(at.map_or(0, |at| u64::try_from(self.now_ms - at).unwrap_or(0)))
+        };
+        let status = &self.sources[&SourceId::Kubernetes];
+        let problem = match &status.link {
+            Link::Reconnecting { last_error, .. } => Some(last_error.as_str()),
+            _ => None,
+        };
+        let (deployments, pods, events) = match &cluster.snapshot {
+            None => (Vec::new(), Vec::new(), Vec::new()),
+            Some(snapshot) => (
+                snapshot
+                    .deployments
+                    .iter()
+                    .zip(&cluster.rollout_text)
+                    .map(|(d, rollout)| DeploymentRow {
+                        name: &d.name,
+                        desired: d.desired,
+                        ready: d.ready,
+                        updated: d.updated,
+                        available: d.available,
+                        rollout,
+                        healthy: matches!(d.rollout, crate::domain::cluster::Rollout::Complete)
+                            && d.available >= d.desired,
+                        age: age(d.created_at_ms),
+                    })
+                    .collect(),
+                snapshot
+                    .pods
+                    .iter()
+                    .map(|p| PodRow {
+                        name: &p.name,
+                        phase: &p.phase,
+                        ready: (
+                            u32::try_from(p.ready_containers).unwrap_or(u32::MAX),
+                            u32::try_from(p.containers).unwrap_or(u32::MAX),
+                        ),
+                        restarts: u32::try_from(p.restarts).unwrap_or(0),
+                        age: age(p.created_at_ms),
+                        node: p.node.as_deref().unwrap_or(""),
+                        reason: p.reason.as_deref().unwrap_or(""),
+                        healthy: p.healthy,
+                    })
+                    .collect(),
+                snapshot
+                    .events
+                    .iter()
+                    .map(|e| EventRow {
+                        age: age(e.last_seen_ms),
+                        kind: &e.kind,
+                        reason: &e.reason,
+                        object: &e.object,
+                        message: &e.message,
+                        count: u32::try_from(e.count).unwrap_or(0),
+                    })
+                    .collect(),
+            ),
+        };
+        ClusterModel {
+            context: &cluster.context_text,
+            problem,
+            loading: cluster.snapshot.is_none(),
+            deployments,
+            pods,
+            events,
+            focus: cluster.focus,
+            selected: cluster.selected_index(),
+        }
+    }
+
     /// The filter of the screen's list, while typed or applied.
     fn filter_model(&self, screen: Screen) -> Option<FilterModel<'_>> {
         let (text, editing) = match screen {
@@ -165,6 +236,9 @@ impl App {
         }
         if screen == Screen::Incidents {
             return BodyModel::Incidents(self.incidents_model());
+        }
+        if let (Screen::Cluster, Some(cluster)) = (screen, self.cluster.as_ref()) {
+            return BodyModel::Cluster(self.cluster_model(cluster));
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {
