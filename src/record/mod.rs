@@ -1,0 +1,10 @@
+//! Record and replay. `mdops --record FILE` writes every message the
+//! sources deliver to an append-only file; `mdops replay FILE` drives the
+//! same `App` and views from it, with its own clock, so a past incident
+//! looks as it did.
+
+pub mod entry;
+pub mod format;
+
+#[cfg(test)]
+mod tests;
