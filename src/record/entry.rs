@@ -35,6 +35,10 @@ pub enum Event {
 pub struct Start {
     /// The header's target, e.g. `agent 127.0.0.1:8080 (embedded)`.
     pub target: String,
+    /// The agent's base URL, which runbook actions name.
+    pub agent_url: String,
+    /// Alertmanager's base URL, when it was read.
+    pub alertmanager: Option<String>,
     pub sources: Vec<SourceId>,
     pub slo: SloOrigin,
     /// The mdops that recorded, for the curious reader of a bug report.
@@ -60,6 +64,8 @@ impl Start {
         };
         Start {
             target: app.config.target.clone(),
+            agent_url: app.config.actions.agent_url.clone(),
+            alertmanager: app.config.incidents.alertmanager.clone(),
             sources: app.config.sources.clone(),
             slo,
             mdops_version: env!("CARGO_PKG_VERSION").to_string(),

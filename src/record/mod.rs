@@ -3,8 +3,14 @@
 //! same `App` and views from it, with its own clock, so a past incident
 //! looks as it did.
 
+pub mod clock;
 pub mod entry;
 pub mod format;
+pub mod recorder;
+pub mod replay;
+pub mod session;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -177,6 +177,8 @@ pub(super) fn every_kind() -> Vec<Entry> {
         at_ms: T0,
         event: Event::Start(Start {
             target: "agent 127.0.0.1:1 (embedded)".to_string(),
+            agent_url: "http://127.0.0.1:1/".to_string(),
+            alertmanager: Some("http://127.0.0.1:2/".to_string()),
             sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
             slo: SloOrigin::Local { every_ms: 5_000 },
             mdops_version: "0.1.0".to_string(),
