@@ -83,7 +83,8 @@ pub async fn console(
     let (mut app, mut upstream, tx, rx) = start(global, config).await?;
     let (rx, recording) = match record {
         Some(path) => {
-            let (rx, recording) = crate::record::recorder::tap(path, crate::record::entry::Start::of(&app), rx)?;
+            let (rx, recording) =
+                crate::record::recorder::tap(path, crate::record::entry::Start::of(&app), rx)?;
             (rx, Some(recording))
         }
         None => (rx, None),

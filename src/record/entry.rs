@@ -28,7 +28,9 @@ pub enum Event {
     Msg(SourceMsg),
     /// The recorder dropped this many messages before this point because
     /// the disk fell behind.
-    Gap { dropped: u64 },
+    Gap {
+        dropped: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,8 +51,12 @@ pub struct Start {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SloOrigin {
     /// Computed from the console's own scrapes, every `every_ms`.
-    Local { every_ms: u64 },
-    Prometheus { url: String },
+    Local {
+        every_ms: u64,
+    },
+    Prometheus {
+        url: String,
+    },
 }
 
 impl Start {
@@ -189,7 +195,11 @@ impl SourceMsg {
                 silences: silences.clone(),
                 at_ms: *at_ms,
             },
-            Msg::Key(_) | Msg::Clock { .. } | Msg::ActionDone { .. } | Msg::RunOutput { .. } | Msg::RunDone { .. } => {
+            Msg::Key(_)
+            | Msg::Clock { .. }
+            | Msg::ActionDone { .. }
+            | Msg::RunOutput { .. }
+            | Msg::RunDone { .. } => {
                 return None;
             }
         })

@@ -53,7 +53,11 @@ impl std::fmt::Display for Summary {
             self.path.display()
         )?;
         if self.dropped > 0 {
-            write!(f, "; {} messages dropped because the disk fell behind", self.dropped)?;
+            write!(
+                f,
+                "; {} messages dropped because the disk fell behind",
+                self.dropped
+            )?;
         }
         if let Some(error) = &self.error {
             write!(f, "; recording stopped early: {error}")?;
@@ -87,7 +91,12 @@ impl Recorder {
             .write(true)
             .create_new(true)
             .open(path)
-            .with_context(|| format!("--record {}: cannot create it (an existing file is never overwritten)", path.display()))?;
+            .with_context(|| {
+                format!(
+                    "--record {}: cannot create it (an existing file is never overwritten)",
+                    path.display()
+                )
+            })?;
         let mut first = format::header().to_vec();
         let entry = Entry {
             at_ms: now_ms(),

@@ -28,7 +28,12 @@ use crate::config::Config;
 
 type FileSession = Session<BufReader<File>>;
 
-pub async fn run(global: &GlobalArgs, config: &Config, theme: &Theme, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    global: &GlobalArgs,
+    config: &Config,
+    theme: &Theme,
+    args: &ReplayArgs,
+) -> anyhow::Result<ExitCode> {
     let live = [
         ("--agent", &global.agent),
         ("--prometheus", &global.prometheus),
@@ -38,10 +43,10 @@ pub async fn run(global: &GlobalArgs, config: &Config, theme: &Theme, args: &Rep
         anyhow::bail!("replay reads only the recording: {flag} does not apply");
     }
     let mut session = open(&args.file, config, args.speed)?;
-    let name = args
-        .file
-        .file_name()
-        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let fps = global.fps.unwrap_or(config.console.fps);
     let mut terminal = ratatui::init();
     let result = console(&mut terminal, &mut session, &name, theme, fps).await;

@@ -91,7 +91,10 @@ impl<R: std::io::Read> Session<R> {
     /// `None` while paused.
     pub fn next_due(&self, now: Instant) -> Option<Instant> {
         let next_second = (self.clock_sent_s + 1) * 1000;
-        let next_entry = self.next.as_ref().map_or(next_second, |e| e.at_ms.min(next_second));
+        let next_entry = self
+            .next
+            .as_ref()
+            .map_or(next_second, |e| e.at_ms.min(next_second));
         self.clock.wall_time_of(next_entry, now)
     }
 
@@ -246,12 +249,16 @@ impl<R: std::io::Read> Session<R> {
     fn answer(&self, command: Command) -> Option<Msg> {
         match command {
             Command::FetchBars { symbol, interval } => {
-                let result = self.bars.get(&(symbol.clone(), interval)).cloned().unwrap_or_else(|| {
-                    Err(format!(
-                        "no {} bars of {symbol} recorded up to here",
-                        interval.as_str()
-                    ))
-                });
+                let result = self
+                    .bars
+                    .get(&(symbol.clone(), interval))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Err(format!(
+                            "no {} bars of {symbol} recorded up to here",
+                            interval.as_str()
+                        ))
+                    });
                 Some(Msg::Bars {
                     symbol,
                     interval,

@@ -33,7 +33,12 @@ fn session_with(
 ) -> anyhow::Result<Session<Cursor<Vec<u8>>>> {
     let open = Box::new(move || Reader::open(Cursor::new(bytes.clone())));
     let build = Rc::clone(build);
-    Session::new(open, Box::new(move |start, at_ms| build(start, at_ms)), speed, now)
+    Session::new(
+        open,
+        Box::new(move |start, at_ms| build(start, at_ms)),
+        speed,
+        now,
+    )
 }
 
 fn msg(at_ms: i64, msg: SourceMsg) -> Entry {
@@ -225,7 +230,8 @@ fn a_recording_cut_anywhere_replays_to_its_end() {
             continue;
         }
         let mut s = result.unwrap_or_else(|e| panic!("{context}: {e:#}"));
-        s.seek(i64::MAX, t0).unwrap_or_else(|e| panic!("{context}: {e:#}"));
+        s.seek(i64::MAX, t0)
+            .unwrap_or_else(|e| panic!("{context}: {e:#}"));
         s.key(key('0'), t0).unwrap();
         s.tick(t0 + Duration::from_secs(3600)).unwrap();
         assert!(s.paused(), "{context}: the end is reached");

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use market_data_agent::api::{
-    Bar, BarInterval, Health, HealthStatus, Incident, IncidentStatus, Quote, Severity, SourceHealth, SourceState,
-    TimelineEntry,
+    Bar, BarInterval, Health, HealthStatus, Incident, IncidentStatus, Quote, Severity, SourceHealth,
+    SourceState, TimelineEntry,
 };
 
 use super::entry::{Entry, Event, SloOrigin, SourceMsg, Start};
@@ -14,7 +14,9 @@ use super::format::{self, OpenError, Problem, Reader};
 use crate::app::{Link, SourceId};
 use crate::domain::sli::{SloFigures, WindowFigure};
 use crate::metrics_text;
-use crate::sources::alertmanager::{Alert, AlertGroup, AlertState, AlertStatus, Matcher, Silence, SilenceState};
+use crate::sources::alertmanager::{
+    Alert, AlertGroup, AlertState, AlertStatus, Matcher, Silence, SilenceState,
+};
 
 const T0: i64 = 1_800_000_000_000;
 
@@ -33,7 +35,10 @@ pub(super) fn quote(symbol: &str, price: f64) -> Quote {
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// One entry of every event kind and every source message kind.
@@ -112,7 +117,10 @@ pub(super) fn every_kind() -> Vec<Entry> {
         },
         SourceMsg::SloFigures {
             figures: vec![SloFigures {
-                windows: vec![figure.clone(), WindowFigure::failed(Duration::from_secs(3600), "timeout".into())],
+                windows: vec![
+                    figure.clone(),
+                    WindowFigure::failed(Duration::from_secs(3600), "timeout".into()),
+                ],
                 period: figure,
                 history: vec![(T0 as f64, 0.5)],
             }],
@@ -250,7 +258,9 @@ fn keys_clock_and_action_outcomes_are_not_recorded() {
             label: "ack".to_string(),
             result: Ok("done".to_string()),
         },
-        crate::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q'))),
+        crate::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(
+            'q',
+        ))),
     ];
     for msg in not_recorded {
         assert_eq!(SourceMsg::from_msg(&msg), None, "{msg:?}");
@@ -345,7 +355,10 @@ fn wrong_magic_and_version_are_errors() {
     future[8..].copy_from_slice(&(format::VERSION + 1).to_le_bytes());
     let error = read_all(&future).unwrap_err();
     assert!(matches!(error, OpenError::Version { found } if found == format::VERSION + 1));
-    assert!(error.to_string().contains("this mdops reads version 1"), "{error}");
+    assert!(
+        error.to_string().contains("this mdops reads version 1"),
+        "{error}"
+    );
 }
 
 /// postcard is not self-describing: a change to any recorded type changes

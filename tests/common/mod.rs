@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 

@@ -51,7 +51,10 @@ fn replay_marker<'a>(r: &ReplayModel, ctx: &Ctx) -> Line<'a> {
     let file = text::truncate(&text::sanitize(r.file), REPLAY_FILE_MAX, ctx.g.ellipsis);
     let paused = if r.paused { " PAUSED" } else { "" };
     Line::from(vec![
-        Span::styled(" REPLAY ", style.add_modifier(Modifier::REVERSED | Modifier::BOLD)),
+        Span::styled(
+            " REPLAY ",
+            style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ),
         Span::styled(
             format!(" {file} {} x{}{paused} ", text::sanitize(r.at), r.speed),
             style,
