@@ -275,3 +275,74 @@ pub async fn finish(tap: tokio::task::JoinHandle<Summary>) -> Summary {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::entry::SloOrigin;
+    use crate::record::format::Reader;
+
+    fn start() -> Start {
+        Start {
+            target: "agent test".to_string(),
+            agent_url: "http://127.0.0.1:1/".to_string(),
+            alertmanager: None,
+            sources: Vec::new(),
+            slo: SloOrigin::Local { every_ms: 5_000 },
+            mdops_version: "0".to_string(),
+        }
+    }
+
+    #[test]
+    fn records_source_messages_only_and_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("mdops-recorder-{}-{}", std::process::id(), now_ms()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.mdrec");
+        let mut recorder = Recorder::create(&path, start()).unwrap();
+        let heartbeat = Msg::Heartbeat {
+            source: crate::app::SourceId::AgentStream,
+            at_ms: 7,
+        };
+        recorder.record(&heartbeat);
+        recorder.record(&Msg::Clock { now_ms: 8 });
+        recorder.record(&Msg::ActionDone {
+            label: "ack".to_string(),
+            result: Ok("done".to_string()),
+        });
+        recorder.record(&heartbeat);
+        let summary = recorder.finish();
+        assert_eq!((summary.frames, summary.dropped, &summary.error), (3, 0, &None));
+        assert_eq!(summary.bytes, std::fs::metadata(&path).unwrap().len());
+
+        let mut reader = Reader::open(std::fs::File::open(&path).unwrap()).unwrap();
+        let first = reader.next_entry().unwrap().unwrap();
+        assert_eq!(first.event, Event::Start(start()));
+        for _ in 0..2 {
+            let entry = reader.next_entry().unwrap().unwrap();
+            assert_eq!(entry.event, Event::Msg(SourceMsg::from_msg(&heartbeat).unwrap()));
+            assert!(entry.at_ms >= first.at_ms);
+        }
+        assert_eq!(reader.next_entry().unwrap(), None);
+        assert!(reader.problems().is_empty());
+
+        let again = Recorder::create(&path, start()).err().unwrap();
+        assert!(format!("{again:#}").contains("never overwritten"), "{again:#}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_exit_line_says_what_was_lost() {
+        let summary = Summary {
+            path: PathBuf::from("s.mdrec"),
+            frames: 10,
+            bytes: 2_048,
+            dropped: 3,
+            error: Some("No space left on device".to_string()),
+        };
+        assert_eq!(
+            summary.to_string(),
+            "recorded 10 frames (2 KiB) to s.mdrec; 3 messages dropped because the disk fell behind; \
+             recording stopped early: No space left on device"
+        );
+    }
+}

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::entry::{SloOrigin, Start};
 use super::format::Reader;
-use super::session::Session;
+use super::session::{Build, Session};
 use crate::app::slos::{SloSource, SlosState};
 use crate::app::{ActionSettings, App, AppConfig, IncidentSettings};
 use crate::cli::{GlobalArgs, ReplayArgs};
@@ -68,7 +68,7 @@ pub fn open(path: &Path, config: &Config, speed: f64) -> anyhow::Result<FileSess
 
 /// Builds the app a recording starts with: its header and SLO source, the
 /// local config's SLO definitions and settings, and read-only.
-pub fn builder(config: &Config) -> anyhow::Result<Box<dyn Fn(&Start, i64) -> App>> {
+pub fn builder(config: &Config) -> anyhow::Result<Build> {
     let set = Arc::new(crate::run::slo_set(config)?);
     let runbooks = Arc::new(config.actions.load_runbooks()?);
     let config = config.clone();

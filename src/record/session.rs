@@ -24,8 +24,10 @@ pub const REFUSED: &str = "refused: a replay is read-only, nothing here is live"
 const SEEK_SHORT_MS: i64 = 60_000;
 const SEEK_LONG_MS: i64 = 600_000;
 
-type Open<R> = Box<dyn FnMut() -> Result<Reader<R>, OpenError>>;
-type Build = Box<dyn Fn(&Start, i64) -> App>;
+/// Opens the recording from its first byte.
+pub type Open<R> = Box<dyn FnMut() -> Result<Reader<R>, OpenError>>;
+/// A fresh app for a recording's start, at a given recorded time.
+pub type Build = Box<dyn Fn(&Start, i64) -> App>;
 
 pub struct Session<R> {
     pub app: App,

@@ -19,6 +19,8 @@ use crate::config::Config;
 
 const T0: i64 = 1_800_000_000_000;
 
+type SharedBuild = Rc<dyn Fn(&Start, i64) -> App>;
+
 fn session(bytes: Vec<u8>, speed: f64, now: Instant) -> anyhow::Result<Session<Cursor<Vec<u8>>>> {
     session_with(bytes, speed, now, &Rc::from(builder(&Config::default())?))
 }
@@ -29,7 +31,7 @@ fn session_with(
     bytes: Vec<u8>,
     speed: f64,
     now: Instant,
-    build: &Rc<dyn Fn(&Start, i64) -> App>,
+    build: &SharedBuild,
 ) -> anyhow::Result<Session<Cursor<Vec<u8>>>> {
     let open = Box::new(move || Reader::open(Cursor::new(bytes.clone())));
     let build = Rc::clone(build);
