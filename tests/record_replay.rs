@@ -7,6 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use common::tmux::{Tmux, mdops_bin};
@@ -130,5 +131,53 @@ fn record_the_embedded_agent_then_replay_it_at_10x() {
         replay_cut.wait_for_file("exit", Duration::from_secs(15)).trim(),
         "0"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Exit code and stderr of `mdops ARGS`, run where no terminal is needed.
+fn mdops(args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(mdops_bin()).args(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_recordings_and_flags_fail_before_touching_the_terminal() {
+    let dir = common::scratch_dir("mdops-replay-bad");
+    let json = dir.join("not-a-recording.json");
+    std::fs::write(&json, "{\"ticks\": []}").unwrap();
+    let empty = dir.join("empty.mdrec");
+    std::fs::write(&empty, "").unwrap();
+    let json = json.display().to_string();
+    let empty = empty.display().to_string();
+    let missing = dir.join("missing.mdrec").display().to_string();
+
+    let (code, stderr) = mdops(&["replay", &json]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("not an mdops recording"), "{stderr}");
+    let (code, stderr) = mdops(&["replay", &empty]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("nothing recorded"), "{stderr}");
+    let (code, stderr) = mdops(&["replay", &missing]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("missing.mdrec") && stderr.contains("No such file"),
+        "{stderr}"
+    );
+    let (code, stderr) = mdops(&["replay", &empty, "--agent", "http://127.0.0.1:1"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("--agent does not apply"), "{stderr}");
+    let (code, stderr) = mdops(&["--record", &missing, "snapshot"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--record records the interactive console"),
+        "{stderr}"
+    );
+    let (code, stderr) = mdops(&["replay", &empty, "--speed", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("out of range"), "{stderr}");
+    assert!(!Path::new(&missing).exists(), "nothing was recorded");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,6 +68,9 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::Corrupt { offset, why } => write!(f, "corrupt frame at byte {offset} skipped ({why})"),
+            Problem::Truncated { offset: 0, bytes } => {
+                write!(f, "the file ends inside its header ({bytes} bytes)")
+            }
             Problem::Truncated { offset, bytes } => {
                 write!(f, "cut at byte {offset} inside a frame ({bytes} bytes ignored)")
             }
