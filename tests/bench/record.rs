@@ -6,7 +6,8 @@
 //!   and with `Recorder::record` (copy + queue) before it, the writer
 //!   thread encoding and writing to a file meanwhile; drops are counted;
 //! - the writer's own capacity: frames encoded per second;
-//! - replay speed: messages/s read from the file and applied to a fresh app.
+//! - replay speed: messages/s read from the file and applied to a fresh app;
+//! - an hour of recording replayed to its end: time and peak memory.
 //!
 //! Figures only, no asserts on time. `cargo bench --bench record`
 
@@ -27,37 +28,119 @@ const FRAMES_PER_SECOND: usize = 20;
 const SECONDS: usize = 120;
 const T0: i64 = 1_800_000_000_000;
 
-/// Two minutes of tick frames: a random walk in cents per symbol.
+/// Tick frames: a random walk in cents per symbol.
+struct Walk {
+    cents: Vec<i64>,
+    volume: f64,
+    seed: u64,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk {
+            cents: (0..SYMBOLS).map(|i| 10_000 + 937 * i as i64).collect(),
+            volume: 0.0,
+            seed: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+
+    /// Frame number `f`.
+    fn frame(&mut self, f: usize) -> Msg {
+        let at_ms = T0 + (f * 1000 / FRAMES_PER_SECOND) as i64;
+        let quotes = (0..SYMBOLS)
+            .map(|s| {
+                self.seed ^= self.seed << 13;
+                self.seed ^= self.seed >> 7;
+                self.seed ^= self.seed << 17;
+                self.cents[s] += (self.seed % 7) as i64 - 3;
+                self.volume += 10.0;
+                let cents = self.cents[s];
+                Quote {
+                    symbol: format!("SYM{s:02}"),
+                    price: cents as f64 / 100.0,
+                    bid: (cents - 1) as f64 / 100.0,
+                    ask: (cents + 1) as f64 / 100.0,
+                    size: (self.seed % 500) as f64,
+                    volume: self.volume,
+                    open: 100.0,
+                    ts: at_ms - 3,
+                    source: "simulator".to_string(),
+                }
+            })
+            .collect();
+        Msg::Ticks { quotes, at_ms }
+    }
+}
+
+/// Two minutes of tick frames.
 fn frames() -> Vec<Msg> {
-    let mut cents: Vec<i64> = (0..SYMBOLS).map(|i| 10_000 + 937 * i as i64).collect();
-    let mut volume = 0.0;
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..SECONDS * FRAMES_PER_SECOND)
-        .map(|f| {
-            let at_ms = T0 + (f * 1000 / FRAMES_PER_SECOND) as i64;
-            let quotes = (0..SYMBOLS)
-                .map(|s| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    cents[s] += (seed % 7) as i64 - 3;
-                    volume += 10.0;
-                    Quote {
-                        symbol: format!("SYM{s:02}"),
-                        price: cents[s] as f64 / 100.0,
-                        bid: (cents[s] - 1) as f64 / 100.0,
-                        ask: (cents[s] + 1) as f64 / 100.0,
-                        size: (seed % 500) as f64,
-                        volume,
-                        open: 100.0,
-                        ts: at_ms - 3,
-                        source: "simulator".to_string(),
-                    }
-                })
-                .collect();
-            Msg::Ticks { quotes, at_ms }
+    let mut walk = Walk::new();
+    (0..SECONDS * FRAMES_PER_SECOND).map(|f| walk.frame(f)).collect()
+}
+
+/// A process memory figure from /proc/self/status, in MiB.
+fn memory_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse::<f64>()
+                .ok()
         })
-        .collect()
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Writes an hour of frames to a file, replays it to its end through the
+/// real session (as `mdops replay` does, without a terminal), and reports
+/// the time taken and the peak memory. Runs first, so the peak is its own.
+fn one_hour_replay() {
+    let path = std::env::temp_dir().join(format!("mdops-bench-hour-{}.mdrec", std::process::id()));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut buffer = format::header().to_vec();
+    format::encode_frame(
+        &Entry {
+            at_ms: T0,
+            event: Event::Start(Start::of(&new_app())),
+        },
+        &mut buffer,
+    )
+    .unwrap();
+    let mut walk = Walk::new();
+    let frames = 3600 * FRAMES_PER_SECOND;
+    for f in 0..frames {
+        let msg = walk.frame(f);
+        let entry = Entry {
+            at_ms: msg.at_ms().unwrap_or(T0),
+            event: Event::Msg(SourceMsg::from_msg(&msg).expect("ticks are recorded")),
+        };
+        format::encode_frame(&entry, &mut buffer).unwrap();
+        std::io::Write::write_all(&mut file, &buffer).unwrap();
+        buffer.clear();
+    }
+    std::io::Write::flush(&mut file).unwrap();
+    drop(file);
+    let size = std::fs::metadata(&path).unwrap().len();
+    let before = memory_mib("VmRSS:");
+    let started = Instant::now();
+    let mut session = mdops::record::replay::open(&path, &mdops::config::Config::default(), 1.0).unwrap();
+    session.seek(i64::MAX, std::time::Instant::now()).unwrap();
+    let elapsed = started.elapsed();
+    let symbols = session.app.prices.symbols.len();
+    drop(session);
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "one hour: {:.0} MB file, replayed to its end in {:.1} s ({:.0} frames/s, {symbols} symbols); \
+         memory {:.0} MiB before, peak {:.0} MiB",
+        size as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        frames as f64 / elapsed.as_secs_f64(),
+        before,
+        memory_mib("VmHWM:")
+    );
 }
 
 fn new_app() -> App {
@@ -165,6 +248,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    one_hour_replay();
     let frames = frames();
     bytes_per_minute(&frames);
     let runs = 5;
