@@ -376,6 +376,14 @@ fn the_encoding_is_pinned() {
     format::encode_frame(&entry, &mut frame).unwrap();
     let hex: String = frame.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hex, PINNED_TICKS_FRAME);
+    // Every other recorded type, by the checksum of its encoding.
+    assert_eq!(
+        crc32fast::hash(&encode(&every_kind())),
+        PINNED_EVERY_KIND_CRC,
+        "a recorded type changed its encoding: raise format::VERSION and re-pin"
+    );
 }
+
+const PINNED_EVERY_KIND_CRC: u32 = 2_092_856_747;
 
 const PINNED_TICKS_FRAME: &str = "4e00000010d7185a80c0e285e368010201044141504c00000000005059408fc2f5285c4f5940713d0ad7a350594000000000000024400000000000489340000000000000594080c0e285e3680373696d80c0e285e368";
