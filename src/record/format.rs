@@ -10,7 +10,8 @@
 //! A payload is one `Entry` in postcard (serde, varint integers, no field
 //! names): a tick costs about 80 bytes where JSON costs about 200.
 //! postcard is not self-describing, so any change to a recorded type
-//! changes the format: the golden test below fails, and `VERSION` goes up.
+//! changes the format: `the_encoding_is_pinned` (in the tests of this
+//! module's parent) fails, and `VERSION` goes up.
 //!
 //! Reading: a file cut inside its header or its last frame reads as the
 //! frames before the cut; that is how a recording that was killed ends, so
