@@ -17,6 +17,11 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// Record every message the sources deliver to FILE (a new file), for
+    /// `mdops replay FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<CliCommand>,
 }
@@ -74,6 +79,31 @@ pub enum CliCommand {
     /// Run one runbook action without the TUI: the same checks, confirmation,
     /// audit log and engine as the console's palette.
     Action(ActionArgs),
+    /// Replay a recording made with `mdops --record FILE`: the same screens,
+    /// with pause, step, speed and seek; nothing live is reached.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording.
+    pub file: PathBuf,
+
+    /// Recorded seconds per second, more than 0 and at most 1000.
+    #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text.parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if speed > 0.0 && speed <= crate::record::clock::MAX_SPEED {
+        Ok(speed)
+    } else {
+        Err(format!(
+            "{text} is out of range: more than 0 and at most {}",
+            crate::record::clock::MAX_SPEED
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +176,29 @@ mod tests {
             Some(CliCommand::Snapshot(args)) => assert_eq!(args.format, SnapshotFormat::Json),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn replay_takes_a_file_and_a_speed_within_bounds() {
+        let cli = Cli::parse_from(["mdops", "replay", "incident.mdrec", "--speed", "10"]);
+        match cli.command {
+            Some(CliCommand::Replay(args)) => {
+                assert_eq!(args.file, PathBuf::from("incident.mdrec"));
+                assert_eq!(args.speed, 10.0);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        for bad in ["0", "-1", "1001", "fast", "NaN"] {
+            let flag = format!("--speed={bad}");
+            let error = Cli::try_parse_from(["mdops", "replay", "f", &flag]).unwrap_err();
+            assert!(error.to_string().contains("--speed"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn record_takes_a_file() {
+        let cli = Cli::parse_from(["mdops", "--record", "session.mdrec"]);
+        assert_eq!(cli.record, Some(PathBuf::from("session.mdrec")));
     }
 
     #[test]

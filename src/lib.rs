@@ -10,6 +10,7 @@ mod console;
 pub mod domain;
 pub mod logging;
 pub mod metrics_text;
+pub mod record;
 pub mod run;
 pub mod slo;
 pub mod snapshot;

@@ -3,10 +3,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use mdops::cli::{Cli, CliCommand, SloCommand};
 use mdops::config::Config;
-use mdops::{action_cli, appearance, logging, run};
+use mdops::{action_cli, appearance, logging, record, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.record.is_some() && cli.command.is_some() {
+        eprintln!("mdops: --record records the interactive console; it does not apply to a subcommand");
+        return ExitCode::from(2);
+    }
     let config = match Config::load(cli.global.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
@@ -43,10 +47,11 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            None => run::console(&cli.global, &config, &theme).await,
+            None => run::console(&cli.global, &config, &theme, cli.record.as_deref()).await,
             Some(CliCommand::Snapshot(args)) => run::snapshot(&cli.global, &config, &theme, &args).await,
             Some(CliCommand::Slo(SloCommand::Rules)) => run::slo_rules(&config),
             Some(CliCommand::Action(args)) => action_cli::run(&cli.global, &config, &args).await,
+            Some(CliCommand::Replay(args)) => record::replay::run(&cli.global, &config, &theme, &args).await,
         }
     });
     match result {

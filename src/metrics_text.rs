@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use prometheus_parse::{Scrape, Value};
+use serde::{Deserialize, Serialize};
 
 /// Longest part of an unreadable line kept, in bytes: a megabyte of junk
 /// should cost neither memory nor screen.
@@ -27,8 +28,8 @@ const EXCERPT_LEN: usize = 200;
 /// Token separators of the format (not any Unicode space).
 const BLANKS: [char; 2] = [' ', '\t'];
 
-/// A parsed document.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A parsed document. Serde (for recordings) keeps every field as parsed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Exposition {
     /// Families in the order they first appear.
     pub families: Vec<Family>,
@@ -36,7 +37,7 @@ pub struct Exposition {
     pub unreadable: Vec<UnreadableLine>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetricKind {
     Counter,
     Gauge,
@@ -46,7 +47,7 @@ pub enum MetricKind {
 }
 
 /// One metric family: a `# TYPE` name and every sample that belongs to it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Family {
     pub name: String,
     pub kind: MetricKind,
@@ -57,7 +58,7 @@ pub struct Family {
     pub samples: Vec<Sample>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Full sample name, suffix included (`x_bucket`, `x_sum`, ...).
     pub name: String,
@@ -67,7 +68,7 @@ pub struct Sample {
     pub timestamp_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnreadableLine {
     /// 1-based.
     pub line_no: usize,

@@ -75,13 +75,31 @@ pub fn slo_rules(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn console(global: &GlobalArgs, config: &Config, theme: &Theme) -> anyhow::Result<ExitCode> {
+/// The interactive console; with `record`, every source message also goes
+/// to that file.
+pub async fn console(
+    global: &GlobalArgs,
+    config: &Config,
+    theme: &Theme,
+    record: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let (mut app, mut upstream, tx, rx) = start(global, config).await?;
+    let (rx, recording) = match record {
+        Some(path) => {
+            let (rx, recording) =
+                crate::record::recorder::tap(path, crate::record::entry::Start::of(&app), rx)?;
+            (rx, Some(recording))
+        }
+        None => (rx, None),
+    };
     let fps = global.fps.unwrap_or(config.console.fps);
     let mut terminal = ratatui::init();
     let result = crate::console::run(&mut terminal, &mut app, &mut upstream, tx, rx, theme, fps).await;
     ratatui::restore();
     upstream.shutdown().await;
+    if let Some(recording) = recording {
+        eprintln!("mdops: {}", crate::record::recorder::finish(recording).await);
+    }
     result.map(|()| ExitCode::SUCCESS)
 }
 

@@ -90,7 +90,7 @@ impl Request {
 /// Why an action cannot be offered or run.
 pub fn refusal(action: &Action, target: Option<&Target>, env: &ActionEnv) -> Option<String> {
     if env.read_only && action.mutates {
-        return Some("read-only: mdops was started with --read-only".to_string());
+        return Some("read-only (--read-only or a replay)".to_string());
     }
     if !action.roles.contains(&env.role) {
         let roles: Vec<&str> = action.roles.iter().map(|r| r.as_str()).collect();

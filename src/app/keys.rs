@@ -70,6 +70,17 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("Tab / Shift-Tab", "next / previous field"),
         ],
     ),
+    (
+        "Replay",
+        &[
+            ("Space", "pause / resume (mdops replay)"),
+            (".", "step one message, paused"),
+            ("+ / -", "speed x2 / half"),
+            ("[ / ]", "seek back / forward 1 minute"),
+            ("{ / }", "seek back / forward 10 minutes"),
+            ("0", "back to the start"),
+        ],
+    ),
 ];
 
 /// Hints on the status line of the prices screen (and the default).

@@ -320,7 +320,7 @@ impl App {
     ) {
         if self.config.incidents.read_only {
             self.notice = Some((
-                format!("read-only: mdops was started with --read-only, so {verb} is refused"),
+                format!("read-only (--read-only or a replay): {verb} is refused"),
                 self.now_ms,
             ));
             return;

@@ -2,6 +2,7 @@
 //! reacts to is a `Msg`, carrying its own timestamps, so `App::update` stays pure.
 
 use crossterm::event::KeyEvent;
+use serde::{Deserialize, Serialize};
 
 use crate::actions::engine::Outcome;
 use crate::actions::exec::OutputLine;
@@ -13,7 +14,7 @@ use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
 use market_data_agent::api::{Bar, BarInterval, Health, Incident, IncidentActionRequest, Quote};
 
 /// The upstream connections the header reports on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceId {
     /// The agent's REST API (symbols, bars, health).
     AgentApi,
@@ -43,7 +44,7 @@ impl SourceId {
 }
 
 /// Connection state of one source, as its task reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Link {
     Connecting,
     Connected,

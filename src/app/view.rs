@@ -32,6 +32,7 @@ impl App {
                 sources: self.config.sources.iter().map(|&id| self.badge(id)).collect(),
                 clock: &self.clock_text,
                 incidents: (!self.incidents.loading()).then(|| self.incidents.open_by_severity()),
+                replay: None,
             },
             tabs: TabsModel {
                 titles: &Screen::TITLES,

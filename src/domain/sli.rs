@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::selector::Selector;
 use crate::domain::series::SeriesStore;
 use crate::slo::{Indicator, Slo};
 
 /// One window's figures for one SLO.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowFigure {
     pub window: Duration,
     /// Error ratio in [0, 1]; `None` when nothing happened in the window
@@ -49,7 +51,7 @@ impl WindowFigure {
 }
 
 /// Everything the SLO screen shows for one SLO.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SloFigures {
     /// One per policy window, ascending.
     pub windows: Vec<WindowFigure>,

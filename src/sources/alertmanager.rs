@@ -72,8 +72,9 @@ impl Default for AlertFilter {
     }
 }
 
-/// One alert as Alertmanager holds it.
-#[derive(Debug, Clone, PartialEq)]
+/// One alert as Alertmanager holds it. Its serde form (for recordings) is
+/// not Alertmanager's JSON, which `parse` reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub fingerprint: String,
     pub labels: BTreeMap<String, String>,
@@ -102,7 +103,7 @@ impl Alert {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertStatus {
     pub state: AlertState,
@@ -112,7 +113,7 @@ pub struct AlertStatus {
     pub inhibited_by: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
     /// Notified (neither silenced nor inhibited).
@@ -124,7 +125,7 @@ pub enum AlertState {
 }
 
 /// Alerts routed to one receiver and grouped by the route's `group_by`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertGroup {
     /// The `group_by` labels and their values.
     pub labels: BTreeMap<String, String>,
@@ -197,7 +198,7 @@ impl fmt::Display for Matcher {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SilenceState {
     Active,
@@ -206,7 +207,7 @@ pub enum SilenceState {
     Expired,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Silence {
     pub id: String,
     pub matchers: Vec<Matcher>,

@@ -6,6 +6,8 @@
 pub mod fake_kube;
 
 use std::net::TcpListener;
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 

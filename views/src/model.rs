@@ -39,6 +39,20 @@ pub struct HeaderModel<'a> {
     /// `None` when no incident source is read. Zero counts are not drawn;
     /// all zero reads as "no incidents".
     pub incidents: Option<[usize; 4]>,
+    /// Set when the frame comes from a recording (`mdops replay`).
+    pub replay: Option<ReplayModel<'a>>,
+}
+
+/// Which recording is replayed, where, and how fast: the header starts with
+/// it so a replay is never taken for the live system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayModel<'a> {
+    /// The recording's file name.
+    pub file: &'a str,
+    /// The recorded instant showing, already formatted.
+    pub at: &'a str,
+    pub speed: f64,
+    pub paused: bool,
 }
 
 /// Connection state of one upstream source.

@@ -150,6 +150,7 @@ fn odd_input_never_panics() {
                     }],
                     clock: "",
                     incidents: None,
+                    replay: None,
                 },
                 tabs: TabsModel {
                     titles: &[],

@@ -175,6 +175,7 @@ fn header_single_states() {
             }],
             clock: "09:00:00 UTC",
             incidents: None,
+            replay: None,
         };
         let view = app(
             header,
@@ -859,4 +860,25 @@ fn action_status_failed_action() {
         checks: vec![],
     });
     assert_snapshot!(render_to_text(&view, &theme(), 80, 24));
+}
+
+/// The replay marker leads the header at every width, paused or playing;
+/// the live header keeps what room is left.
+#[test]
+fn header_in_replay() {
+    let mut out = String::new();
+    for (width, paused) in [(140, false), (100, true), (80, true), (40, false)] {
+        let mut header = header_all_connected();
+        header.replay = Some(ReplayModel {
+            file: "incident-2026-11-27.mdrec",
+            at: "2026-11-27 08:05:12",
+            speed: 10.0,
+            paused,
+        });
+        let view = app(header, BodyModel::Prices(empty_prices(0)));
+        let text = render_to_text(&view, &theme(), width, 6);
+        out.push_str(text.lines().next().unwrap());
+        out.push('\n');
+    }
+    assert_snapshot!(out);
 }

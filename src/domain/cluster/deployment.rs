@@ -9,7 +9,7 @@ use super::time_ms;
 /// The Progressing condition's reason once the progress deadline passed.
 const DEADLINE_EXCEEDED: &str = "ProgressDeadlineExceeded";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Rollout {
     /// Every desired replica is updated and available, no old ones left.
     Complete,
@@ -24,7 +24,7 @@ pub enum Rollout {
     Stalled { reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeploymentInfo {
     pub name: String,
     /// `spec.replicas` (the API's default, 1, when unset).

@@ -9,7 +9,7 @@ use super::{micro_time_ms, time_ms};
 /// screen shows the newest few.
 pub const MAX_EVENTS: usize = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventInfo {
     /// "Warning" or "Normal".
     pub kind: String,

@@ -17,7 +17,7 @@ pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// deployment's name and a dash.
 const TEMPLATE_HASH: &str = "pod-template-hash";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PodInfo {
     pub name: String,
     /// The API's phase: Pending, Running, Succeeded, Failed or Unknown.

@@ -1,5 +1,5 @@
 //! Top line: target, one badge per source, the open incidents by severity,
-//! clock at the right.
+//! clock at the right; in a replay, the replay marker before all of it.
 //!
 //! Badges are shortened step by step until the line fits: full words, then
 //! compact, then the state glyph only; the target is cut last. The
@@ -10,13 +10,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::incidents::severity_style;
 use super::text::{self, age, short_error};
 use super::{Ctx, put_line};
-use crate::model::{HeaderModel, LinkState, SeverityModel, SourceBadge};
+use crate::model::{HeaderModel, LinkState, ReplayModel, SeverityModel, SourceBadge};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Detail {
@@ -26,6 +26,43 @@ enum Detail {
 }
 
 pub(super) fn render(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
+    let Some(replay) = &h.replay else {
+        render_live(buf, area, h, ctx);
+        return;
+    };
+    // The marker is never shortened: a replay must not pass for live.
+    let marker = replay_marker(replay, ctx);
+    let width = (marker.width() as u16).min(area.width);
+    put_line(buf, Rect { width, ..area }, &marker);
+    let rest = Rect {
+        x: area.x + width,
+        width: area.width - width,
+        ..area
+    };
+    render_live(buf, rest, h, ctx);
+}
+
+/// Longest file name shown in the replay marker.
+const REPLAY_FILE_MAX: usize = 24;
+
+/// ` REPLAY ` in reverse video, then file, recorded time, speed, pause.
+fn replay_marker<'a>(r: &ReplayModel, ctx: &Ctx) -> Line<'a> {
+    let style = ctx.theme.warn;
+    let file = text::truncate(&text::sanitize(r.file), REPLAY_FILE_MAX, ctx.g.ellipsis);
+    let paused = if r.paused { " PAUSED" } else { "" };
+    Line::from(vec![
+        Span::styled(
+            " REPLAY ",
+            style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ),
+        Span::styled(
+            format!(" {file} {} x{}{paused} ", text::sanitize(r.at), r.speed),
+            style,
+        ),
+    ])
+}
+
+fn render_live(buf: &mut Buffer, area: Rect, h: &HeaderModel, ctx: &Ctx) {
     let target = text::sanitize(h.target);
     let target_w = text::width(&target);
     // Every badge in every form, measured once.

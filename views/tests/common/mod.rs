@@ -238,6 +238,7 @@ pub fn header_all_connected() -> HeaderModel<'static> {
         ],
         clock: "14:03:07 UTC",
         incidents: None,
+        replay: None,
     }
 }
 
@@ -268,6 +269,7 @@ pub fn header_every_state() -> HeaderModel<'static> {
         ],
         clock: "14:03:07 UTC",
         incidents: None,
+        replay: None,
     }
 }
 
