@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::fake_kube::{FakeKube, NAMESPACE, Resource};
+use common::fake_kube::{FakeKube, NAMESPACE, Resource, deployment, event, pod};
 use common::scratch_dir;
 use mdops::domain::cluster::{ClusterSnapshot, RESTARTED_AT, Rollout, rollout_verdict};
 use mdops::sources::kube::{
@@ -24,68 +24,6 @@ use tokio::sync::mpsc;
 /// How long a test waits for the source to notice something: kube's
 /// watcher backs off up to a few seconds after errors.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn deployment(name: &str, replicas: i64, ready: i64) -> Value {
-    json!({
-        "metadata": {"name": name, "generation": 1, "labels": {"app": name}},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": name, "image": format!("registry.local/{name}:1.4.2")}]}
-            },
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
-        },
-        "status": {
-            "observedGeneration": 1, "replicas": replicas, "updatedReplicas": replicas,
-            "readyReplicas": ready, "availableReplicas": ready,
-            "conditions": [{"type": "Available", "status": if ready == replicas { "True" } else { "False" },
-                            "reason": "MinimumReplicasAvailable"},
-                           {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]
-        }
-    })
-}
-
-/// A pod of deployment `owner`'s ReplicaSet `owner-5d8c7`, running and
-/// ready, or waiting with `waiting` as the reason.
-fn pod(owner: &str, suffix: &str, waiting: Option<&str>) -> Value {
-    let ready = waiting.is_none();
-    let state = match waiting {
-        None => json!({"running": {"startedAt": "2026-11-27T08:00:05Z"}}),
-        Some(reason) => {
-            json!({"waiting": {"reason": reason, "message": "back-off 40s restarting failed container"}})
-        }
-    };
-    json!({
-        "metadata": {
-            "name": format!("{owner}-5d8c7-{suffix}"),
-            "labels": {"app": owner, "pod-template-hash": "5d8c7"},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{owner}-5d8c7"),
-                                 "uid": "6f1c2a9e-0000-4000-8000-000000000001", "controller": true,
-                                 "blockOwnerDeletion": true}]
-        },
-        "spec": {"nodeName": "worker-2", "containers": [{"name": owner, "image": "registry.local/app:1.4.2"}]},
-        "status": {
-            "phase": "Running",
-            "conditions": [{"type": "PodScheduled", "status": "True"},
-                           {"type": "Ready", "status": if ready { "True" } else { "False" },
-                            "reason": if ready { Value::Null } else { json!("ContainersNotReady") }}],
-            "containerStatuses": [{"name": owner, "ready": ready, "restartCount": if ready { 0 } else { 5 },
-                                   "image": "registry.local/app:1.4.2", "imageID": "", "state": state}]
-        }
-    })
-}
-
-fn event(name: &str, kind: &str, reason: &str, pod: &str, last: &str) -> Value {
-    json!({
-        "metadata": {"name": name},
-        "involvedObject": {"kind": "Pod", "name": pod, "namespace": NAMESPACE, "apiVersion": "v1"},
-        "reason": reason, "message": format!("{reason} on {pod}"), "type": kind, "count": 3,
-        "firstTimestamp": "2026-11-27T08:00:00Z", "lastTimestamp": last,
-        "source": {"component": "kubelet", "host": "worker-2"}
-    })
-}
 
 /// A cluster with `web` (2 replicas, one crash-looping pod) and `api`
 /// (1 replica, ready), and one warning event.
