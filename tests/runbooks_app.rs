@@ -197,7 +197,7 @@ fn a_destructive_action_needs_the_target_typed_and_runs_once_confirmed() {
         })
         .expect("the verdict is audited");
     assert!(!recorded.0, "nothing recovered");
-    assert!(recorded.1.contains("agent health"), "{}", recorded.1);
+    assert!(recorded.1.contains("breaker"), "{}", recorded.1);
     assert_eq!(
         app.view().action_status.unwrap().verification,
         VerificationState::NotRecovered

@@ -5,7 +5,7 @@
 use market_data_agent::api::{Health, HealthStatus, SourceState};
 
 use super::prepare::Request;
-use super::runbook::Kind;
+use super::runbook::{CircuitState, Kind};
 use crate::domain::cluster::{ClusterSnapshot, rollout_verdict};
 use crate::domain::slo::AlertLevel;
 
@@ -16,6 +16,9 @@ pub enum Watch {
     AgentHealthy,
     /// No SLO pages (burning budget at the page rate).
     SlosNotPaging,
+    /// The agent reports the source's breaker as asked: held open, held
+    /// closed, or back under its automatic rules.
+    Breaker { source: String, state: CircuitState },
     /// The deployment's rollout is complete and its pods ready (for a
     /// restart: pods restarted at or after `restarted_at_ms`).
     Rollout {
@@ -57,12 +60,41 @@ pub fn watches(request: &Request, started_ms: i64) -> Vec<Watch> {
         Kind::AlertmanagerSilence | Kind::Exec(_) => vec![Watch::SlosNotPaging],
         Kind::KubeRestart => vec![rollout(Some(started_ms)), Watch::SlosNotPaging],
         Kind::KubeScale { .. } => vec![rollout(None), Watch::SlosNotPaging],
+        Kind::AgentCircuit { state } => vec![Watch::Breaker {
+            source: request.target.clone().unwrap_or_default(),
+            state,
+        }],
         _ => vec![Watch::AgentHealthy, Watch::SlosNotPaging],
     }
 }
 
 pub fn check(watch: &Watch, signals: Signals<'_>) -> Check {
     match watch {
+        Watch::Breaker { source, state } => {
+            let reported = signals
+                .health
+                .and_then(|h| h.sources.iter().find(|s| &s.name == source));
+            let (verdict, detail) = match reported {
+                None if signals.health.is_none() => (None, "no health answer yet".to_string()),
+                None => (Some(false), format!("the agent reports no source {source}")),
+                Some(s) => {
+                    let breaker = s.breaker.map_or("none", |b| b.as_str());
+                    let held = s.breaker_forced.unwrap_or(false);
+                    let ok = match state {
+                        CircuitState::Open => breaker == "open" && held,
+                        CircuitState::Closed => breaker == "closed" && held,
+                        CircuitState::Auto => !held,
+                    };
+                    let how = if held { "held" } else { "automatic" };
+                    (Some(ok), format!("breaker of {source} {breaker} ({how})"))
+                }
+            };
+            Check {
+                what: "breaker",
+                verdict,
+                detail,
+            }
+        }
         Watch::Rollout {
             deployment,
             restarted_at_ms,

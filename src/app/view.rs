@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use crate::domain::slo::AlertLevel;
-use market_data_agent::api::HealthStatus;
+use market_data_agent::api::{HealthStatus, SourceState};
 use mdops_views::model::{
     ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, ClusterModel, DeploymentRow,
     DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, HelpModel, LinkState,
     NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel, SloDetailModel, SloRow,
-    SlosModel, SourceBadge, StatusModel, TabsModel, VerificationState,
+    SlosModel, SourceBadge, SourceRow, StatusModel, TabsModel, VerificationState,
 };
 
 use super::runbooks::Verification;
@@ -258,7 +258,43 @@ impl App {
             descending: self.prices.descending,
             rows,
             detail,
+            sources: self.source_rows(),
         })
+    }
+
+    /// The agent's sources for the panel under the prices table, when it
+    /// has configured ones (with breakers); the simulator alone needs none.
+    fn source_rows(&self) -> Vec<SourceRow<'_>> {
+        let Some(health) = self.health.as_ref() else {
+            return Vec::new();
+        };
+        if health.sources.iter().all(|s| s.breaker.is_none()) {
+            return Vec::new();
+        }
+        // The health answer's age, added to each tick age it reports.
+        let answer_age = self.health_at_ms.map_or(0, |at| (self.now_ms - at).max(0) as u64);
+        health
+            .sources
+            .iter()
+            .map(|s| SourceRow {
+                name: &s.name,
+                kind: s.kind.as_deref().unwrap_or(""),
+                state: match s.state {
+                    SourceState::Up => "up",
+                    SourceState::Stale => "stale",
+                    SourceState::Down => "down",
+                },
+                active: s.active.unwrap_or(false),
+                breaker: s.breaker.map(|b| b.as_str()),
+                forced: s.breaker_forced.unwrap_or(false),
+                health_score: s.health_score,
+                last_tick_age: s
+                    .last_tick_age_ms
+                    .map(|ms| Duration::from_millis(ms + answer_age)),
+                failovers: s.failovers,
+                last_error: s.last_error.as_deref(),
+            })
+            .collect()
     }
 
     fn detail(&self) -> Option<DetailModel<'_>> {

@@ -569,6 +569,30 @@ pub struct PricesModel<'a> {
     pub descending: bool,
     /// Detail pane for the selected symbol.
     pub detail: Option<DetailModel<'a>>,
+    /// The agent's data sources, when it has configured ones (breakers,
+    /// failover); empty otherwise, and then no panel is drawn.
+    pub sources: Vec<SourceRow<'a>>,
+}
+
+/// One data source of the agent, as its `/health` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow<'a> {
+    pub name: &'a str,
+    /// `sim`, `replay`, `binance`, `coinbase` ...
+    pub kind: &'a str,
+    /// `up`, `stale` or `down`.
+    pub state: &'a str,
+    /// Its ticks are the ones served for its group.
+    pub active: bool,
+    /// `closed`, `open`, `half_open`; `None` for a source without a breaker.
+    pub breaker: Option<&'a str>,
+    /// An operator holds the breaker in its state.
+    pub forced: bool,
+    /// 0 (unusable) to 1.
+    pub health_score: Option<f64>,
+    pub last_tick_age: Option<Duration>,
+    pub failovers: Option<u64>,
+    pub last_error: Option<&'a str>,
 }
 
 /// Chart and figures for the selected symbol.

@@ -168,6 +168,18 @@ fn odd_input_never_panics() {
                         bars: bars_state,
                         facts: vec![("", String::new()), ("k", "v".repeat(400))],
                     }),
+                    sources: vec![SourceRow {
+                        name: "\u{1b}[2J",
+                        kind: "",
+                        state: "",
+                        active: true,
+                        breaker: Some(""),
+                        forced: true,
+                        health_score: Some(f64::NAN),
+                        last_tick_age: Some(std::time::Duration::MAX),
+                        failovers: Some(u64::MAX),
+                        last_error: Some("\u{7}"),
+                    }],
                 }),
                 status: StatusModel {
                     hints: &[("", "")],

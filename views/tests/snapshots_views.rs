@@ -19,6 +19,42 @@ fn prices_120x30() {
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
+/// Two crypto sources in one group: the primary's breaker held open by an
+/// operator, its error shown; the standby active and fresh.
+#[test]
+fn prices_with_sources_panel_120x30() {
+    let fx = Fixture::named();
+    let mut model = fx.prices(Some(2));
+    model.sources = vec![
+        SourceRow {
+            name: "binance",
+            kind: "binance",
+            state: "down",
+            active: false,
+            breaker: Some("open"),
+            forced: true,
+            health_score: Some(0.0),
+            last_tick_age: Some(std::time::Duration::from_secs(42)),
+            failovers: Some(1),
+            last_error: Some("closed by the exchange (1001 going away)"),
+        },
+        SourceRow {
+            name: "coinbase",
+            kind: "coinbase",
+            state: "up",
+            active: true,
+            breaker: Some("closed"),
+            forced: false,
+            health_score: Some(1.0),
+            last_tick_age: Some(std::time::Duration::from_millis(20)),
+            failovers: Some(0),
+            last_error: None,
+        },
+    ];
+    let view = prices_app(model);
+    assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
+}
+
 #[test]
 fn prices_80x24() {
     let fx = Fixture::named();

@@ -16,6 +16,7 @@ mod palette;
 mod prices;
 mod rows;
 mod slos;
+mod sources;
 mod status;
 mod tabs;
 pub(crate) mod text;

@@ -32,6 +32,11 @@ pub(super) fn render(
     ctx: &Ctx,
     state: &mut ViewState,
 ) {
+    let sources_h = super::sources::height(&m.sources, area.height);
+    let (area, sources_area) = stacked(area, area.height - sources_h);
+    if sources_h > 0 {
+        super::sources::render(buf, sources_area, &m.sources, ctx);
+    }
     let show_detail = m.detail.is_some() && !m.rows.is_empty();
     let (table_area, detail_area) = split(area, show_detail);
     table(buf, table_area, m, filter, ctx, state);

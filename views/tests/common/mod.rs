@@ -199,6 +199,7 @@ impl Fixture {
             sort: PriceColumn::Symbol,
             descending: false,
             detail: selected.map(|_| detail),
+            sources: Vec::new(),
         }
     }
 }
@@ -213,6 +214,7 @@ pub fn empty_prices(total: usize) -> PricesModel<'static> {
         sort: PriceColumn::Symbol,
         descending: false,
         detail: None,
+        sources: Vec::new(),
     }
 }
 
