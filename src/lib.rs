@@ -13,5 +13,6 @@ pub mod metrics_text;
 pub mod run;
 pub mod slo;
 pub mod snapshot;
+pub mod snapshot_dr;
 pub mod sources;
 pub mod upstream;

@@ -9,7 +9,7 @@ use crate::actions::prepare::Request;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
-use market_data_agent::api::{Bar, BarInterval, Health, Incident, IncidentActionRequest, Quote};
+use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, IncidentActionRequest, Quote};
 
 /// The upstream connections the header reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,6 +24,8 @@ pub enum SourceId {
     /// The agent's `/api/v1/incidents`.
     AgentIncidents,
     Alertmanager,
+    /// The agent's `/api/v1/dr`.
+    AgentDr,
 }
 
 impl SourceId {
@@ -35,6 +37,7 @@ impl SourceId {
             SourceId::Prometheus => "prometheus",
             SourceId::AgentIncidents => "incidents",
             SourceId::Alertmanager => "alertmanager",
+            SourceId::AgentDr => "dr",
         }
     }
 }
@@ -129,6 +132,11 @@ pub enum Msg {
         id: u64,
         outcome: Outcome,
     },
+    /// The agent's DR status: backups, RPO / RTO, last drill.
+    Dr {
+        status: Box<DrStatus>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -154,6 +162,8 @@ pub enum Command {
         recovered: bool,
         detail: String,
     },
+    /// Reads the agent's DR status now (after a backup or a drill).
+    FetchDr,
 }
 
 /// What one confirmed action does.
@@ -219,7 +229,8 @@ impl Msg {
             | Msg::Scrape { at_ms, .. }
             | Msg::SloFigures { at_ms, .. }
             | Msg::AgentIncidents { at_ms, .. }
-            | Msg::Alerts { at_ms, .. } => Some(*at_ms),
+            | Msg::Alerts { at_ms, .. }
+            | Msg::Dr { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

@@ -2,6 +2,7 @@
 
 pub mod backoff;
 pub mod cluster;
+pub mod dr;
 pub mod forecast;
 pub mod incidents;
 pub mod price_history;
