@@ -17,7 +17,6 @@ pub struct Config {
     pub slo: SloSection,
     pub log: LogConfig,
     pub dr: DrSection,
-    pub capacity: CapacitySection,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -29,62 +28,6 @@ pub struct DrSection {
 impl Default for DrSection {
     fn default() -> Self {
         DrSection { interval_ms: 5_000 }
-    }
-}
-
-/// Capacity forecasts: how far ahead, how often, against which limits,
-/// and the cost model behind replica recommendations.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CapacitySection {
-    pub interval_ms: u64,
-    pub horizon_hours: u64,
-    /// CPU cores used per request/s, and resident bytes per request/s.
-    pub cores_per_request_per_s: f64,
-    pub bytes_per_request_per_s: f64,
-    /// Utilisation a replica should stay under (scale up above it).
-    pub target_cpu: f64,
-    pub target_memory: f64,
-    pub limits: CapacityLimits,
-}
-
-/// The limit of each resource for one agent; 0 means none is known, and
-/// then no time to limit is computed.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CapacityLimits {
-    pub cpu_cores: f64,
-    pub memory_bytes: f64,
-    pub http_requests_per_s: f64,
-    pub ws_clients: f64,
-    pub ticks_per_s: f64,
-    pub backup_storage_bytes: f64,
-}
-
-impl Default for CapacitySection {
-    fn default() -> Self {
-        CapacitySection {
-            interval_ms: 60_000,
-            horizon_hours: 24 * 7,
-            cores_per_request_per_s: 0.001,
-            bytes_per_request_per_s: 2.0 * 1024.0 * 1024.0,
-            target_cpu: 0.70,
-            target_memory: 0.75,
-            limits: CapacityLimits::default(),
-        }
-    }
-}
-
-impl Default for CapacityLimits {
-    fn default() -> Self {
-        CapacityLimits {
-            cpu_cores: 2.0,
-            memory_bytes: 1024.0 * 1024.0 * 1024.0,
-            http_requests_per_s: 0.0,
-            ws_clients: 256.0,
-            ticks_per_s: 0.0,
-            backup_storage_bytes: 0.0,
-        }
     }
 }
 
@@ -370,20 +313,6 @@ impl Config {
         }
         if self.dr.interval_ms < 500 {
             return Err(fail("dr.interval_ms", "must be at least 500"));
-        }
-        if self.capacity.interval_ms < 1_000 {
-            return Err(fail("capacity.interval_ms", "must be at least 1000"));
-        }
-        if self.capacity.horizon_hours == 0 {
-            return Err(fail("capacity.horizon_hours", "must be greater than 0"));
-        }
-        for (key, value) in [
-            ("capacity.target_cpu", self.capacity.target_cpu),
-            ("capacity.target_memory", self.capacity.target_memory),
-        ] {
-            if !(value > 0.0 && value <= 1.0) {
-                return Err(fail(key, "must be above 0 and at most 1"));
-            }
         }
         if self.alertmanager.request_timeout_ms == 0 {
             return Err(fail("alertmanager.request_timeout_ms", "must be greater than 0"));

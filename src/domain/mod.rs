@@ -1,6 +1,7 @@
 //! Pure domain logic with its own tests: no I/O, no clocks, no terminal.
 
 pub mod backoff;
+pub mod capacity;
 pub mod cluster;
 pub mod dr;
 pub mod forecast;
