@@ -17,6 +17,19 @@ pub struct Config {
     pub kube: KubeSection,
     pub slo: SloSection,
     pub log: LogConfig,
+    pub dr: DrSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrSection {
+    pub interval_ms: u64,
+}
+
+impl Default for DrSection {
+    fn default() -> Self {
+        DrSection { interval_ms: 5_000 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -311,6 +324,9 @@ impl Config {
         }
         if self.slo.max_series == 0 {
             return Err(fail("slo.max_series", "must be greater than 0"));
+        }
+        if self.dr.interval_ms < 500 {
+            return Err(fail("dr.interval_ms", "must be at least 500"));
         }
         if self.alertmanager.request_timeout_ms == 0 {
             return Err(fail("alertmanager.request_timeout_ms", "must be greater than 0"));

@@ -14,5 +14,6 @@ pub mod record;
 pub mod run;
 pub mod slo;
 pub mod snapshot;
+pub mod snapshot_dr;
 pub mod sources;
 pub mod upstream;

@@ -31,6 +31,8 @@ pub struct Report {
     /// Correlated incidents, open ones first, resolved ones included.
     pub incidents: Vec<IncidentReport>,
     pub screens: Vec<ScreenReport>,
+    /// Null until the agent's DR status has been read.
+    pub dr: Option<crate::snapshot_dr::DrReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -242,6 +244,7 @@ impl Report {
             },
             incidents: incident_reports(app),
             screens,
+            dr: crate::snapshot_dr::DrReport::from_app(app),
         }
     }
 
@@ -352,6 +355,7 @@ impl Report {
                 marks.join(" ")
             );
         }
+        out.push_str(&crate::snapshot_dr::DrReport::markdown(self.dr.as_ref()));
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -382,6 +386,13 @@ impl Report {
         out.push_str("\n\n");
         out.push_str(&mdops_views::render_to_text(
             &app.view_of(Screen::Incidents),
+            theme,
+            width,
+            30,
+        ));
+        out.push_str("\n\n");
+        out.push_str(&mdops_views::render_to_text(
+            &app.view_of(Screen::Dr),
             theme,
             width,
             30,
@@ -417,11 +428,15 @@ fn live_detail(app: &App, screen: Screen) -> String {
             let open = app.incidents.open_by_severity().iter().sum::<usize>();
             format!("{open} open incidents of {}", app.incidents.rows.len())
         }
+        Screen::Dr => app.dr.status.as_ref().map_or_else(
+            || "no DR status yet".to_string(),
+            |s| format!("{} backups", s.backups.len()),
+        ),
         _ => format!("{} symbols", app.prices.symbols.len()),
     }
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()

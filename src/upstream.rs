@@ -24,7 +24,7 @@ use crate::sources::agent::{self, AgentClient};
 use crate::sources::alertmanager::AlertmanagerClient;
 use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::{incidents, now_ms, scrape, slo_poller};
+use crate::sources::{dr, incidents, now_ms, scrape, slo_poller};
 
 /// Environment variable holding the token for a remote agent's acting routes.
 pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
@@ -104,10 +104,17 @@ impl Upstream {
             tx.clone(),
             Backoff::default(),
         ));
+        tasks.spawn(dr::run_dr(
+            client.clone(),
+            Duration::from_millis(config.dr.interval_ms),
+            tx.clone(),
+            Backoff::default(),
+        ));
         let mut sources = vec![
             SourceId::AgentApi,
             SourceId::AgentStream,
             SourceId::AgentIncidents,
+            SourceId::AgentDr,
         ];
 
         let alertmanager_url = first_set(&[
@@ -232,6 +239,15 @@ impl Upstream {
                 if let Err(error) = self.engine.record_verification(&request, recovered, &detail) {
                     tracing::error!(error = format!("{error:#}"), "could not audit a verification");
                 }
+            }
+            Command::FetchDr => {
+                self.tasks.spawn(async move {
+                    // A failure here shows at the next poll; this read only
+                    // makes a success show sooner.
+                    if let Ok(msg) = dr::read(&client).await {
+                        let _ = tx.send(msg).await;
+                    }
+                });
             }
         }
     }

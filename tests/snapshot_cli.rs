@@ -24,8 +24,8 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     let sources = report["sources"].as_array().unwrap();
     assert_eq!(
         sources.len(),
-        4,
-        "agent api, agent ws, agent incidents and the console's own metrics scrape"
+        5,
+        "agent api, agent ws, agent incidents, agent dr and the console's own metrics scrape"
     );
     assert!(sources.iter().all(|s| s["state"] == "connected"), "{sources:?}");
     assert_eq!(report["agent_status"], "ok");
@@ -44,7 +44,14 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     assert_eq!(screens[0]["status"], "live");
     assert_eq!(screens[1]["status"], "live");
     assert_eq!(screens[2]["status"], "live");
-    assert!(screens[3..].iter().all(|s| s["status"] == "not_configured"));
+    assert_eq!(screens[3]["status"], "not_configured");
+    assert_eq!(screens[4]["status"], "live");
+    assert_eq!(screens[5]["status"], "not_configured");
+    assert!(
+        report["dr"]["rpo_target_s"].as_f64().is_some(),
+        "{}",
+        report["dr"]
+    );
     assert!(report["incidents"].is_array());
     assert!(report["incidents_open"]["sev1"].is_u64());
 

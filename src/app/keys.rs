@@ -63,6 +63,16 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "DR",
+        &[
+            ("b", "take a backup now (runbook backup-now: confirmed, audited)"),
+            (
+                "d",
+                "run a restore drill (runbook restore-drill: confirmed, audited)",
+            ),
+        ],
+    ),
+    (
         "Dialogs",
         &[
             ("Enter", "confirm"),
@@ -102,6 +112,14 @@ pub const INCIDENT_HINTS: &[(&str, &str)] = &[
     ("R", "resolve"),
     ("r", "resolved"),
     ("/", "filter"),
+    ("q", "quit"),
+];
+
+/// Hints on the status line of the DR screen.
+pub const DR_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("b", "backup now"),
+    ("d", "restore drill"),
     ("q", "quit"),
 ];
 
@@ -165,6 +183,7 @@ impl App {
             _ if self.screen == Screen::Slos => self.on_slos_key(key),
             _ if self.screen == Screen::Incidents => self.on_incidents_key(key),
             _ if self.screen == Screen::Cluster => self.on_cluster_key(key),
+            _ if self.screen == Screen::Dr => return self.on_dr_key(key),
             _ => self.dirty = false,
         }
         Vec::new()

@@ -5,6 +5,8 @@
 
 pub mod cluster;
 pub mod dialog;
+pub mod dr;
+mod dr_view;
 pub mod incidents;
 mod incidents_view;
 pub mod keys;
@@ -23,6 +25,7 @@ pub use msg::{ActionPlan, ActionStep, Command, Link, Msg, SourceId};
 pub use screen::Screen;
 
 use dialog::{ActionContext, Dialog};
+use dr::DrState;
 use incidents::IncidentsState;
 use prices::{BarsData, Detail, PricesState};
 pub use runbooks::ActionSettings;
@@ -127,6 +130,7 @@ pub struct App {
     /// The last action's outcome, and when it came.
     pub notice: Option<(String, i64)>,
     pub runbooks: RunbookState,
+    pub dr: DrState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -163,6 +167,7 @@ impl App {
             dialog: None,
             notice: None,
             runbooks: RunbookState::default(),
+            dr: DrState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -211,6 +216,7 @@ impl App {
                 self.source_mut(source).set_link(link, at_ms);
                 self.refresh_slo_problem(source);
                 self.refresh_incident_problem(source);
+                self.refresh_dr_problem(source);
             }
             Msg::AgentIncidents { incidents, at_ms } => {
                 self.touch(SourceId::AgentIncidents, at_ms);
@@ -229,7 +235,12 @@ impl App {
             }
             Msg::ActionDone { label, result } => self.on_action_done(&label, result),
             Msg::RunOutput { id, line } => self.on_run_output(id, line),
-            Msg::RunDone { id, outcome } => return self.on_run_done(id, outcome),
+            Msg::RunDone { id, outcome } => {
+                let refresh = self.dr_refresh_after(id);
+                let mut commands = self.on_run_done(id, outcome);
+                commands.extend(refresh);
+                return commands;
+            }
             Msg::Cluster { snapshot, at_ms } => {
                 self.touch(SourceId::Kubernetes, at_ms);
                 if let Some(cluster) = self.cluster.as_mut() {
@@ -280,6 +291,7 @@ impl App {
                 self.slos.on_figures(figures, at_ms);
                 return self.verify_run();
             }
+            Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
         }
         Vec::new()
     }

@@ -11,7 +11,7 @@ use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
-use market_data_agent::api::{Bar, BarInterval, Health, Incident, IncidentActionRequest, Quote};
+use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, IncidentActionRequest, Quote};
 
 /// The upstream connections the header reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,6 +27,8 @@ pub enum SourceId {
     AgentIncidents,
     Alertmanager,
     Kubernetes,
+    /// The agent's `/api/v1/dr`.
+    AgentDr,
 }
 
 impl SourceId {
@@ -39,6 +41,7 @@ impl SourceId {
             SourceId::AgentIncidents => "incidents",
             SourceId::Alertmanager => "alertmanager",
             SourceId::Kubernetes => "kubernetes",
+            SourceId::AgentDr => "dr",
         }
     }
 }
@@ -138,6 +141,11 @@ pub enum Msg {
         snapshot: Box<ClusterSnapshot>,
         at_ms: i64,
     },
+    /// The agent's DR status: backups, RPO / RTO, last drill.
+    Dr {
+        status: Box<DrStatus>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -163,6 +171,8 @@ pub enum Command {
         recovered: bool,
         detail: String,
     },
+    /// Reads the agent's DR status now (after a backup or a drill).
+    FetchDr,
 }
 
 /// What one confirmed action does.
@@ -229,7 +239,8 @@ impl Msg {
             | Msg::SloFigures { at_ms, .. }
             | Msg::AgentIncidents { at_ms, .. }
             | Msg::Alerts { at_ms, .. }
-            | Msg::Cluster { at_ms, .. } => Some(*at_ms),
+            | Msg::Cluster { at_ms, .. }
+            | Msg::Dr { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

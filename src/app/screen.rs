@@ -48,20 +48,13 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Prices | Screen::Slos | Screen::Incidents => None,
+            Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr => None,
             Screen::Capacity => Some(Requirement {
                 purpose: "Resource use, forecasts with bands, and time until limits",
                 how_to_configure: &[
                     "This build does not read capacity data yet: nothing is shown rather than a guess.",
                     "Source to come: Prometheus range queries (--prometheus URL), or the",
                     "history mdops keeps from the agent's /metrics.",
-                ],
-            }),
-            Screen::Dr => Some(Requirement {
-                purpose: "Backups, RPO / RTO against target, and the last restore drill",
-                how_to_configure: &[
-                    "This build does not read DR status yet: nothing is shown rather than a guess.",
-                    "Source to come: the agent's /api/v1/dr.",
                 ],
             }),
             Screen::Cluster => Some(Requirement {
@@ -91,8 +84,11 @@ mod tests {
     }
 
     #[test]
-    fn prices_slos_and_incidents_are_live() {
+    fn prices_slos_incidents_and_dr_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
-        assert_eq!(live, [&Screen::Prices, &Screen::Slos, &Screen::Incidents]);
+        assert_eq!(
+            live,
+            [&Screen::Prices, &Screen::Slos, &Screen::Incidents, &Screen::Dr]
+        );
     }
 }

@@ -14,7 +14,7 @@ use mdops_views::model::{
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, HELP, HINTS, INCIDENT_HINTS};
+use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -40,10 +40,10 @@ impl App {
             },
             body: self.body(screen),
             status: StatusModel {
-                hints: if screen == Screen::Incidents {
-                    INCIDENT_HINTS
-                } else {
-                    HINTS
+                hints: match screen {
+                    Screen::Incidents => INCIDENT_HINTS,
+                    Screen::Dr => DR_HINTS,
+                    _ => HINTS,
                 },
                 filter: self.filter_model(screen),
                 message: self
@@ -240,6 +240,9 @@ impl App {
         }
         if let (Screen::Cluster, Some(cluster)) = (screen, self.cluster.as_ref()) {
             return BodyModel::Cluster(self.cluster_model(cluster));
+        }
+        if screen == Screen::Dr {
+            return BodyModel::Dr(self.dr_model());
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {

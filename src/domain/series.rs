@@ -282,6 +282,26 @@ impl SeriesStore {
         self.dropped_samples
     }
 
+    /// Every point held of the series `selector` matches, oldest first,
+    /// summed by time. With `counter`, each point carries its reset
+    /// correction, so the sum only drops where the series themselves
+    /// were not scraped (the forecast's counter handling reads such a drop
+    /// as a reset, as `rate()` does).
+    pub fn points(&self, selector: &Selector, counter: bool) -> Vec<(i64, f64)> {
+        let mut sums: BTreeMap<i64, f64> = BTreeMap::new();
+        for series in self.select(selector) {
+            for point in series.tiers.iter().rev().flatten() {
+                let value = if counter {
+                    point.raw + point.offset
+                } else {
+                    point.raw
+                };
+                *sums.entry(point.ts).or_insert(0.0) += value;
+            }
+        }
+        sums.into_iter().collect()
+    }
+
     /// The latest scrape time ingested.
     pub fn latest_ms(&self) -> Option<i64> {
         self.clock_ms

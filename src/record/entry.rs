@@ -2,7 +2,7 @@
 //! received it. `SourceMsg` mirrors the source variants of `Msg` in an order
 //! this module owns, so the file format does not change when `Msg` grows.
 
-use market_data_agent::api::{Bar, BarInterval, Health, Incident, Quote};
+use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote};
 use serde::{Deserialize, Serialize};
 
 use crate::app::slos::SloSource;
@@ -139,7 +139,13 @@ pub enum SourceMsg {
         at_ms: i64,
     },
     Cluster {
-        snapshot: ClusterSnapshot,
+        snapshot: Box<ClusterSnapshot>,
+        at_ms: i64,
+    },
+    Dr {
+        /// As JSON text, like `Health`: a wire type of the agent's.
+        #[serde(with = "json_text")]
+        status: Box<DrStatus>,
         at_ms: i64,
     },
 }
@@ -204,7 +210,11 @@ impl SourceMsg {
                 at_ms: *at_ms,
             },
             Msg::Cluster { snapshot, at_ms } => SourceMsg::Cluster {
-                snapshot: (**snapshot).clone(),
+                snapshot: snapshot.clone(),
+                at_ms: *at_ms,
+            },
+            Msg::Dr { status, at_ms } => SourceMsg::Dr {
+                status: status.clone(),
                 at_ms: *at_ms,
             },
             Msg::Key(_)
@@ -240,10 +250,8 @@ impl SourceMsg {
             },
             SourceMsg::SloFigures { figures, at_ms } => Msg::SloFigures { figures, at_ms },
             SourceMsg::AgentIncidents { incidents, at_ms } => Msg::AgentIncidents { incidents, at_ms },
-            SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster {
-                snapshot: Box::new(snapshot),
-                at_ms,
-            },
+            SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
+            SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

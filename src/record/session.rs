@@ -281,6 +281,8 @@ impl<R: std::io::Read> Session<R> {
             }),
             // Nothing ran, so there is nothing to audit.
             Command::RecordVerification { .. } => None,
+            // The recording carries the DR answers as they came.
+            Command::FetchDr => None,
         }
     }
 

@@ -184,7 +184,7 @@ pub(super) fn every_kind() -> Vec<Entry> {
             at_ms: T0 + 2_000,
         },
         SourceMsg::Cluster {
-            snapshot: crate::domain::cluster::ClusterSnapshot {
+            snapshot: Box::new(crate::domain::cluster::ClusterSnapshot {
                 deployments: vec![crate::domain::cluster::DeploymentInfo {
                     name: "mda".to_string(),
                     desired: 3,
@@ -200,7 +200,7 @@ pub(super) fn every_kind() -> Vec<Entry> {
                 }],
                 pods: Vec::new(),
                 events: Vec::new(),
-            },
+            }),
             at_ms: T0 + 3_000,
         },
     ];

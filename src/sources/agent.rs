@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use market_data_agent::api::{
-    Bar, BarInterval, BarsResponse, ClientFrame, ErrorBody, Health, Incident, IncidentActionRequest,
-    IncidentsResponse, ServerFrame, SymbolsResponse,
+    Bar, BarInterval, BarsResponse, ClientFrame, DrStatus, ErrorBody, Health, Incident,
+    IncidentActionRequest, IncidentsResponse, ServerFrame, SymbolsResponse,
 };
 use rand::Rng;
 use reqwest::Url;
@@ -155,6 +155,11 @@ impl AgentClient {
 
     pub async fn health(&self) -> Result<Health, String> {
         self.get_json("health").await
+    }
+
+    /// Backups, RPO / RTO figures and the last restore drill.
+    pub async fn dr(&self) -> Result<DrStatus, String> {
+        self.get_json("api/v1/dr").await
     }
 
     pub async fn bars(&self, symbol: &str, interval: BarInterval, limit: usize) -> Result<Vec<Bar>, String> {

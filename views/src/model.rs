@@ -90,6 +90,7 @@ pub enum BodyModel<'a> {
     Incidents(IncidentsModel<'a>),
     Cluster(ClusterModel<'a>),
     NotConfigured(NotConfiguredModel<'a>),
+    Dr(DrModel<'a>),
 }
 
 /// The cluster screen: the namespace's deployments, pods and recent
@@ -633,4 +634,100 @@ pub struct FilterModel<'a> {
 pub struct HelpModel<'a> {
     /// `(section title, [(keys, what they do)])`.
     pub sections: &'a [(&'a str, &'a [(&'a str, &'a str)])],
+}
+
+/// The DR screen: one column per environment, side by side, so a regional
+/// failover shows every region's recovery position at once.
+#[derive(Debug, Clone)]
+pub struct DrModel<'a> {
+    /// The DR source fails: what and since when; last values stay below.
+    pub problem: Option<&'a str>,
+    pub environments: Vec<DrEnvironmentModel<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DrEnvironmentModel<'a> {
+    /// e.g. `agent 127.0.0.1:8080 (embedded)`.
+    pub name: &'a str,
+    /// `None` until the first answer.
+    pub status: Option<DrStatusModel<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DrStatusModel<'a> {
+    /// Where backups go; `Err` says why there is no backup directory.
+    pub backup_dir: Result<&'a str, &'a str>,
+    /// Interval of scheduled backups; `None` when the schedule is off.
+    pub schedule: Option<Duration>,
+    pub rpo: ObjectiveModel,
+    pub rto: ObjectiveModel,
+    pub last_backup: Option<BackupRunModel<'a>>,
+    pub last_drill: Option<DrillModel<'a>>,
+    pub replication: ReplicationModel<'a>,
+    /// Newest first.
+    pub backups: Vec<BackupRowModel<'a>>,
+    pub storage_bytes: u64,
+}
+
+/// A recovery objective (RPO or RTO) against its target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObjectiveModel {
+    /// RPO: age of the newest good backup now; RTO: the last good drill's
+    /// duration. `None` when there is none.
+    pub current: Option<Duration>,
+    pub target: Duration,
+    pub state: ObjectiveState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectiveState {
+    Met,
+    Missed,
+    /// No good backup (RPO) or no good drill (RTO) to measure.
+    NoFigure,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupRowModel<'a> {
+    pub id: &'a str,
+    /// Unix ms.
+    pub created_at_ms: i64,
+    pub age: Duration,
+    pub size_bytes: u64,
+    /// The first hex digits of the manifest's SHA-256.
+    pub checksum_short: &'a str,
+    pub verified: bool,
+    /// Why it cannot be restored.
+    pub problem: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupRunModel<'a> {
+    pub age: Duration,
+    pub ok: bool,
+    pub duration: Duration,
+    /// `schedule` or `action`.
+    pub trigger: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrillModel<'a> {
+    pub age: Duration,
+    pub ok: bool,
+    pub backup_id: Option<&'a str>,
+    pub duration: Duration,
+    pub checks: Vec<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicationModel<'a> {
+    /// `not configured`, `unknown`, `ok`, `standby has no backup`, `unreachable`.
+    pub state: &'a str,
+    pub healthy: bool,
+    pub standby: Option<&'a str>,
+    /// How far the standby's newest backup is behind.
+    pub lag: Option<Duration>,
+    pub error: Option<&'a str>,
 }

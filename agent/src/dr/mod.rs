@@ -404,9 +404,13 @@ fn failed_drill(at: i64, backup_id: Option<String>, error: String) -> DrDrill {
     }
 }
 
-/// A fresh scratch directory for a drill, outside the backup directory.
+/// A fresh scratch directory for a drill, outside the backup directory:
+/// unique per drill, even for two agents of one process drilling in the
+/// same millisecond.
 fn scratch_dir(at: i64) -> PathBuf {
-    std::env::temp_dir().join(format!("mda-drill-{}-{at}", std::process::id()))
+    static DRILLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = DRILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("mda-drill-{}-{at}-{n}", std::process::id()))
 }
 
 #[cfg(test)]

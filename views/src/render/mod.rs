@@ -5,6 +5,7 @@ mod banner;
 mod cluster;
 mod detail;
 mod dialog;
+mod dr;
 mod glyphs;
 mod header;
 mod help;
@@ -134,6 +135,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::Incidents(m) => incidents::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
         BodyModel::Cluster(m) => cluster::render(buf, body_area, m, &ctx, state),
+        BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
     }
     if let Some(a) = &view.action_status {
         action_status::render(buf, body_area, a, &ctx);

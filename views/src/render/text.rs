@@ -358,6 +358,37 @@ pub(crate) fn short_error(e: &str, max: usize, ellipsis: &str) -> String {
     truncate(&s, max, ellipsis)
 }
 
+/// A byte count in binary units: `512 B`, `4.1 KiB`, `1.3 GiB`.
+pub(crate) fn bytes(v: f64) -> String {
+    if !v.is_finite() {
+        return MISSING.to_string();
+    }
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = v;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A measured duration (drills, backup runs, RPO): `35ms`, `1.5s`, then
+/// as [`age`] (`3m10s`, `1h01m`), precise enough to compare with a target.
+pub(crate) fn duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else if d < Duration::from_secs(10) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        age(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
