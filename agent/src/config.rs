@@ -57,8 +57,9 @@ pub struct AgentConfig {
     /// The agent's audit log of those routes (`[audit]`).
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
-    /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
-    /// them off (403). Never read from a config file (a TOML key of this name
+    /// Bearer token with the admin role ([`crate::auth`]); with no other
+    /// token source configured, `None` turns the acting routes off (403).
+    /// Never read from a config file (a TOML key of this name
     /// is rejected like any unknown key): the binary fills it from the
     /// environment with [`AdminToken::from_env`], an embedding program or a
     /// test sets it directly.
@@ -227,8 +228,8 @@ pub struct IncidentsConfig {
     /// Resolved incidents older than this (since resolution) are dropped, ms.
     #[serde(deserialize_with = "range_u64::<_, 1, 2_592_000_000>")]
     pub resolved_max_age_ms: u64,
-    /// Whether ack and resolve are allowed without a token when the agent
-    /// has no admin token. With a token they always need it.
+    /// Whether ack and resolve are allowed without a token when no token is
+    /// configured at all ([`crate::auth`]). With one they always need it.
     pub open_actions: bool,
     pub source_down: SourceDownConfig,
     pub feed_stale: FeedStaleConfig,

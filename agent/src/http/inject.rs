@@ -61,7 +61,11 @@ fn accept(
         };
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
     })?;
-    tracing::info!(who = attempt.who(), ?injection, "fault injected into the simulated feed");
+    tracing::info!(
+        who = attempt.who(),
+        ?injection,
+        "fault injected into the simulated feed"
+    );
     Ok(InjectResponse { injection, message })
 }
 
