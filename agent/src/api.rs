@@ -503,6 +503,44 @@ pub struct ActionResponse {
     pub details: serde_json::Value,
 }
 
+/// One line of the agent's audit log: a request to a route that acts,
+/// accepted or not. `GET /api/v1/audit` serves the newest ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When the request arrived, RFC 3339 UTC.
+    pub ts: String,
+    /// Who asked: the token's name or JWT `sub`; `None` without a known token.
+    pub principal: Option<String>,
+    pub role: Option<String>,
+    /// How the caller proved who it is: `admin_token`, `static_token`, `jwt`.
+    pub via: Option<String>,
+    pub method: String,
+    /// The route template, e.g. `/api/v1/actions/{name}`.
+    pub route: String,
+    /// The action (`circuit`, `incident_ack`, `admin_chaos`, ...).
+    pub action: String,
+    /// Its parameters as sent (the body's `params`, the incident id, the
+    /// chaos settings); `null` when the request was refused before the body.
+    pub params: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// `ok`, `failed` (ran, did not achieve its aim) or the error code.
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: f64,
+}
+
+/// `GET /api/v1/audit?limit=N`: the newest entries, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditResponse {
+    pub entries: Vec<AuditEntry>,
+}
+
 /// Frames a WebSocket client sends. `"*"` in `symbols` means every symbol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]

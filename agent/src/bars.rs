@@ -57,6 +57,11 @@ impl BarRing {
         }
     }
 
+    /// Bars held.
+    pub fn len(&self) -> usize {
+        self.bars.len()
+    }
+
     /// The newest `limit` bars, oldest first.
     pub fn latest(&self, limit: usize) -> Vec<Bar> {
         let skip = self.bars.len().saturating_sub(limit);

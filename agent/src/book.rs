@@ -185,6 +185,45 @@ impl Book {
     }
 }
 
+/// What a flush dropped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Flushed {
+    pub quotes: usize,
+    pub bars_1s: usize,
+    pub bars_1m: usize,
+}
+
+impl std::ops::Add for Flushed {
+    type Output = Flushed;
+
+    fn add(self, other: Flushed) -> Flushed {
+        Flushed {
+            quotes: self.quotes + other.quotes,
+            bars_1s: self.bars_1s + other.bars_1s,
+            bars_1m: self.bars_1m + other.bars_1m,
+        }
+    }
+}
+
+impl Book {
+    /// Drops a symbol's quote and bars (the `cache_flush` action); its next
+    /// tick starts a new session, as the first one did.
+    pub fn flush(&self, id: SymbolId) -> Flushed {
+        let Some(mut slot) = self.slot(id) else {
+            return Flushed::default();
+        };
+        let flushed = Flushed {
+            quotes: usize::from(slot.session.quote.is_some()),
+            bars_1s: slot.bars_1s.len(),
+            bars_1m: slot.bars_1m.len(),
+        };
+        slot.session = Session::new();
+        slot.bars_1s.restore(Vec::new());
+        slot.bars_1m.restore(Vec::new());
+        flushed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,8 +51,15 @@ pub struct AgentConfig {
     pub failover: crate::sources::config::FailoverConfig,
     #[serde(default)]
     pub dr: DrConfig,
-    /// Bearer token of the admin routes (`/api/v1/admin/...`); `None` turns
-    /// them off (403). Never read from a config file (a TOML key of this name
+    /// Tokens, roles and the rate limit of the routes that act (`[auth]`).
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
+    /// The agent's audit log of those routes (`[audit]`).
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
+    /// Bearer token with the admin role ([`crate::auth`]); with no other
+    /// token source configured, `None` turns the acting routes off (403).
+    /// Never read from a config file (a TOML key of this name
     /// is rejected like any unknown key): the binary fills it from the
     /// environment with [`AdminToken::from_env`], an embedding program or a
     /// test sets it directly.
@@ -221,8 +228,8 @@ pub struct IncidentsConfig {
     /// Resolved incidents older than this (since resolution) are dropped, ms.
     #[serde(deserialize_with = "range_u64::<_, 1, 2_592_000_000>")]
     pub resolved_max_age_ms: u64,
-    /// Whether ack and resolve are allowed without a token when the agent
-    /// has no admin token. With a token they always need it.
+    /// Whether ack and resolve are allowed without a token when no token is
+    /// configured at all ([`crate::auth`]). With one they always need it.
     pub open_actions: bool,
     pub source_down: SourceDownConfig,
     pub feed_stale: FeedStaleConfig,
@@ -586,7 +593,7 @@ impl AgentConfig {
     /// [`AgentConfig::apply_env`] with an explicit variable lookup.
     pub fn apply_env_from(&mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Result<(), ConfigError> {
         type Setter = fn(&mut AgentConfig, &str) -> Result<(), String>;
-        const VARS: [(&str, Setter); 8] = [
+        const VARS: [(&str, Setter); 13] = [
             ("MDA_LISTEN", AgentConfig::set_listen),
             ("MDA_SYMBOLS", AgentConfig::set_symbols),
             ("MDA_SEED", AgentConfig::set_seed_str),
@@ -598,6 +605,17 @@ impl AgentConfig {
                 "MDA_INCIDENTS_RESOLVED_MAX_AGE_MS",
                 AgentConfig::set_resolved_max_age_ms_str,
             ),
+            ("MDA_AUTH_TOKENS_FILE", |c, v| {
+                set_path(&mut c.auth.tokens_file, v)
+            }),
+            ("MDA_AUTH_JWT_HS256_SECRET_FILE", |c, v| {
+                set_path(&mut c.auth.jwt.hs256_secret_file, v)
+            }),
+            ("MDA_AUTH_JWT_RS256_PUBLIC_KEY_FILE", |c, v| {
+                set_path(&mut c.auth.jwt.rs256_public_key_file, v)
+            }),
+            ("MDA_AUTH_PROTECT_READS", AgentConfig::set_protect_reads_str),
+            ("MDA_AUDIT_FILE", |c, v| set_path(&mut c.audit.file, v)),
         ];
         for (var, set) in VARS {
             let Some(raw) = lookup(var) else { continue };
@@ -703,6 +721,15 @@ impl AgentConfig {
         Ok(())
     }
 
+    fn set_protect_reads_str(&mut self, value: &str) -> Result<(), String> {
+        self.auth.protect_reads = match value.trim() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err("expected true or false".to_string()),
+        };
+        Ok(())
+    }
+
     fn set_tick_rate_str(&mut self, value: &str) -> Result<(), String> {
         let rate = value
             .trim()
@@ -710,6 +737,15 @@ impl AgentConfig {
             .map_err(|e| format!("expected a number: {e}"))?;
         self.set_tick_rate(rate)
     }
+}
+
+/// A file path from the environment; empty turns the file off.
+fn set_path(key: &mut String, value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        return Err("a path must not contain control characters".to_string());
+    }
+    value.clone_into(key);
+    Ok(())
 }
 
 /// Environment variable holding the admin token itself.
@@ -790,39 +826,7 @@ impl AdminToken {
     /// 0600 or stricter). Surrounding whitespace, such as the final newline,
     /// is not part of the token.
     pub fn from_file(path: &Path) -> Result<AdminToken, String> {
-        use std::io::Read as _;
-        let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-        // The permissions of the file actually opened, not of whatever the
-        // path names by the time it is checked.
-        let meta = file
-            .metadata()
-            .map_err(|e| format!("cannot read its metadata: {e}"))?;
-        if meta.is_dir() {
-            return Err("is a directory, not a file".to_string());
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = meta.permissions().mode() & 0o7777;
-            if mode & !0o600 != 0 {
-                return Err(format!(
-                    "its permissions are {mode:04o}; a file holding a secret must be 0600 or stricter \
-                     (readable and writable by its owner only): chmod 600 {}",
-                    path.display()
-                ));
-            }
-        }
-        if meta.len() > MAX_TOKEN_FILE_BYTES {
-            return Err(format!(
-                "is {} bytes; a token file holds at most {MAX_TOKEN_FILE_BYTES}",
-                meta.len()
-            ));
-        }
-        let mut text = String::new();
-        file.take(MAX_TOKEN_FILE_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read: {e}"))?;
-        AdminToken::new(text)
+        AdminToken::new(read_private_file(path, MAX_TOKEN_FILE_BYTES)?)
     }
 
     /// Whether `given` is this token, in time that depends only on the
@@ -853,6 +857,41 @@ fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
         diff |= std::hint::black_box(e ^ g);
     }
     diff == 0
+}
+
+/// Reads a file holding a secret, which must be readable by its owner only
+/// (mode 0600 or stricter) and at most `max_bytes` long.
+pub(crate) fn read_private_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    // The permissions of the file actually opened, not of whatever the
+    // path names by the time it is checked.
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read its metadata: {e}"))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".to_string());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & !0o600 != 0 {
+            return Err(format!(
+                "its permissions are {mode:04o}; a file holding a secret must be 0600 or stricter \
+                 (readable and writable by its owner only): chmod 600 {}",
+                path.display()
+            ));
+        }
+    }
+    if meta.len() > max_bytes {
+        return Err(format!("is {} bytes; at most {max_bytes} are read", meta.len()));
+    }
+    let mut text = String::new();
+    file.take(max_bytes + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    Ok(text)
 }
 
 /// Longest latency chaos may add to a request, ms.
@@ -1554,6 +1593,39 @@ mod tests {
         assert!(config.set_chaos_routes(vec!["/nope".into()]).is_err());
         config.set_chaos_routes(Vec::new()).unwrap();
         assert!(config.chaos.routes.is_empty());
+    }
+
+    #[test]
+    fn auth_env_overrides_apply() {
+        let mut config = AgentConfig::embedded();
+        config
+            .apply_env_from(env(&[
+                ("MDA_AUTH_TOKENS_FILE", "tokens"),
+                ("MDA_AUTH_JWT_HS256_SECRET_FILE", "hs"),
+                ("MDA_AUTH_JWT_RS256_PUBLIC_KEY_FILE", "rs.pem"),
+                ("MDA_AUTH_PROTECT_READS", "true"),
+                ("MDA_AUDIT_FILE", "audit.jsonl"),
+            ]))
+            .unwrap();
+        let auth = &config.auth;
+        assert_eq!(
+            (
+                auth.tokens_file.as_str(),
+                auth.jwt.hs256_secret_file.as_str(),
+                auth.jwt.rs256_public_key_file.as_str()
+            ),
+            ("tokens", "hs", "rs.pem")
+        );
+        assert!(auth.protect_reads);
+        assert_eq!(config.audit.file, "audit.jsonl");
+        let shown = AgentConfig::embedded()
+            .apply_env_from(env(&[("MDA_AUTH_PROTECT_READS", "yes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.starts_with("environment variable MDA_AUTH_PROTECT_READS=\"yes\": expected true"),
+            "{shown}"
+        );
     }
 
     #[test]

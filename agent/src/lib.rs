@@ -12,6 +12,8 @@
 //! The binary and the console's embedded agent both start it with [`spawn`].
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 mod bars;
 mod book;
 mod clock;

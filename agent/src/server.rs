@@ -59,7 +59,15 @@ pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
 
+    let auth = crate::auth::Authenticator::load(&config)?;
+    if config.auth.protect_reads && !auth.is_configured() {
+        anyhow::bail!(
+            "auth.protect_reads = true needs a way to authenticate: an admin token, auth.tokens_file or auth.jwt"
+        );
+    }
+    let audit = Arc::new(crate::audit::AuditLog::open(&config.audit));
     let metrics = Arc::new(Metrics::new().context("cannot set up metrics")?);
+    let auth_metrics = crate::http::AuthMetrics::new(&metrics).context("cannot set up auth metrics")?;
     let served = crate::sources::config::served_symbols(&config.simulator.symbols, &config.sources);
     let book = Arc::new(Book::new(&served, &config.bars));
     let sources = Arc::new(SourceRegistry::default());
@@ -139,7 +147,10 @@ pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
         Duration::from_millis(config.ws.send_timeout_ms).min(Duration::from_secs(10)) + WS_DRAIN_GRACE;
     let ws_counters = metrics.ws_counters();
     let chaos = Arc::new(Chaos::new(&config.chaos, seed, metrics.chaos_metrics()));
-    log_chaos_and_admin(&config, &chaos);
+    log_chaos_and_access(&chaos, &config, &auth, &audit);
+    let rate = std::sync::Mutex::new(crate::auth::rate::RateLimiter::new(
+        config.auth.actions_per_minute,
+    ));
     let state = AppState::new(Shared {
         config,
         book,
@@ -155,6 +166,10 @@ pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
         simulator: simulator_control,
         configured,
         dr,
+        auth,
+        auth_metrics,
+        rate,
+        audit,
     });
     let app = crate::http::router(state);
     let listener = listener.tap_io(|tcp| {
@@ -183,9 +198,14 @@ pub async fn spawn(mut config: AgentConfig) -> anyhow::Result<AgentHandle> {
     })
 }
 
-/// Says loudly when faults are injected from the start, and whether the
-/// admin routes are on.
-fn log_chaos_and_admin(config: &AgentConfig, chaos: &Chaos) {
+/// Says loudly when faults are injected from the start, whether the acting
+/// routes are on, and where they are audited.
+fn log_chaos_and_access(
+    chaos: &Chaos,
+    config: &AgentConfig,
+    auth: &crate::auth::Authenticator,
+    audit: &crate::audit::AuditLog,
+) {
     if chaos.is_on() {
         let settings = &config.chaos;
         tracing::warn!(
@@ -195,10 +215,15 @@ fn log_chaos_and_admin(config: &AgentConfig, chaos: &Chaos) {
             "chaos is on: faults are injected on purpose"
         );
     }
-    if config.admin_token.is_some() {
-        tracing::info!("admin routes on (bearer token)");
+    if auth.is_configured() {
+        tracing::info!(accepted = auth.describe(), "acting routes on (bearer tokens)");
     } else {
-        tracing::info!("admin routes off: no admin token");
+        tracing::info!("acting routes off: no admin token, auth.tokens_file or auth.jwt");
+    }
+    match (audit.path(), audit.unavailable()) {
+        (Some(path), _) => tracing::info!(path = %path.display(), "audit log"),
+        (None, Some(why)) => tracing::error!("audit log unavailable, acting routes answer 503: {why}"),
+        (None, None) => {}
     }
 }
 

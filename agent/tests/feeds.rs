@@ -479,6 +479,8 @@ async fn operators_force_breakers_and_switch_sources() {
         coinbase_source(&secondary, 2)
     ));
     config.admin_token = Some(AdminToken::new("t0ken").unwrap());
+    // This test runs more actions than the default rate allows a caller.
+    config.auth.actions_per_minute = 0;
     let agent = market_data_agent::spawn(config).await.unwrap();
     let addr = agent.addr();
     wait_quote(addr, |q| q.source == "binance").await;

@@ -70,13 +70,20 @@ impl DrConfig {
         if !self.dir.is_empty() {
             return Ok(PathBuf::from(&self.dir));
         }
-        let set = |name: &str| lookup(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let state = set("STATE_DIRECTORY")
-            .or_else(|| set("XDG_STATE_HOME").map(|d| d.join(APP_DIR)))
-            .or_else(|| set("HOME").map(|d| d.join(".local/state").join(APP_DIR)))
+        let state = state_dir(lookup)
             .ok_or("no backup directory: set dr.dir (or STATE_DIRECTORY, XDG_STATE_HOME or HOME)")?;
         Ok(state.join("backups"))
     }
+}
+
+/// The agent's state directory: `$STATE_DIRECTORY` (systemd's
+/// `StateDirectory=`), then `$XDG_STATE_HOME/market-data-agent`, then
+/// `$HOME/.local/state/market-data-agent`.
+pub(crate) fn state_dir(lookup: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let set = |name: &str| lookup(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    set("STATE_DIRECTORY")
+        .or_else(|| set("XDG_STATE_HOME").map(|d| d.join(APP_DIR)))
+        .or_else(|| set("HOME").map(|d| d.join(".local/state").join(APP_DIR)))
 }
 
 /// An `http://host:port` URL, kept without a trailing `/`. The agent has no

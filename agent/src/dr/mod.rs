@@ -39,6 +39,7 @@ use crate::incidents::IncidentStore;
 pub(crate) use actions::{backup_now, restore_drill};
 use catalog::{apply_retention, remove_temporaries, scan, write_backup};
 pub use config::DrConfig;
+pub(crate) use config::state_dir;
 use manifest::sha256_hex;
 use metrics::DrMetrics;
 pub(crate) use startup::restore_on_start;

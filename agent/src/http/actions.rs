@@ -1,5 +1,6 @@
-//! `POST /api/v1/actions/{name}`: runbook actions on the agent, with the
-//! admin token ([`super::auth`]). The body is optional:
+//! `POST /api/v1/actions/{name}`: runbook actions on the agent, for
+//! operators (`chaos`: admins), rate-limited per caller and audited
+//! ([`super::audited`]). The body is optional:
 //! `{"params": {..}, "author": "...", "comment": "..."}`. An action that ran
 //! answers 200 `{"action","ok","message","details"}`, `ok` telling whether it
 //! achieved its aim; an unknown name is 404 `unknown_action`, bad params 400
@@ -17,14 +18,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::auth::{ADMIN, Access, refusal};
+use super::audited::{Attempt, Done};
 use super::body;
 use super::errors::ApiError;
-use crate::api::{ActionRequest, ActionResponse};
+use crate::api::{ActionRequest, ActionResponse, ChaosUpdate};
+use crate::auth::Role;
 use crate::sources::ActionError;
 
-/// The agent's actions, for the 404 that names them.
-const ACTIONS: [&str; 4] = ["backup_now", "restore_drill", "circuit", "failover"];
+/// The agent's actions, for the 404 that names them and the metric label.
+const ACTIONS: [&str; 6] = [
+    "backup_now",
+    "restore_drill",
+    "circuit",
+    "failover",
+    "cache_flush",
+    "chaos",
+];
 
 /// Longest author name, characters.
 const MAX_AUTHOR_CHARS: usize = 64;
@@ -42,45 +51,52 @@ pub(crate) struct Outcome {
     pub details: serde_json::Value,
 }
 
-/// Runs the named action: access first, then the body, then the action.
+/// Runs the named action: access, rate and audit log first, then the body,
+/// then the action; audited whatever happens.
 pub(crate) async fn run(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
-        return refusal;
-    }
-    match act(&state, path, body).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => error.into_response(),
-    }
+    let name = path.as_ref().map_or("", |Path(name)| name.as_str()).to_string();
+    let label = ACTIONS.iter().find(|a| **a == name).copied().unwrap_or("unknown");
+    let mut attempt = Attempt::new("POST", super::ACTIONS, &name, label);
+    let need = if name == "chaos" {
+        Role::Admin
+    } else {
+        Role::Operator
+    };
+    let outcome = match attempt.admit(&state, &headers, need, false, true) {
+        Ok(()) => act(&state, path, body, &mut attempt).await.map_err(Into::into),
+        Err(refusal) => Err(refusal),
+    };
+    attempt.finish(&state, outcome).await
 }
 
 async fn act(
     state: &AppState,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<ActionResponse, ApiError> {
+    attempt: &mut Attempt,
+) -> Result<Done, ApiError> {
     let Path(name) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let body = body::bytes(body)?;
     let request = parse_request(&body).map_err(ApiError::bad_request)?;
+    attempt.params = serde_json::Value::Object(request.params.clone());
+    attempt.author.clone_from(&request.author);
+    attempt.comment.clone_from(&request.comment);
     let outcome = dispatch(state, &name, &request.params).await?;
-    tracing::info!(
-        who = ADMIN,
-        action = name,
-        author = request.author,
-        comment = request.comment,
-        ok = outcome.ok,
-        outcome = outcome.message,
-        "action run"
-    );
-    Ok(ActionResponse {
+    let ok = outcome.ok;
+    let response = ActionResponse {
         action: name,
         ok: outcome.ok,
         message: outcome.message,
         details: outcome.details,
+    };
+    Ok(Done {
+        response: Json(response).into_response(),
+        ok,
     })
 }
 
@@ -95,6 +111,8 @@ async fn dispatch(state: &AppState, name: &str, params: &Params) -> Result<Outco
             .map_err(bad_params),
         "circuit" => circuit(state, params),
         "failover" => failover(state, params),
+        "cache_flush" => cache_flush(state, params),
+        "chaos" => chaos(state, params),
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_action",
@@ -152,6 +170,50 @@ fn failover(state: &AppState, params: &Params) -> Result<Outcome, ApiError> {
     let group = text(params, "group", &PARAMS)?;
     let source = text(params, "source", &PARAMS)?;
     sources_outcome(state.inner.configured.failover(group, source))
+}
+
+/// `cache_flush`: drops the cached quotes and bars (of one `symbol`, or of
+/// all); they refill from the feed's next ticks.
+fn cache_flush(state: &AppState, params: &Params) -> Result<Outcome, ApiError> {
+    let book = &state.inner.book;
+    let symbol = text(params, "symbol", &["symbol"])?;
+    let ids: Vec<_> = match symbol {
+        Some(symbol) => vec![book.id(symbol).ok_or_else(|| ApiError::unknown_symbol(symbol))?],
+        None => (0..book.symbols().len()).collect(),
+    };
+    let dropped = ids
+        .into_iter()
+        .map(|id| book.flush(id))
+        .fold(crate::book::Flushed::default(), |sum, one| sum + one);
+    let target = symbol.map_or_else(|| "every symbol".to_string(), str::to_string);
+    Ok(Outcome {
+        ok: true,
+        message: format!(
+            "dropped {} quotes, {} 1s bars and {} 1m bars of {target}; they refill from the feed",
+            dropped.quotes, dropped.bars_1s, dropped.bars_1m
+        ),
+        details: serde_json::json!({
+            "symbol": symbol,
+            "quotes": dropped.quotes,
+            "bars_1s": dropped.bars_1s,
+            "bars_1m": dropped.bars_1m,
+        }),
+    })
+}
+
+/// `chaos`: `error_rate`, `extra_latency_ms`, `routes`, checked as by
+/// `PUT /api/v1/admin/chaos`; the fields given replace the current ones.
+fn chaos(state: &AppState, params: &Params) -> Result<Outcome, ApiError> {
+    let update: ChaosUpdate = serde_json::from_value(serde_json::Value::Object(params.clone()))
+        .map_err(|e| ApiError::bad_request(format!("params: {e}")))?;
+    let update = super::admin::check_update(update).map_err(ApiError::bad_request)?;
+    let (old, new) = state.inner.chaos.update(update);
+    let shown = super::chaos::Shown(&new).to_string();
+    Ok(Outcome {
+        ok: true,
+        message: format!("chaos settings now {shown}"),
+        details: serde_json::json!({ "old": old, "new": new }),
+    })
 }
 
 /// An empty body is an empty request; otherwise one JSON object.

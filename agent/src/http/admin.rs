@@ -1,5 +1,5 @@
-//! Admin routes: live control of the chaos settings. Access rules are in
-//! [`super::auth`].
+//! Admin routes: live control of the chaos settings, for admins
+//! ([`super::auth`]); changes are audited ([`super::audited`]).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,17 +9,19 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::auth::{ADMIN, Access, refusal};
+use super::audited::{Attempt, Done};
+use super::auth::admit;
 use super::body;
 use super::chaos::Shown;
 use super::errors::ApiError;
 use crate::api::ChaosUpdate;
+use crate::auth::Role;
 use crate::config::{check_chaos_error_rate, check_chaos_latency_ms, check_chaos_routes};
 
 /// `GET /api/v1/admin/chaos`: the settings in force.
 pub(crate) async fn get_chaos(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
-        return refusal;
+    if let Err(refusal) = admit(&state, &headers, Role::Admin, false) {
+        return refusal.into_response();
     }
     Json(state.inner.chaos.settings()).into_response()
 }
@@ -31,32 +33,44 @@ pub(crate) async fn put_chaos(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
-        return refusal;
-    }
-    let body = match body::bytes(body) {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
+    let mut attempt = Attempt::new("PUT", super::ADMIN_CHAOS, "admin_chaos", "admin_chaos");
+    let outcome = match attempt.admit(&state, &headers, Role::Admin, false, false) {
+        Ok(()) => change(&state, body, &mut attempt).map_err(Into::into),
+        Err(refusal) => Err(refusal),
     };
-    let update = match parse_update(&body) {
-        Ok(update) => update,
-        Err(message) => return ApiError::bad_request(message).into_response(),
-    };
+    attempt.finish(&state, outcome).await
+}
+
+fn change(
+    state: &AppState,
+    body: Result<Bytes, BytesRejection>,
+    attempt: &mut Attempt,
+) -> Result<Done, ApiError> {
+    let body = body::bytes(body)?;
+    let update = parse_update(&body).map_err(ApiError::bad_request)?;
+    attempt.params = serde_json::to_value(&update).unwrap_or_default();
     let (old, new) = state.inner.chaos.update(update);
     if new != old {
         tracing::info!(
-            who = ADMIN,
+            who = attempt.who(),
             old = Shown(&old).to_string(),
             new = Shown(&new).to_string(),
             "chaos settings changed"
         );
     }
-    Json(new).into_response()
+    Ok(Done {
+        response: Json(new).into_response(),
+        ok: true,
+    })
 }
 
 /// Decodes and checks a `PUT` body, naming the field at fault.
 fn parse_update(body: &[u8]) -> Result<ChaosUpdate, String> {
-    let update: ChaosUpdate = body::json_object(body, r#"{"error_rate":0.2}"#)?;
+    check_update(body::json_object(body, r#"{"error_rate":0.2}"#)?)
+}
+
+/// Checks each field given, naming the one at fault.
+pub(crate) fn check_update(update: ChaosUpdate) -> Result<ChaosUpdate, String> {
     if let Some(rate) = update.error_rate {
         check_chaos_error_rate(rate).map_err(|e| format!("error_rate: {e}"))?;
     }

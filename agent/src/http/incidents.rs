@@ -1,5 +1,7 @@
 //! Incident routes: the list (with filters) and the operator actions,
-//! acknowledge and resolve. Access to the actions: [`super::auth`].
+//! acknowledge and resolve, for operators ([`super::auth`]; without any
+//! token configured, open only with `incidents.open_actions`), audited
+//! ([`super::audited`]).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{Access, refusal};
+use super::audited::{Attempt, Done};
 use super::body;
 use super::errors::ApiError;
 use crate::api::{Incident, IncidentActionRequest, IncidentStatus, IncidentsResponse, Severity};
@@ -93,7 +95,7 @@ pub(crate) async fn acknowledge(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    act(&state, &headers, path, body, Action::Acknowledge)
+    act(&state, &headers, path, body, Action::Acknowledge).await
 }
 
 /// `POST /api/v1/incidents/{id}/resolve` with an [`IncidentActionRequest`].
@@ -103,24 +105,36 @@ pub(crate) async fn resolve(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    act(&state, &headers, path, body, Action::Resolve)
+    act(&state, &headers, path, body, Action::Resolve).await
 }
 
-/// Access first, then the body, then the incident.
-fn act(
+/// Access first, then the body, then the incident; audited either way.
+async fn act(
     state: &AppState,
     headers: &HeaderMap,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
     action: Action,
 ) -> Response {
-    if let Some(refusal) = refusal(state, headers, Access::Operator) {
-        return refusal;
+    let (route, name) = match action {
+        Action::Acknowledge => (super::INCIDENT_ACK, "incident_ack"),
+        Action::Resolve => (super::INCIDENT_RESOLVE, "incident_resolve"),
+    };
+    let mut attempt = Attempt::new("POST", route, name, name);
+    if let Ok(Path(id)) = &path {
+        attempt.params = serde_json::json!({ "id": id });
     }
-    match apply(state, path, body, action) {
-        Ok(incident) => Json(incident).into_response(),
-        Err(error) => error.into_response(),
-    }
+    let open = state.inner.config.incidents.open_actions;
+    let outcome = match attempt.admit(state, headers, crate::auth::Role::Operator, open, false) {
+        Ok(()) => apply(state, path, body, action, &mut attempt)
+            .map(|incident| Done {
+                response: Json(incident).into_response(),
+                ok: true,
+            })
+            .map_err(Into::into),
+        Err(refusal) => Err(refusal),
+    };
+    attempt.finish(state, outcome).await
 }
 
 fn apply(
@@ -128,10 +142,13 @@ fn apply(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
     action: Action,
+    attempt: &mut Attempt,
 ) -> Result<Incident, ApiError> {
     let Path(id) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let body = body::bytes(body)?;
     let request = parse_request(&body).map_err(ApiError::bad_request)?;
+    attempt.author = Some(request.author.clone());
+    attempt.comment.clone_from(&request.comment);
     let store = &state.inner.incidents;
     let (author, comment, now) = (&request.author, request.comment.as_deref(), now_ms());
     let outcome = match action {

@@ -1,6 +1,6 @@
 //! `POST /api/v1/admin/inject`: faults injected into the simulated feed on
 //! purpose (a price jump, a stall), so tests and demos can produce
-//! incidents. Admin access ([`super::auth`]).
+//! incidents. Admin access ([`super::auth`]), audited ([`super::audited`]).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc::error::TrySendError;
 
 use super::AppState;
-use super::auth::{ADMIN, Access, refusal};
+use super::audited::{Attempt, Done};
 use super::body;
 use super::errors::ApiError;
 use crate::api::{InjectResponse, Injection};
@@ -23,20 +23,29 @@ pub(crate) async fn inject(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers, Access::Admin) {
-        return refusal;
-    }
-    match accept(&state, body) {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => error.into_response(),
-    }
+    let mut attempt = Attempt::new("POST", super::ADMIN_INJECT, "admin_inject", "admin_inject");
+    let outcome = match attempt.admit(&state, &headers, crate::auth::Role::Admin, false, false) {
+        Ok(()) => accept(&state, body, &mut attempt)
+            .map(|response| Done {
+                response: Json(response).into_response(),
+                ok: true,
+            })
+            .map_err(Into::into),
+        Err(refusal) => Err(refusal),
+    };
+    attempt.finish(&state, outcome).await
 }
 
-fn accept(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<InjectResponse, ApiError> {
+fn accept(
+    state: &AppState,
+    body: Result<Bytes, BytesRejection>,
+    attempt: &mut Attempt,
+) -> Result<InjectResponse, ApiError> {
     let body = body::bytes(body)?;
     let injection: Injection =
         body::json_object(&body, r#"{"kind":"price_jump","symbol":"AAPL","factor":1.25}"#)
             .map_err(ApiError::bad_request)?;
+    attempt.params = serde_json::to_value(&injection).unwrap_or_default();
     let message = check_injection(&injection, &state.inner.book)?;
     let Some(simulator) = &state.inner.simulator else {
         return Err(ApiError::new(
@@ -52,7 +61,11 @@ fn accept(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Injec
         };
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
     })?;
-    tracing::info!(who = ADMIN, ?injection, "fault injected into the simulated feed");
+    tracing::info!(
+        who = attempt.who(),
+        ?injection,
+        "fault injected into the simulated feed"
+    );
     Ok(InjectResponse { injection, message })
 }
 

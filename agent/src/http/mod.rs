@@ -2,6 +2,8 @@
 
 mod actions;
 mod admin;
+mod audit;
+mod audited;
 mod auth;
 mod body;
 mod chaos;
@@ -31,6 +33,7 @@ use crate::metrics::{Metrics, WsCounters};
 use crate::pipeline::Batch;
 
 pub(crate) use actions::{Outcome, Params, no_params};
+pub(crate) use audited::AuthMetrics;
 pub(crate) use chaos::Chaos;
 
 /// State shared by every handler; cloning it is one reference count.
@@ -60,6 +63,12 @@ pub(crate) struct Shared {
     /// Configured sources: breakers and failover (actions, `/health`).
     pub configured: Arc<crate::sources::Sources>,
     pub dr: Arc<crate::dr::Dr>,
+    /// Checks bearer tokens ([`crate::auth`]).
+    pub auth: crate::auth::Authenticator,
+    pub auth_metrics: AuthMetrics,
+    /// Actions per caller per minute.
+    pub rate: std::sync::Mutex<crate::auth::rate::RateLimiter>,
+    pub audit: Arc<crate::audit::AuditLog>,
 }
 
 impl AppState {
@@ -86,6 +95,7 @@ pub(crate) const ADMIN_CHAOS: &str = "/api/v1/admin/chaos";
 pub(crate) const ADMIN_INJECT: &str = "/api/v1/admin/inject";
 pub(crate) const DR: &str = "/api/v1/dr";
 pub(crate) const ACTIONS: &str = "/api/v1/actions/{name}";
+pub(crate) const AUDIT: &str = "/api/v1/audit";
 
 /// Routes chaos may apply to: the read-only ones (not the admin routes nor
 /// the incident actions).
@@ -100,21 +110,31 @@ pub(crate) const ADMIN_ROUTES: [&str; 2] = [ADMIN_CHAOS, ADMIN_INJECT];
 /// ones), axum's body limit for extractors, the handler.
 pub(crate) fn router(state: AppState) -> Router {
     let max_body = state.inner.config.http.max_body_bytes;
-    Router::new()
-        .route(HEALTH, get(routes::health))
-        .route(READY, get(routes::ready))
+    // The read routes a `protect_reads` guard covers come first: a route
+    // layer wraps the routes added before it. Probes stay open.
+    let mut router = Router::new()
         .route(METRICS, get(routes::metrics))
         .route(SYMBOLS, get(routes::symbols))
         .route(QUOTES, get(routes::quote))
         .route(BARS, get(routes::bars))
         .route(WS, get(ws::upgrade))
         .route(INCIDENTS, get(incidents::list))
+        .route(DR, get(dr::status));
+    if state.inner.config.auth.protect_reads {
+        router = router.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard_reads,
+        ));
+    }
+    router
+        .route(HEALTH, get(routes::health))
+        .route(READY, get(routes::ready))
         .route(INCIDENT_ACK, post(incidents::acknowledge))
         .route(INCIDENT_RESOLVE, post(incidents::resolve))
         .route(ADMIN_CHAOS, get(admin::get_chaos).put(admin::put_chaos))
         .route(ADMIN_INJECT, post(inject::inject))
-        .route(DR, get(dr::status))
         .route(ACTIONS, post(actions::run))
+        .route(AUDIT, get(audit::list))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
