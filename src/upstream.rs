@@ -74,6 +74,10 @@ impl Upstream {
                     .join("embedded-agent-backups")
                     .display()
                     .to_string();
+                agent_config.audit.file = crate::config::state_dir()
+                    .join("embedded-agent-audit.jsonl")
+                    .display()
+                    .to_string();
                 agent_config.admin_token = Some(AdminToken::new(token.clone()).map_err(anyhow::Error::msg)?);
                 let handle = market_data_agent::spawn(agent_config)
                     .await
