@@ -17,7 +17,7 @@ use crate::cli::{ActionArgs, GlobalArgs};
 use crate::config::Config;
 use crate::sources::agent::AgentClient;
 use crate::sources::alertmanager::AlertmanagerClient;
-use crate::upstream::remote_agent_token;
+use crate::upstream::{first_set, remote_agent_token};
 
 /// Exit code of a refusal or a usage error (nothing ran).
 const REFUSED: u8 = 2;
@@ -37,21 +37,15 @@ pub async fn run(global: &GlobalArgs, config: &Config, args: &ActionArgs) -> any
         );
         return Ok(ExitCode::from(REFUSED));
     };
-    let agent_url = [global.agent.as_deref(), Some(config.agent.url.as_str())]
-        .into_iter()
-        .flatten()
-        .find(|u| !u.is_empty())
+    let agent_url = first_set(&[global.agent.as_deref(), Some(config.agent.url.as_str())])
         .context("mdops action acts on a running agent: give --agent URL (or agent.url)")?;
     let timeout = Duration::from_millis(config.agent.request_timeout_ms);
     let agent =
         AgentClient::new(agent_url, timeout)?.with_token(remote_agent_token(&config.agent.token_file)?);
-    let alertmanager = [
+    let alertmanager = first_set(&[
         global.alertmanager.as_deref(),
         Some(config.alertmanager.url.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|u| !u.is_empty())
+    ])
     .map(|url| AlertmanagerClient::new(url, Duration::from_millis(config.alertmanager.request_timeout_ms)))
     .transpose()?;
     let kube = match crate::upstream::kube_target(global, config) {

@@ -355,7 +355,7 @@ pub fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
 }
 
 /// The first non-empty value: a flag beats the config file.
-fn first_set<'a>(candidates: &[Option<&'a str>]) -> Option<&'a str> {
+pub fn first_set<'a>(candidates: &[Option<&'a str>]) -> Option<&'a str> {
     candidates
         .iter()
         .flatten()

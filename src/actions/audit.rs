@@ -44,6 +44,11 @@ pub struct AuditEntry {
     pub message: Option<String>,
 }
 
+/// The time of an entry: now, RFC 3339 UTC with milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// An append-only JSONL file shared by the tasks that act.
 #[derive(Debug, Clone)]
 pub struct AuditLog {

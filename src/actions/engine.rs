@@ -158,7 +158,7 @@ impl Engine {
 
 fn entry(request: &Request, phase: Phase) -> AuditEntry {
     AuditEntry {
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        time: super::audit::now(),
         phase,
         user: request.user.clone(),
         context: request.context.clone(),

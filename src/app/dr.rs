@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use market_data_agent::api::DrStatus;
 
-use super::{App, Command, Link, SourceId, format_clock};
+use super::{App, Command, SourceId};
 use crate::actions::runbook::Kind;
 
 /// The runbook actions behind `b` and `d` (config/runbooks.toml).
@@ -34,21 +34,12 @@ impl App {
         if source != SourceId::AgentDr {
             return;
         }
-        let status = &self.sources[&source];
-        self.dr.problem = match (&status.link, status.failing_since_ms) {
-            (Link::Reconnecting { attempt, last_error }, Some(since)) => {
-                let shown = if self.dr.status.is_some() {
-                    "last answer shown, RPO aged since"
-                } else {
-                    "no answer yet"
-                };
-                Some(format!(
-                    "agent /api/v1/dr unreachable since {} ({last_error}; attempt {attempt}): {shown}",
-                    format_clock(since)
-                ))
-            }
-            _ => None,
+        let shown = if self.dr.status.is_some() {
+            "last answer shown, RPO aged since"
+        } else {
+            "no answer yet"
         };
+        self.dr.problem = self.sources[&source].problem("agent /api/v1/dr", shown);
     }
 
     pub(super) fn on_dr_key(&mut self, key: KeyEvent) -> Vec<Command> {

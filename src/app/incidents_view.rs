@@ -6,7 +6,7 @@ use mdops_views::model::{
 };
 
 use super::incidents::compact_duration;
-use super::{App, Link, SourceId, format_clock};
+use super::{App, SourceId, format_clock};
 use crate::domain::incidents::{IncidentRow, IncidentStatus, Severity, Signal, SignalKind};
 use crate::sources::alertmanager::{Silence, SilenceState};
 use crate::sources::incidents::short_id;
@@ -68,25 +68,16 @@ impl App {
         let Some(status) = self.sources.get(&source) else {
             return;
         };
-        let text = match (&status.link, status.failing_since_ms) {
-            (Link::Reconnecting { attempt, last_error }, Some(since)) => {
-                let have = match source {
-                    SourceId::Alertmanager => self.incidents.groups.is_some(),
-                    _ => self.incidents.agent.is_some(),
-                };
-                let shown = if have {
-                    "its last answer is shown"
-                } else {
-                    "nothing from it is shown"
-                };
-                Some(format!(
-                    "{} unreachable since {} ({last_error}; attempt {attempt}): {shown}",
-                    source.name(),
-                    format_clock(since)
-                ))
-            }
-            _ => None,
+        let have = match source {
+            SourceId::Alertmanager => self.incidents.groups.is_some(),
+            _ => self.incidents.agent.is_some(),
         };
+        let shown = if have {
+            "its last answer is shown"
+        } else {
+            "nothing from it is shown"
+        };
+        let text = status.problem(source.name(), shown);
         match text {
             Some(text) => self.incident_problem_text.insert(source, text),
             None => self.incident_problem_text.remove(&source),

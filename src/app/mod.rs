@@ -99,6 +99,18 @@ impl SourceStatus {
         }
     }
 
+    /// The banner line of a failing source: `what` unreachable since when,
+    /// why, and what the screen shows meanwhile; `None` while it answers.
+    fn problem(&self, what: &str, shown: &str) -> Option<String> {
+        match (&self.link, self.failing_since_ms) {
+            (Link::Reconnecting { attempt, last_error }, Some(since)) => Some(format!(
+                "{what} unreachable since {} ({last_error}; attempt {attempt}): {shown}",
+                format_clock(since)
+            )),
+            _ => None,
+        }
+    }
+
     fn set_link(&mut self, link: Link, at_ms: i64) {
         match link {
             Link::Connected => {
@@ -375,22 +387,12 @@ impl App {
         if !matches!(source, SourceId::AgentMetrics | SourceId::Prometheus) {
             return;
         }
-        let status = &self.sources[&source];
-        self.slos.problem = match (&status.link, status.failing_since_ms) {
-            (Link::Reconnecting { attempt, last_error }, Some(since)) => {
-                let shown = if self.slos.updated_at_ms.is_some() {
-                    "last values shown, marked stale"
-                } else {
-                    "no figures yet"
-                };
-                Some(format!(
-                    "{} unreachable since {} ({last_error}; attempt {attempt}): {shown}",
-                    source.name(),
-                    format_clock(since)
-                ))
-            }
-            _ => None,
+        let shown = if self.slos.updated_at_ms.is_some() {
+            "last values shown, marked stale"
+        } else {
+            "no figures yet"
         };
+        self.slos.problem = self.sources[&source].problem(source.name(), shown);
     }
 
     fn on_bars(

@@ -180,7 +180,7 @@ fn audit_entry(
         .map(|(i, step)| (format!("step{}", i + 1), step.describe()))
         .collect();
     AuditEntry {
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        time: crate::actions::audit::now(),
         phase,
         user: plan.user.clone(),
         context: BTreeMap::new(),
