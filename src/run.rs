@@ -47,6 +47,8 @@ async fn start(
     let (upstream, slos) = Upstream::start(global, config, set, tx.clone()).await?;
     let app_config = AppConfig {
         target: upstream.target.clone(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: config.console.stale_after_ms,
         sources: upstream.sources.clone(),
         incidents: IncidentSettings {

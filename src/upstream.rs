@@ -244,6 +244,9 @@ impl Upstream {
                     tracing::error!(error = format!("{error:#}"), "could not audit a verification");
                 }
             }
+            Command::SwitchEnvironment(name) => {
+                tracing::warn!(%name, "switching environments is not built yet");
+            }
             Command::FetchDr => {
                 self.tasks.spawn(async move {
                     // A failure here shows at the next poll; this read only

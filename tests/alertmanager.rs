@@ -527,6 +527,8 @@ impl Console {
         let source = SlosState::local(&set, Duration::from_secs(3600), 1_000, Duration::from_secs(5));
         let config = AppConfig {
             target: agent_url.to_string(),
+            environment: "local".to_string(),
+            environments: vec!["local".to_string()],
             stale_after_ms: 5_000,
             sources: vec![SourceId::AgentIncidents, SourceId::Alertmanager],
             incidents: IncidentSettings {

@@ -23,6 +23,8 @@ fn app() -> App {
     );
     let config = AppConfig {
         target: "agent test".to_string(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
         incidents: mdops::app::IncidentSettings::default(),
@@ -261,7 +263,7 @@ fn screens_switch_by_number_and_tab() {
     key(&mut app, KeyCode::Char('9'));
     assert_eq!(app.screen, Screen::Slos, "a number without a screen does nothing");
     assert!(matches!(app.view().body, BodyModel::Slos(_)));
-    assert_eq!(app.view().tabs.selected, 1);
+    assert_eq!(app.view().tabs.selected, 2);
     key(&mut app, KeyCode::Char('3'));
     assert!(matches!(app.view().body, BodyModel::Incidents(_)));
     key(&mut app, KeyCode::Char('4'));

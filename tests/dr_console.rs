@@ -37,6 +37,8 @@ fn app_at(agent_url: &str, now_ms: i64) -> App {
     let source = SlosState::local(&set, Duration::from_secs(3600), 1_000, Duration::from_secs(5));
     let config = AppConfig {
         target: "agent test".to_string(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentDr],
         incidents: IncidentSettings {

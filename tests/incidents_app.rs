@@ -33,6 +33,8 @@ fn app_with(read_only: bool, alertmanager: bool) -> App {
     }
     let config = AppConfig {
         target: "agent test".to_string(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources,
         incidents: IncidentSettings {

@@ -123,6 +123,8 @@ async fn console_burn_rates_and_alerts_match_prometheus() {
     };
     let app_config = AppConfig {
         target: base.clone(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources: vec![SourceId::Prometheus],
         incidents: mdops::app::IncidentSettings::default(),

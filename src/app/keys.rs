@@ -12,7 +12,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     (
         "Global",
         &[
-            ("1-6", "switch screen"),
+            ("0-7", "switch screen"),
             ("Tab / Shift-Tab", "next / previous screen"),
             ("?", "toggle this help"),
             (
@@ -88,7 +88,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("+ / -", "speed x2 / half"),
             ("[ / ]", "seek back / forward 1 minute"),
             ("{ / }", "seek back / forward 10 minutes"),
-            ("0", "back to the start"),
+            ("^", "back to the start"),
         ],
     ),
 ];
@@ -96,7 +96,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
 /// Hints on the status line of the prices screen (and the default).
 pub const HINTS: &[(&str, &str)] = &[
     ("?", "help"),
-    ("1-6", "screens"),
+    ("0-7", "screens"),
     ("/", "filter"),
     ("s", "sort"),
     ("i", "interval"),
@@ -171,8 +171,8 @@ impl App {
             KeyCode::Char('?') => self.show_help = true,
             KeyCode::Tab => self.screen = self.screen.next(),
             KeyCode::BackTab => self.screen = self.screen.previous(),
-            KeyCode::Char(c @ '1'..='9') => {
-                let index = c as usize - '1' as usize;
+            KeyCode::Char(c @ '0'..='9') => {
+                let index = c as usize - '0' as usize;
                 if let Some(&screen) = Screen::ALL.get(index) {
                     self.screen = screen;
                 }

@@ -3,6 +3,7 @@
 //! `App::update` takes a `Msg` and returns the `Command`s to run; it does no
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
+pub mod capacity;
 pub mod cluster;
 pub mod dialog;
 pub mod dr;
@@ -48,6 +49,10 @@ pub const BARS_LIMIT: usize = 120;
 pub struct AppConfig {
     /// Shown in the header, e.g. `agent 127.0.0.1:8080 (embedded)`.
     pub target: String,
+    /// The environment this console's sources read (e.g. `prod-us`).
+    pub environment: String,
+    /// Every configured environment's name, in config order.
+    pub environments: Vec<String>,
     pub stale_after_ms: u64,
     /// The upstreams this console reads, in header order.
     pub sources: Vec<SourceId>,

@@ -173,6 +173,8 @@ pub enum Command {
     },
     /// Reads the agent's DR status now (after a backup or a drill).
     FetchDr,
+    /// Points the console's sources at another configured environment.
+    SwitchEnvironment(String),
 }
 
 /// What one confirmed action does.

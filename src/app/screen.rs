@@ -2,12 +2,14 @@
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    Overview,
     Prices,
     Slos,
     Incidents,
     Capacity,
     Dr,
     Cluster,
+    Timeline,
 }
 
 /// What a screen needs before it can show anything, and how to provide it.
@@ -17,16 +19,27 @@ pub struct Requirement {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 8] = [
+        Screen::Overview,
         Screen::Prices,
         Screen::Slos,
         Screen::Incidents,
         Screen::Capacity,
         Screen::Dr,
         Screen::Cluster,
+        Screen::Timeline,
     ];
 
-    pub const TITLES: [&'static str; 6] = ["Prices", "SLOs", "Incidents", "Capacity", "DR", "Cluster"];
+    pub const TITLES: [&'static str; 8] = [
+        "Overview",
+        "Prices",
+        "SLOs",
+        "Incidents",
+        "Capacity",
+        "DR",
+        "Cluster",
+        "Timeline",
+    ];
 
     pub fn index(self) -> usize {
         Screen::ALL.iter().position(|&s| s == self).unwrap_or(0)
@@ -49,6 +62,14 @@ impl Screen {
     pub fn requirement(self) -> Option<Requirement> {
         match self {
             Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr => None,
+            Screen::Overview => Some(Requirement {
+                purpose: "Every environment at a glance: health, SLOs, incidents, RPO/RTO, headroom",
+                how_to_configure: &["Being built."],
+            }),
+            Screen::Timeline => Some(Requirement {
+                purpose: "What changed: SLO states, alerts, incidents, Kubernetes events, actions",
+                how_to_configure: &["Being built."],
+            }),
             Screen::Capacity => Some(Requirement {
                 purpose: "Resource use, forecasts with bands, and time until limits",
                 how_to_configure: &[
@@ -76,8 +97,8 @@ mod tests {
 
     #[test]
     fn next_and_previous_wrap_around() {
-        assert_eq!(Screen::Cluster.next(), Screen::Prices);
-        assert_eq!(Screen::Prices.previous(), Screen::Cluster);
+        assert_eq!(Screen::Timeline.next(), Screen::Overview);
+        assert_eq!(Screen::Overview.previous(), Screen::Timeline);
         for screen in Screen::ALL {
             assert_eq!(screen.next().previous(), screen);
         }

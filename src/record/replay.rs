@@ -84,6 +84,8 @@ pub fn builder(config: &Config) -> anyhow::Result<Build> {
         };
         let app_config = AppConfig {
             target: start.target.clone(),
+            environment: "local".to_string(),
+            environments: vec!["local".to_string()],
             stale_after_ms: config.console.stale_after_ms,
             sources: start.sources.clone(),
             incidents: IncidentSettings {

@@ -120,7 +120,7 @@ impl<R: std::io::Read> Session<R> {
             KeyCode::Char(']') => self.seek(at + SEEK_SHORT_MS, now)?,
             KeyCode::Char('{') => self.seek(at - SEEK_LONG_MS, now)?,
             KeyCode::Char('}') => self.seek(at + SEEK_LONG_MS, now)?,
-            KeyCode::Char('0') => self.seek(self.start_ms, now)?,
+            KeyCode::Char('^') => self.seek(self.start_ms, now)?,
             _ => {
                 self.dispatch(Msg::Key(key));
                 return Ok(());
@@ -282,7 +282,7 @@ impl<R: std::io::Read> Session<R> {
             // Nothing ran, so there is nothing to audit.
             Command::RecordVerification { .. } => None,
             // The recording carries the DR answers as they came.
-            Command::FetchDr => None,
+            Command::FetchDr | Command::SwitchEnvironment(_) => None,
         }
     }
 

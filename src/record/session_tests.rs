@@ -148,7 +148,7 @@ fn seeking_back_rebuilds_the_state_and_keeps_the_screen() {
     assert_eq!(price(&s), Some(102.0));
     assert_eq!(s.at_ms(t0), T0 + 60_000);
     assert_eq!(s.app.screen, screen);
-    s.key(key('0'), t0).unwrap();
+    s.key(key('^'), t0).unwrap();
     assert!(s.app.prices.symbols.is_empty());
     assert_eq!(s.at_ms(t0), T0);
     s.key(key(']'), t0).unwrap();
@@ -234,7 +234,7 @@ fn a_recording_cut_anywhere_replays_to_its_end() {
         let mut s = result.unwrap_or_else(|e| panic!("{context}: {e:#}"));
         s.seek(i64::MAX, t0)
             .unwrap_or_else(|e| panic!("{context}: {e:#}"));
-        s.key(key('0'), t0).unwrap();
+        s.key(key('^'), t0).unwrap();
         s.tick(t0 + Duration::from_secs(3600)).unwrap();
         assert!(s.paused(), "{context}: the end is reached");
     }

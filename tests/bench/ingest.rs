@@ -61,6 +61,8 @@ fn new_app() -> App {
     let source = SlosState::local(&set, Duration::from_secs(3600), 1_000, Duration::from_secs(5));
     let config = AppConfig {
         target: "bench".into(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream],
         incidents: mdops::app::IncidentSettings::default(),

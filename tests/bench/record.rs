@@ -153,6 +153,8 @@ fn new_app() -> App {
     );
     let config = AppConfig {
         target: "bench".to_string(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
         stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
         incidents: mdops::app::IncidentSettings::default(),

@@ -112,7 +112,7 @@ fn failing() -> DrStatusModel<'static> {
 
 fn view<'a>(model: DrModel<'a>) -> mdops_views::model::AppView<'a> {
     let mut v = app(header_all_connected(), BodyModel::Dr(model));
-    v.tabs.selected = 4;
+    v.tabs.selected = 5;
     v
 }
 

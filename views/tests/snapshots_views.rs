@@ -241,7 +241,7 @@ fn not_configured(
             how_to_configure: how,
         }),
     );
-    view.tabs.selected = 2;
+    view.tabs.selected = 3;
     view
 }
 
@@ -269,7 +269,7 @@ fn not_configured_cluster_120x30() {
             "the console uses your kubeconfig ($KUBECONFIG or ~/.kube/config)",
         ],
     );
-    view.tabs.selected = 5;
+    view.tabs.selected = 6;
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
 
@@ -314,7 +314,7 @@ fn status_with_message_and_tabs_overflow() {
     let fx = Fixture::named();
     let mut view = prices_app(fx.prices(Some(0)));
     view.status.message = Some("restart of deployment/mda confirmed; verifying rollout…");
-    view.tabs.selected = 5;
+    view.tabs.selected = 6;
     assert_snapshot!(draw(&view, &theme(), 50, 12).backend());
 }
 

@@ -1,4 +1,4 @@
-//! Tabs line: numbered screen titles, the selected one highlighted. When the
+//! Tabs line: screen titles numbered by their key (the first is 0), the selected one highlighted. When the
 //! titles do not fit, the strip scrolls so the selected tab stays visible,
 //! and marks at either end say that more tabs are hidden.
 
@@ -18,7 +18,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &TabsModel, ctx: &Ctx) {
         .titles
         .iter()
         .enumerate()
-        .map(|(i, t)| format!(" {} {} ", i + 1, text::sanitize(t)))
+        .map(|(i, t)| format!(" {} {} ", i, text::sanitize(t)))
         .collect();
     let widths: Vec<usize> = labels.iter().map(|l| text::width(l) + 1).collect();
     let selected = m.selected.min(labels.len() - 1);

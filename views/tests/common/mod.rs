@@ -9,7 +9,16 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-pub const TABS: &[&str] = &["Prices", "SLOs", "Incidents", "Capacity", "DR", "Cluster"];
+pub const TABS: &[&str] = &[
+    "Overview",
+    "Prices",
+    "SLOs",
+    "Incidents",
+    "Capacity",
+    "DR",
+    "Cluster",
+    "Timeline",
+];
 
 pub const HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
@@ -26,7 +35,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("q, Ctrl-C", "quit"),
             ("?", "toggle this help"),
-            ("1-6", "switch screen"),
+            ("0-7", "switch screen"),
             ("Tab/S-Tab", "next / previous screen"),
             ("r", "refresh now"),
         ],
@@ -288,7 +297,7 @@ pub fn app<'a>(header: HeaderModel<'a>, body: BodyModel<'a>) -> AppView<'a> {
         header,
         tabs: TabsModel {
             titles: TABS,
-            selected: 0,
+            selected: 1,
         },
         body,
         status: status(),
@@ -586,7 +595,7 @@ impl SloFixture {
 
 pub fn slos_app(m: SlosModel<'_>) -> AppView<'_> {
     let mut view = app(header_all_connected(), BodyModel::Slos(m));
-    view.tabs.selected = 1;
+    view.tabs.selected = 2;
     view.status.hints = &[("q", "quit"), ("↑↓", "select"), ("w", "window"), ("?", "help")];
     view
 }
@@ -878,7 +887,7 @@ pub fn incidents_app(m: IncidentsModel<'_>) -> AppView<'_> {
     let mut header = header_all_connected();
     header.incidents = Some(HEADER_COUNTS);
     let mut view = app(header, BodyModel::Incidents(m));
-    view.tabs.selected = 2;
+    view.tabs.selected = 3;
     view.status.hints = INCIDENT_HINTS;
     view
 }
@@ -1182,7 +1191,7 @@ pub fn many_pods(names: &[String]) -> Vec<PodRow<'_>> {
 
 pub fn cluster_app(m: ClusterModel<'_>) -> AppView<'_> {
     let mut view = app(header_all_connected(), BodyModel::Cluster(m));
-    view.tabs.selected = 5;
+    view.tabs.selected = 6;
     view.status.hints = CLUSTER_HINTS;
     view
 }
