@@ -24,11 +24,24 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct DrSection {
     pub interval_ms: u64,
+    /// How often the cluster's backup CronJobs and Velero objects are read
+    /// (with Kubernetes configured).
+    pub kube_interval_ms: u64,
+    /// A CronJob whose name contains this (or labelled
+    /// `mdops.io/backup=true`) is a backup job.
+    pub cronjob_name_match: String,
+    /// Where Velero keeps its Schedules and Backups.
+    pub velero_namespace: String,
 }
 
 impl Default for DrSection {
     fn default() -> Self {
-        DrSection { interval_ms: 5_000 }
+        DrSection {
+            interval_ms: 5_000,
+            kube_interval_ms: 30_000,
+            cronjob_name_match: crate::domain::kube_backups::DEFAULT_NAME_MATCH.to_string(),
+            velero_namespace: "velero".to_string(),
+        }
     }
 }
 
@@ -327,6 +340,12 @@ impl Config {
         }
         if self.dr.interval_ms < 500 {
             return Err(fail("dr.interval_ms", "must be at least 500"));
+        }
+        if self.dr.kube_interval_ms < 1_000 {
+            return Err(fail("dr.kube_interval_ms", "must be at least 1000"));
+        }
+        if self.dr.velero_namespace.is_empty() {
+            return Err(fail("dr.velero_namespace", "must name a namespace"));
         }
         if self.alertmanager.request_timeout_ms == 0 {
             return Err(fail("alertmanager.request_timeout_ms", "must be greater than 0"));

@@ -180,7 +180,8 @@ fn snapshot_ready(app: &App) -> bool {
         .as_ref()
         .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
     let slo_figures = app.slos.updated_at_ms.is_some();
-    answered && health_fresh && priced && detail_done && slo_figures
+    let cluster_backups = app.cluster.is_none() || app.dr.kube.is_some();
+    answered && health_fresh && priced && detail_done && slo_figures && cluster_backups
 }
 
 /// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::dr::{Verdict, rpo_now_ms, verdict};
+use crate::domain::kube_backups::{CronJobBackup, Velero};
 
 #[derive(Debug, Serialize)]
 pub struct DrReport {
@@ -28,6 +29,22 @@ pub struct DrReport {
     pub last_drill: Option<DrillReport>,
     /// `not_configured`, `unknown`, `ok`, `no_backup` or `unreachable`.
     pub replication: String,
+    /// The cluster's backup CronJobs and Velero backups, with Kubernetes.
+    pub cluster_backups: Option<ClusterBackupsReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterBackupsReport {
+    pub namespace: String,
+    /// Age of the newest good backup (CronJob success or completed Velero
+    /// backup); null with none.
+    pub rpo_s: Option<f64>,
+    pub rpo_met: bool,
+    /// As read; an `Err` carries why the part could not be read.
+    pub cronjobs: Result<Vec<CronJobBackup>, String>,
+    pub velero: Result<Velero, String>,
+    /// Velero backups of the namespace in phase `Completed`.
+    pub velero_completed: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,6 +89,19 @@ impl DrReport {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
+            cluster_backups: app.dr.kube.as_ref().map(|(k, read_at)| {
+                let rpo_ms = k
+                    .newest_good_ms()
+                    .map(|at| u64::try_from(app.now_ms.max(*read_at) - at).unwrap_or(0));
+                ClusterBackupsReport {
+                    namespace: k.namespace.clone(),
+                    rpo_s: rpo_ms.map(seconds),
+                    rpo_met: verdict(rpo_ms, status.rpo.target_ms) == Verdict::Met,
+                    cronjobs: k.cronjobs.clone(),
+                    velero: k.velero.clone(),
+                    velero_completed: k.completed_velero(),
+                }
+            }),
         })
     }
 
@@ -106,6 +136,26 @@ impl DrReport {
         if let Some(d) = &r.last_drill {
             let result = if d.ok { "ok" } else { "FAILED" };
             let _ = writeln!(out, "Last drill {} at {}, {:.1}s.", result, d.at, d.duration_s);
+        }
+        if let Some(c) = &r.cluster_backups {
+            let rpo = match (c.rpo_s, c.rpo_met) {
+                (None, _) => "no good backup".to_string(),
+                (Some(s), met) => format!("{s:.0}s, {}", if met { "MET" } else { "MISSED" }),
+            };
+            let cronjobs = match &c.cronjobs {
+                Ok(jobs) => format!("{} backup CronJobs", jobs.len()),
+                Err(why) => why.clone(),
+            };
+            let velero = match &c.velero {
+                Ok(Velero::NotInstalled) => "Velero not installed".to_string(),
+                Ok(Velero::Installed { .. }) => format!("{} completed Velero backups", c.velero_completed),
+                Err(why) => why.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "Cluster backups in {}: RPO {rpo}; {cronjobs}; {velero}.",
+                c.namespace
+            );
         }
         out
     }

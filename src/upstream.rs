@@ -170,7 +170,18 @@ impl Upstream {
         let kube = match kube_target(global, config) {
             Some(target) => {
                 let connection = kube::connect(&target).await.context("Kubernetes")?;
-                tasks.spawn(watch_cluster(connection.clone(), tx_cluster));
+                tasks.spawn(watch_cluster(connection.clone(), tx_cluster.clone()));
+                let backup_sources = kube::BackupSources {
+                    cronjob_name_match: config.dr.cronjob_name_match.clone(),
+                    velero_namespace: config.dr.velero_namespace.clone(),
+                };
+                let every = Duration::from_millis(config.dr.kube_interval_ms);
+                tasks.spawn(poll_kube_backups(
+                    connection.clone(),
+                    backup_sources,
+                    every,
+                    tx_cluster,
+                ));
                 sources.push(SourceId::Kubernetes);
                 Some(connection)
             }
@@ -287,6 +298,30 @@ pub fn kube_target(global: &GlobalArgs, config: &Config) -> Option<KubeTarget> {
         context: global.kube_context.clone().or_else(|| nonempty(&section.context)),
         namespace: global.namespace.clone().or_else(|| nonempty(&section.namespace)),
     })
+}
+
+/// Reads the cluster's backups every `every`. A failure is carried in the
+/// message (per part), and the API server's reachability already shows
+/// through the cluster watch.
+async fn poll_kube_backups(
+    connection: KubeConnection,
+    sources: kube::BackupSources,
+    every: Duration,
+    tx: mpsc::Sender<Msg>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let backups = kube::read_backups(&connection, &sources).await;
+        let msg = Msg::KubeBackups {
+            backups: Box::new(backups),
+            at_ms: now_ms(),
+        };
+        if tx.send(msg).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Runs the cluster watch and turns its updates into messages: snapshots,

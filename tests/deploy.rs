@@ -603,6 +603,8 @@ fn console_roles_grant_exactly_the_runbook_verbs() {
         ("apps", "deployments", "get"),
         ("apps", "deployments", "list"),
         ("apps", "deployments", "watch"),
+        ("batch", "cronjobs", "get"),
+        ("batch", "cronjobs", "list"),
     ];
     let mut operator = read_only.to_vec();
     operator.extend([

@@ -7,6 +7,7 @@ use market_data_agent::api::DrStatus;
 
 use super::{App, Command, SourceId};
 use crate::actions::runbook::Kind;
+use crate::domain::kube_backups::KubeBackups;
 
 /// The runbook actions behind `b` and `d` (config/runbooks.toml).
 pub const BACKUP_ACTION: &str = "backup-now";
@@ -19,6 +20,9 @@ pub struct DrState {
     pub received_at_ms: Option<i64>,
     /// Why the source fails, worded for the banner.
     pub problem: Option<String>,
+    /// The cluster's backups and when they were read (console clock);
+    /// `None` without Kubernetes or before the first read.
+    pub kube: Option<(KubeBackups, i64)>,
 }
 
 impl App {
@@ -27,6 +31,10 @@ impl App {
         self.dr.status = Some(status);
         self.dr.received_at_ms = Some(at_ms);
         self.dr.problem = None;
+    }
+
+    pub(super) fn on_kube_backups(&mut self, backups: KubeBackups, at_ms: i64) {
+        self.dr.kube = Some((backups, at_ms));
     }
 
     /// Words the DR banner while its source fails; the last answer stays.

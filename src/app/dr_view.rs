@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use market_data_agent::api::{DrStatus, ReplicationState};
 use mdops_views::model::{
-    BackupRowModel, BackupRunModel, DrEnvironmentModel, DrModel, DrStatusModel, DrillModel, ObjectiveModel,
-    ObjectiveState, ReplicationModel,
+    BackupRowModel, BackupRunModel, CronJobRowModel, DrEnvironmentModel, DrModel, DrStatusModel, DrillModel,
+    KubeBackupsModel, ObjectiveModel, ObjectiveState, ReplicationModel, VeleroBackupRowModel, VeleroModel,
+    VeleroScheduleRowModel,
 };
 
 use super::App;
 use crate::domain::dr::{Verdict, rpo_now_ms, verdict};
+use crate::domain::kube_backups::{DEFAULT_RPO_TARGET_MS, Velero};
 
 /// Hex digits of a checksum shown in the list.
 const CHECKSUM_SHORT: usize = 8;
@@ -28,6 +30,7 @@ impl App {
             environments: vec![DrEnvironmentModel {
                 name: &self.config.target,
                 status,
+                kube: self.kube_backups_model(),
             }],
         }
     }
@@ -93,6 +96,65 @@ impl App {
                 .collect(),
             storage_bytes: s.storage_bytes,
         }
+    }
+}
+
+impl App {
+    /// The cluster's backups against the agent's RPO target (its default
+    /// until the agent has answered).
+    fn kube_backups_model(&self) -> Option<KubeBackupsModel<'_>> {
+        let (k, read_at) = self.dr.kube.as_ref()?;
+        let target_ms = self
+            .dr
+            .status
+            .as_ref()
+            .map_or(DEFAULT_RPO_TARGET_MS, |s| s.rpo.target_ms);
+        let age = |at: i64| millis(self.now_ms.max(*read_at) - at);
+        let rpo_ms = k.newest_good_ms().map(|at| age(at).as_millis() as u64);
+        Some(KubeBackupsModel {
+            namespace: &k.namespace,
+            rpo: objective(rpo_ms, target_ms),
+            cronjobs: match &k.cronjobs {
+                Ok(jobs) => Ok(jobs
+                    .iter()
+                    .map(|j| CronJobRowModel {
+                        name: &j.name,
+                        schedule: &j.schedule,
+                        suspended: j.suspended,
+                        last_success: j.last_success_ms.map(age),
+                        active: j.active,
+                    })
+                    .collect()),
+                Err(why) => Err(why),
+            },
+            velero: match &k.velero {
+                Ok(Velero::NotInstalled) => Ok(VeleroModel::NotInstalled),
+                Ok(Velero::Installed { schedules, backups }) => Ok(VeleroModel::Installed {
+                    schedules: schedules
+                        .iter()
+                        .map(|s| VeleroScheduleRowModel {
+                            name: &s.name,
+                            schedule: &s.schedule,
+                            paused: s.paused,
+                            phase: &s.phase,
+                            last_backup: s.last_backup_ms.map(age),
+                        })
+                        .collect(),
+                    backups: backups
+                        .iter()
+                        .map(|b| VeleroBackupRowModel {
+                            name: &b.name,
+                            phase: &b.phase,
+                            completed: b.completed(),
+                            age: b.completed_ms.or(b.started_ms).map(age),
+                            errors: b.errors,
+                        })
+                        .collect(),
+                    completed: k.completed_velero(),
+                }),
+                Err(why) => Err(why),
+            },
+        })
     }
 }
 

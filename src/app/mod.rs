@@ -309,6 +309,7 @@ impl App {
                 return self.verify_run();
             }
             Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
+            Msg::KubeBackups { backups, at_ms } => self.on_kube_backups(*backups, at_ms),
         }
         Vec::new()
     }

@@ -8,6 +8,7 @@ use crate::actions::engine::Outcome;
 use crate::actions::exec::OutputLine;
 use crate::actions::prepare::Request;
 use crate::domain::cluster::ClusterSnapshot;
+use crate::domain::kube_backups::KubeBackups;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, NewSilence, Silence};
@@ -146,6 +147,11 @@ pub enum Msg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    /// The cluster's backup CronJobs and Velero backups.
+    KubeBackups {
+        backups: Box<KubeBackups>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -242,7 +248,8 @@ impl Msg {
             | Msg::AgentIncidents { at_ms, .. }
             | Msg::Alerts { at_ms, .. }
             | Msg::Cluster { at_ms, .. }
-            | Msg::Dr { at_ms, .. } => Some(*at_ms),
+            | Msg::Dr { at_ms, .. }
+            | Msg::KubeBackups { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

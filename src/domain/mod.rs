@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod dr;
 pub mod forecast;
 pub mod incidents;
+pub mod kube_backups;
 pub mod price_history;
 pub mod rate;
 pub mod selector;

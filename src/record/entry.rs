@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
 use crate::domain::cluster::ClusterSnapshot;
+use crate::domain::kube_backups::KubeBackups;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, Silence};
@@ -148,6 +149,10 @@ pub enum SourceMsg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    KubeBackups {
+        backups: Box<KubeBackups>,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -217,6 +222,10 @@ impl SourceMsg {
                 status: status.clone(),
                 at_ms: *at_ms,
             },
+            Msg::KubeBackups { backups, at_ms } => SourceMsg::KubeBackups {
+                backups: backups.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
@@ -252,6 +261,7 @@ impl SourceMsg {
             SourceMsg::AgentIncidents { incidents, at_ms } => Msg::AgentIncidents { incidents, at_ms },
             SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
             SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
+            SourceMsg::KubeBackups { backups, at_ms } => Msg::KubeBackups { backups, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

@@ -203,6 +203,21 @@ pub(super) fn every_kind() -> Vec<Entry> {
             }),
             at_ms: T0 + 3_000,
         },
+        SourceMsg::KubeBackups {
+            backups: Box::new(crate::domain::kube_backups::KubeBackups {
+                namespace: "trading".to_string(),
+                cronjobs: Ok(vec![crate::domain::kube_backups::CronJobBackup {
+                    name: "backup-offsite".to_string(),
+                    schedule: "*/15 * * * *".to_string(),
+                    suspended: false,
+                    last_success_ms: Some(T0 - 60_000),
+                    last_schedule_ms: Some(T0 - 60_000),
+                    active: 0,
+                }]),
+                velero: Err("Velero: forbidden (403 Forbidden)".to_string()),
+            }),
+            at_ms: T0 + 4_000,
+        },
     ];
     let mut entries = vec![Entry {
         at_ms: T0,
@@ -407,6 +422,6 @@ fn the_encoding_is_pinned() {
     );
 }
 
-const PINNED_EVERY_KIND_CRC: u32 = 1_298_578_946;
+const PINNED_EVERY_KIND_CRC: u32 = 4_006_946_608;
 
 const PINNED_TICKS_FRAME: &str = "4e00000010d7185a80c0e285e368010201044141504c00000000005059408fc2f5285c4f5940713d0ad7a350594000000000000024400000000000489340000000000000594080c0e285e3680373696d80c0e285e368";

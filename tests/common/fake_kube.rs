@@ -47,6 +47,10 @@ pub enum Resource {
     Deployments,
     Pods,
     Events,
+    CronJobs,
+    /// velero.io/v1, served only after [`FakeKube::install_velero`].
+    VeleroSchedules,
+    VeleroBackups,
 }
 
 impl Resource {
@@ -54,6 +58,8 @@ impl Resource {
         match self {
             Resource::Deployments => "apps/v1",
             Resource::Pods | Resource::Events => "v1",
+            Resource::CronJobs => "batch/v1",
+            Resource::VeleroSchedules | Resource::VeleroBackups => "velero.io/v1",
         }
     }
 
@@ -62,6 +68,9 @@ impl Resource {
             Resource::Deployments => "Deployment",
             Resource::Pods => "Pod",
             Resource::Events => "Event",
+            Resource::CronJobs => "CronJob",
+            Resource::VeleroSchedules => "Schedule",
+            Resource::VeleroBackups => "Backup",
         }
     }
 
@@ -70,6 +79,9 @@ impl Resource {
             Resource::Deployments => "deployments",
             Resource::Pods => "pods",
             Resource::Events => "events",
+            Resource::CronJobs => "cronjobs",
+            Resource::VeleroSchedules => "schedules",
+            Resource::VeleroBackups => "backups",
         }
     }
 
@@ -77,6 +89,8 @@ impl Resource {
         match self {
             Resource::Deployments => "apps",
             Resource::Pods | Resource::Events => "",
+            Resource::CronJobs => "batch",
+            Resource::VeleroSchedules | Resource::VeleroBackups => "velero.io",
         }
     }
 
@@ -112,6 +126,8 @@ struct Store {
     requests: Vec<String>,
     /// Kinds the token may not list or watch, as RBAC would refuse them.
     forbidden: Vec<Resource>,
+    /// Whether the velero.io CRDs are served.
+    velero: bool,
 }
 
 impl Store {
@@ -209,6 +225,7 @@ impl FakeKube {
             changes,
             requests: Vec::new(),
             forbidden: Vec::new(),
+            velero: false,
         }));
         let running = Some(serve(listener, store.clone()));
         FakeKube { store, port, running }
@@ -263,6 +280,13 @@ impl FakeKube {
     /// as when the service account's role does not grant it.
     pub fn forbid(&self, resource: Resource) {
         lock(&self.store).forbidden.push(resource);
+    }
+
+    /// Serves the velero.io/v1 Schedules and Backups from now on, as once
+    /// Velero's CRDs are installed; before, they are 404 as on a cluster
+    /// without Velero.
+    pub fn install_velero(&self) {
+        lock(&self.store).velero = true;
     }
 
     /// Every request so far: "PATCH /apis/...?dryRun=All application/merge-patch+json".
@@ -404,6 +428,30 @@ fn router(store: Shared) -> Router {
             ),
         )
         .route(
+            "/apis/batch/v1/namespaces/{namespace}/cronjobs",
+            get(
+                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
+                    collection(Resource::CronJobs, s, p, q)
+                },
+            ),
+        )
+        .route(
+            "/apis/velero.io/v1/namespaces/{namespace}/schedules",
+            get(
+                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
+                    collection(Resource::VeleroSchedules, s, p, q)
+                },
+            ),
+        )
+        .route(
+            "/apis/velero.io/v1/namespaces/{namespace}/backups",
+            get(
+                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
+                    collection(Resource::VeleroBackups, s, p, q)
+                },
+            ),
+        )
+        .route(
             &format!("{deployments}/{{name}}"),
             get(get_deployment).patch(patch_deployment),
         )
@@ -538,6 +586,11 @@ async fn collection(
         }
     }
     let watching = matches!(query.get("watch").map(String::as_str), Some("1" | "true"));
+    let velero = matches!(resource, Resource::VeleroSchedules | Resource::VeleroBackups);
+    if velero && !lock(&store).velero {
+        let message = "the server could not find the requested resource";
+        return failure(StatusCode::NOT_FOUND, "NotFound", message).into_response();
+    }
     if lock(&store).forbidden.contains(&resource) {
         let message = format!(
             "{} is forbidden: User \"system:serviceaccount:{namespace}:mdops\" cannot {} resource \"{}\" \

@@ -651,6 +651,63 @@ pub struct DrEnvironmentModel<'a> {
     pub name: &'a str,
     /// `None` until the first answer.
     pub status: Option<DrStatusModel<'a>>,
+    /// The cluster's own backups; `None` without Kubernetes or before
+    /// the first read.
+    pub kube: Option<KubeBackupsModel<'a>>,
+}
+
+/// Backups taken in the cluster: backup CronJobs and Velero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeBackupsModel<'a> {
+    pub namespace: &'a str,
+    /// Age of the newest good one (a CronJob's last success or a completed
+    /// Velero backup) against the RPO target.
+    pub rpo: ObjectiveModel,
+    /// `Err` says why they cannot be read.
+    pub cronjobs: Result<Vec<CronJobRowModel<'a>>, &'a str>,
+    pub velero: Result<VeleroModel<'a>, &'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronJobRowModel<'a> {
+    pub name: &'a str,
+    pub schedule: &'a str,
+    pub suspended: bool,
+    /// Age of the last successful run; `None` when it never succeeded.
+    pub last_success: Option<Duration>,
+    /// Jobs running now.
+    pub active: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum VeleroModel<'a> {
+    NotInstalled,
+    Installed {
+        schedules: Vec<VeleroScheduleRowModel<'a>>,
+        /// The namespace's backups, newest first.
+        backups: Vec<VeleroBackupRowModel<'a>>,
+        /// Of `backups`, those Velero reports `Completed`: the only ones counted.
+        completed: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VeleroScheduleRowModel<'a> {
+    pub name: &'a str,
+    pub schedule: &'a str,
+    pub paused: bool,
+    pub phase: &'a str,
+    pub last_backup: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VeleroBackupRowModel<'a> {
+    pub name: &'a str,
+    pub phase: &'a str,
+    pub completed: bool,
+    /// Since completion (or start, while running).
+    pub age: Option<Duration>,
+    pub errors: u64,
 }
 
 #[derive(Debug, Clone)]

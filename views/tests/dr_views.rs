@@ -122,6 +122,7 @@ fn one(status: Option<DrStatusModel<'static>>, problem: Option<&'static str>) ->
         environments: vec![DrEnvironmentModel {
             name: "agent 127.0.0.1:8080 (embedded)",
             status,
+            kube: None,
         }],
     }
 }
@@ -168,14 +169,95 @@ fn dr_two_environments_side_by_side() {
             DrEnvironmentModel {
                 name: "prod-us",
                 status: Some(healthy()),
+                kube: None,
             },
             DrEnvironmentModel {
                 name: "prod-eu",
                 status: Some(failing()),
+                kube: None,
             },
         ],
     };
     assert_snapshot!(draw(&view(model), &Theme::default(), 160, 30).backend());
+}
+
+/// A backup CronJob, a Velero schedule, a completed backup counted and a
+/// partially failed one listed but not counted.
+fn cluster_backups() -> KubeBackupsModel<'static> {
+    KubeBackupsModel {
+        namespace: "trading",
+        rpo: ObjectiveModel {
+            current: Some(Duration::from_secs(240)),
+            target: Duration::from_secs(900),
+            state: ObjectiveState::Met,
+        },
+        cronjobs: Ok(vec![CronJobRowModel {
+            name: "backup-offsite",
+            schedule: "*/15 * * * *",
+            suspended: false,
+            last_success: Some(Duration::from_secs(240)),
+            active: 1,
+        }]),
+        velero: Ok(VeleroModel::Installed {
+            schedules: vec![VeleroScheduleRowModel {
+                name: "nightly",
+                schedule: "0 2 * * *",
+                paused: false,
+                phase: "Enabled",
+                last_backup: Some(Duration::from_secs(6 * 3600)),
+            }],
+            backups: vec![
+                VeleroBackupRowModel {
+                    name: "nightly-20261127020000",
+                    phase: "PartiallyFailed",
+                    completed: false,
+                    age: Some(Duration::from_secs(6 * 3600)),
+                    errors: 2,
+                },
+                VeleroBackupRowModel {
+                    name: "nightly-20261126020000",
+                    phase: "Completed",
+                    completed: true,
+                    age: Some(Duration::from_secs(30 * 3600)),
+                    errors: 0,
+                },
+            ],
+            completed: 1,
+        }),
+    }
+}
+
+fn with_cluster(kube: KubeBackupsModel<'static>) -> DrModel<'static> {
+    let mut model = one(Some(healthy()), None);
+    model.environments[0].kube = Some(kube);
+    model
+}
+
+#[test]
+fn dr_with_cluster_backups_120x40() {
+    assert_snapshot!(draw(&view(with_cluster(cluster_backups())), &Theme::default(), 120, 40).backend());
+}
+
+#[test]
+fn dr_cluster_backups_unreadable_and_velero_absent_80x24() {
+    let mut kube = cluster_backups();
+    kube.cronjobs = Err("CronJobs: cronjobs.batch is forbidden (403 Forbidden)");
+    kube.velero = Ok(VeleroModel::NotInstalled);
+    kube.rpo = ObjectiveModel {
+        current: None,
+        target: Duration::from_secs(900),
+        state: ObjectiveState::NoFigure,
+    };
+    assert_snapshot!(draw(&view(with_cluster(kube)), &Theme::default(), 80, 24).backend());
+}
+
+#[test]
+fn cluster_backups_not_counted_are_not_coloured_as_safe() {
+    let theme = Theme::default();
+    let buf = draw_buffer(&view(with_cluster(cluster_backups())), &theme, 120, 40);
+    assert_eq!(style_of(&buf, "PartiallyFailed").fg, theme.warn.fg);
+    assert_eq!(style_of(&buf, "Completed").fg, theme.ok.fg);
+    assert_eq!(style_of(&buf, "2 errors").fg, theme.critical.fg);
 }
 
 fn style_of(buf: &Buffer, needle: &str) -> ratatui::style::Style {

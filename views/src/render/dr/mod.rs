@@ -2,9 +2,11 @@
 //! below it), then one column per environment, side by side. Each column
 //! shows RPO and RTO against target in colour and in words (MET, MISSED,
 //! NO BACKUP / NO DRILL), the last backup run, the last drill, the standby,
-//! and the backups list.
+//! the cluster's backups (CronJobs, Velero) when Kubernetes is read, and
+//! the backups list.
 
 mod backups;
+mod cluster;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -42,7 +44,10 @@ fn environment(buf: &mut Buffer, area: Rect, env: &DrEnvironmentModel, ctx: &Ctx
         centered_message(buf, inner, &msg, ctx.theme.muted);
         return;
     };
-    let lines = facts(status, ctx);
+    let mut lines = facts(status, ctx);
+    if let Some(kube) = &env.kube {
+        lines.extend(cluster::lines(kube, ctx));
+    }
     let facts_h = u16::try_from(lines.len()).unwrap_or(u16::MAX).min(inner.height);
     let (top, rest) = stacked(inner, facts_h);
     for (i, line) in lines.iter().enumerate().take(usize::from(facts_h)) {
