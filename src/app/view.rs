@@ -244,6 +244,9 @@ impl App {
         if screen == Screen::Dr {
             return BodyModel::Dr(self.dr_model());
         }
+        if screen == Screen::Overview {
+            return BodyModel::Overview(self.overview_model());
+        }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {
                 screen: screen.title(),

@@ -6,7 +6,9 @@ use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote
 use serde::{Deserialize, Serialize};
 
 use crate::app::slos::SloSource;
+use crate::app::environments::EnvStart;
 use crate::app::{App, Link, Msg, SourceId};
+use crate::domain::env_summary::EnvSummary;
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
@@ -148,6 +150,17 @@ pub enum SourceMsg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    EnvironmentSummary {
+        environment: String,
+        /// As JSON text: it holds the agent's DR answer.
+        #[serde(with = "json_text")]
+        summary: Box<EnvSummary>,
+        at_ms: i64,
+    },
+    EnvironmentSwitched {
+        start: Box<EnvStart>,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -217,6 +230,19 @@ impl SourceMsg {
                 status: status.clone(),
                 at_ms: *at_ms,
             },
+            Msg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            } => SourceMsg::EnvironmentSummary {
+                environment: environment.clone(),
+                summary: summary.clone(),
+                at_ms: *at_ms,
+            },
+            Msg::EnvironmentSwitched { start, at_ms } => SourceMsg::EnvironmentSwitched {
+                start: start.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
@@ -252,6 +278,16 @@ impl SourceMsg {
             SourceMsg::AgentIncidents { incidents, at_ms } => Msg::AgentIncidents { incidents, at_ms },
             SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
             SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
+            SourceMsg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            } => Msg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            },
+            SourceMsg::EnvironmentSwitched { start, at_ms } => Msg::EnvironmentSwitched { start, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

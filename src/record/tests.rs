@@ -203,6 +203,39 @@ pub(super) fn every_kind() -> Vec<Entry> {
             }),
             at_ms: T0 + 3_000,
         },
+        SourceMsg::EnvironmentSummary {
+            environment: "prod-eu".to_string(),
+            summary: Box::new(crate::domain::env_summary::EnvSummary {
+                health: Ok(crate::domain::env_summary::HealthSummary {
+                    status: market_data_agent::api::HealthStatus::Degraded,
+                    data_age_ms: Some(1_200),
+                }),
+                dr: Err("HTTP 503: no backup directory".to_string()),
+                incidents: Ok([0, 1, 0, 2]),
+                movers: Ok(vec![crate::domain::env_summary::Mover {
+                    symbol: "AAPL".to_string(),
+                    price: 131.5,
+                    change_pct: 30.0,
+                }]),
+                slos: None,
+            }),
+            at_ms: T0 + 4_000,
+        },
+        SourceMsg::EnvironmentSwitched {
+            start: Box::new(crate::app::environments::EnvStart {
+                name: "prod-eu".to_string(),
+                target: "prod-eu: agent http://127.0.0.1:3/".to_string(),
+                sources: vec![SourceId::AgentApi, SourceId::Prometheus],
+                alertmanager: None,
+                kube: Some(("eu".to_string(), "mda".to_string())),
+                kube_error: None,
+                agent_url: "http://127.0.0.1:3/".to_string(),
+                slo: crate::app::environments::SloStart::Prometheus {
+                    url: "http://127.0.0.1:4/".to_string(),
+                },
+            }),
+            at_ms: T0 + 5_000,
+        },
     ];
     let mut entries = vec![Entry {
         at_ms: T0,
