@@ -114,6 +114,15 @@ pub const HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// Hints on the status line of the overview.
+pub const OVERVIEW_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("0-7", "screens"),
+    ("hjkl", "select tile"),
+    ("Enter", "open"),
+    ("q", "quit"),
+];
+
 /// Hints on the status line of the incidents screen.
 pub const INCIDENT_HINTS: &[(&str, &str)] = &[
     ("?", "help"),

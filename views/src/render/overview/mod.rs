@@ -44,11 +44,18 @@ pub fn layout(area: Rect, environments: usize) -> Vec<EnvLayout> {
     groups.iter().take(environments).map(|&group| env_layout(group)).collect()
 }
 
+/// Rows each tile wants, borders included: one line of figures, two for
+/// DR (RPO and RTO), three movers.
+const TILE_NEEDS: [u16; 6] = [3, 3, 3, 4, 3, 5];
+
 fn env_layout(area: Rect) -> EnvLayout {
     let [title, grid] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let columns = (grid.width / MIN_TILE_W).clamp(1, MAX_TILE_COLUMNS);
-    let rows = (6 + columns - 1) / columns;
-    let row_areas = Layout::vertical(vec![Constraint::Fill(1); usize::from(rows)]).split(grid);
+    let needs: Vec<u16> = TILE_NEEDS
+        .chunks(usize::from(columns))
+        .map(|row| row.iter().copied().max().unwrap_or(3))
+        .collect();
+    let row_areas = Layout::vertical(row_heights(&needs, grid.height).into_iter().map(Constraint::Length)).split(grid);
     let mut tiles = [Rect::ZERO; 6];
     for (i, tile) in tiles.iter_mut().enumerate() {
         let i = u16::try_from(i).unwrap_or(0);
@@ -57,6 +64,26 @@ fn env_layout(area: Rect) -> EnvLayout {
         *tile = cells[usize::from(i % columns)];
     }
     EnvLayout { title, tiles }
+}
+
+/// Heights of the tile rows in `total`: each row its need while they all
+/// fit, the rest shared evenly; short of room, the tallest give way first
+/// (never below three rows, a box with one line).
+fn row_heights(needs: &[u16], total: u16) -> Vec<u16> {
+    let mut heights = needs.to_vec();
+    while heights.iter().sum::<u16>() > total {
+        let Some(tallest) = heights.iter_mut().filter(|h| **h > 3).max_by_key(|h| **h) else {
+            break;
+        };
+        *tallest -= 1;
+    }
+    let used: u16 = heights.iter().sum();
+    let spare = total.saturating_sub(used);
+    let n = u16::try_from(heights.len().max(1)).unwrap_or(1);
+    for (i, h) in heights.iter_mut().enumerate() {
+        *h += spare / n + u16::from(u16::try_from(i).unwrap_or(0) < spare % n);
+    }
+    heights
 }
 
 pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &OverviewModel, ctx: &Ctx) {
@@ -146,7 +173,7 @@ fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
             }
             vec![Line::from(spans)]
         }
-        TileBody::NoPrometheus => muted("no Prometheus: SLOs show when switched to".to_string()),
+        TileBody::NoPrometheus => muted("no Prometheus".to_string()),
         TileBody::Incidents(counts) => {
             if counts.iter().all(|&n| n == 0) {
                 return vec![Line::from(Span::styled("none open", th.ok))];
@@ -257,6 +284,15 @@ mod tests {
         for l in layout(wide, 2).iter().chain(&places) {
             assert!(tiles_inside(wide, l) || tiles_inside(narrow, l));
         }
+    }
+
+    #[test]
+    fn rows_get_their_need_then_share_the_rest_or_give_way() {
+        assert_eq!(row_heights(&TILE_NEEDS, 21), [3, 3, 3, 4, 3, 5]);
+        assert_eq!(row_heights(&TILE_NEEDS, 27), [4, 4, 4, 5, 4, 6]);
+        assert_eq!(row_heights(&TILE_NEEDS, 19), [3, 3, 3, 4, 3, 3]);
+        assert_eq!(row_heights(&[4, 5], 30), [15, 15]);
+        assert_eq!(row_heights(&TILE_NEEDS, 10), [3; 6], "never below a one-line box");
     }
 
     #[test]
