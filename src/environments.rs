@@ -79,9 +79,7 @@ fn check_name(name: &str) -> Result<(), String> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(format!(
-            "`{name}`: letters, digits, `-`, `_` and `.` only"
-        ));
+        return Err(format!("`{name}`: letters, digits, `-`, `_` and `.` only"));
     }
     Ok(())
 }
@@ -117,13 +115,13 @@ pub fn resolve(global: &GlobalArgs, config: &Config) -> anyhow::Result<(Vec<Envi
     };
     let active = match global.env.as_deref() {
         None => 0,
-        Some(name) => environments
-            .iter()
-            .position(|e| e.name == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
-                anyhow::anyhow!("unknown environment `{name}` (--env): configured are {}", known.join(", "))
-            })?,
+        Some(name) => environments.iter().position(|e| e.name == name).ok_or_else(|| {
+            let known: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+            anyhow::anyhow!(
+                "unknown environment `{name}` (--env): configured are {}",
+                known.join(", ")
+            )
+        })?,
     };
     Ok((environments, active))
 }
@@ -141,8 +139,11 @@ fn implicit(global: &GlobalArgs, config: &Config) -> Environment {
         token_file: config.agent.token_file.clone(),
         prometheus: first_set(&[global.prometheus.as_deref(), Some(config.prometheus.url.as_str())])
             .map(str::to_string),
-        alertmanager: first_set(&[global.alertmanager.as_deref(), Some(config.alertmanager.url.as_str())])
-            .map(str::to_string),
+        alertmanager: first_set(&[
+            global.alertmanager.as_deref(),
+            Some(config.alertmanager.url.as_str()),
+        ])
+        .map(str::to_string),
         kube: crate::upstream::kube_target(global, config),
         named: false,
     }
@@ -272,13 +273,21 @@ agent_token_file = "eu.token"
                 "environments[0].prometheus",
                 "scheme must be http or https",
             ),
-            ("[[environments]]\nagent = \"http://a\"\n", "environments[0].name", "1 to 32"),
+            (
+                "[[environments]]\nagent = \"http://a\"\n",
+                "environments[0].name",
+                "1 to 32",
+            ),
             (
                 "[[environments]]\nname = \"prod us\"\n",
                 "environments[0].name",
                 "letters, digits",
             ),
-            ("[console]\nenvironment = \"\"\n", "console.environment", "1 to 32"),
+            (
+                "[console]\nenvironment = \"\"\n",
+                "console.environment",
+                "1 to 32",
+            ),
         ];
         for (text, key, why) in cases {
             let err = Config::parse(text, "mine.toml").unwrap_err().to_string();

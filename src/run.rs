@@ -131,8 +131,10 @@ pub async fn snapshot(
     app.update(Msg::Clock { now_ms: now_ms() });
     upstream.shutdown().await;
     let mut report = Report::from_app(&app);
-    report.recent_actions =
-        crate::snapshot_env::recent_actions(&config.actions.audit_path(), crate::snapshot_env::RECENT_ACTIONS)?;
+    report.recent_actions = crate::snapshot_env::recent_actions(
+        &config.actions.audit_path(),
+        crate::snapshot_env::RECENT_ACTIONS,
+    )?;
     let output = match args.format {
         SnapshotFormat::Json => report.to_json(),
         SnapshotFormat::Markdown => report.to_markdown(),

@@ -98,7 +98,9 @@ pub fn environments(app: &App) -> Vec<EnvironmentReport> {
             };
             for tile in &env.tiles {
                 if let Some(error) = tile.error {
-                    report.errors.push(format!("{}: {error}", tile.kind.title().to_lowercase()));
+                    report
+                        .errors
+                        .push(format!("{}: {error}", tile.kind.title().to_lowercase()));
                 }
                 match &tile.body {
                     TileBody::Health { status, data_age } => {
@@ -107,7 +109,8 @@ pub fn environments(app: &App) -> Vec<EnvironmentReport> {
                             HealthLevel::Degraded => "degraded",
                             HealthLevel::Down => "down",
                         });
-                        report.data_age_ms = data_age.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                        report.data_age_ms =
+                            data_age.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
                     }
                     TileBody::Slos {
                         page,
@@ -191,13 +194,18 @@ fn objective_cell(o: Option<&ObjectiveReport>) -> String {
     let Some(o) = o else {
         return "-".to_string();
     };
-    let current = o.current_s.map_or("none".to_string(), |s| short(Duration::from_secs_f64(s)));
+    let current = o
+        .current_s
+        .map_or("none".to_string(), |s| short(Duration::from_secs_f64(s)));
     let word = match o.state {
         "met" => "MET",
         "missed" => "**MISSED**",
         _ => "NO FIGURE",
     };
-    format!("{current} / {} {word}", short(Duration::from_secs_f64(o.target_s)))
+    format!(
+        "{current} / {} {word}",
+        short(Duration::from_secs_f64(o.target_s))
+    )
 }
 
 fn short(d: Duration) -> String {
@@ -267,7 +275,12 @@ pub fn status_update(report: &crate::snapshot::Report) -> String {
         );
     }
     for env in report.environments.iter().filter(|e| !e.errors.is_empty()) {
-        let _ = writeln!(out, "\n{} could not be read fully: {}.", env.name, env.errors.join("; "));
+        let _ = writeln!(
+            out,
+            "\n{} could not be read fully: {}.",
+            env.name,
+            env.errors.join("; ")
+        );
     }
     let active = report
         .environments
@@ -275,7 +288,11 @@ pub fn status_update(report: &crate::snapshot::Report) -> String {
         .find(|e| e.active)
         .map_or(report.target.as_str(), |e| e.name.as_str());
     out.push_str("\n### Firing incidents\n\n");
-    let firing: Vec<_> = report.incidents.iter().filter(|i| i.status != "resolved").collect();
+    let firing: Vec<_> = report
+        .incidents
+        .iter()
+        .filter(|i| i.status != "resolved")
+        .collect();
     if firing.is_empty() {
         let _ = writeln!(out, "None open on {active}.");
     }
@@ -309,7 +326,10 @@ pub fn status_update(report: &crate::snapshot::Report) -> String {
         out.push_str("None in the audit log.\n");
     }
     for action in &report.recent_actions {
-        let mut line = format!("- {} {} {} {}", action.time, action.user, action.phase, action.action);
+        let mut line = format!(
+            "- {} {} {} {}",
+            action.time, action.user, action.phase, action.action
+        );
         if let Some(target) = &action.target {
             let _ = write!(line, " on {target}");
         }

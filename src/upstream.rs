@@ -24,9 +24,9 @@ use crate::environments::Environment;
 use crate::slo::SloSet;
 use crate::sources::agent::{self, AgentClient};
 use crate::sources::alertmanager::AlertmanagerClient;
+use crate::sources::environments::SummaryPoller;
 use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::environments::SummaryPoller;
 use crate::sources::{dr, incidents, now_ms, scrape, slo_poller};
 
 /// Environment variable holding the token for a remote agent's acting routes.
@@ -200,7 +200,10 @@ impl Upstream {
             let known: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
             let msg = Msg::ActionDone {
                 label: format!("switch to {name}"),
-                result: Err(format!("unknown environment; configured are {}", known.join(", "))),
+                result: Err(format!(
+                    "unknown environment; configured are {}",
+                    known.join(", ")
+                )),
             };
             let _ = tx.try_send(msg);
             return;
@@ -546,7 +549,12 @@ impl Plan {
             }
             None => {
                 let every = Duration::from_millis(config.slo.scrape_interval_ms);
-                tasks.spawn(scrape::run_scrape(client.clone(), every, tx.clone(), Backoff::default()));
+                tasks.spawn(scrape::run_scrape(
+                    client.clone(),
+                    every,
+                    tx.clone(),
+                    Backoff::default(),
+                ));
             }
         }
         let mut sources = self.sources.clone();

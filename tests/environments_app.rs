@@ -109,9 +109,18 @@ fn the_other_environment_shows_its_summary_and_keeps_it_when_a_read_fails() {
         let m = overview(&app);
         assert_eq!(m.environments.len(), 2);
         assert!(m.environments[0].active && !m.environments[1].active);
-        assert!(matches!(tile(&m, 1, OverviewTile::Health).body, TileBody::Waiting));
-        assert!(matches!(tile(&m, 0, OverviewTile::Capacity).body, TileBody::CapacityUnknown));
-        assert!(matches!(tile(&m, 1, OverviewTile::Capacity).body, TileBody::CapacityWhenActive));
+        assert!(matches!(
+            tile(&m, 1, OverviewTile::Health).body,
+            TileBody::Waiting
+        ));
+        assert!(matches!(
+            tile(&m, 0, OverviewTile::Capacity).body,
+            TileBody::CapacityUnknown
+        ));
+        assert!(matches!(
+            tile(&m, 1, OverviewTile::Capacity).body,
+            TileBody::CapacityWhenActive
+        ));
     }
     eu_summary(&mut app, summary(), T0);
     app.update(Msg::Clock { now_ms: T0 + 2_000 });
@@ -120,7 +129,11 @@ fn the_other_environment_shows_its_summary_and_keeps_it_when_a_read_fails() {
         match &tile(&m, 1, OverviewTile::Health).body {
             TileBody::Health { status, data_age } => {
                 assert_eq!(*status, HealthLevel::Ok);
-                assert_eq!(*data_age, Some(Duration::from_millis(2_300)), "aged since the answer");
+                assert_eq!(
+                    *data_age,
+                    Some(Duration::from_millis(2_300)),
+                    "aged since the answer"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -128,7 +141,10 @@ fn the_other_environment_shows_its_summary_and_keeps_it_when_a_read_fails() {
             tile(&m, 1, OverviewTile::Slos).body,
             TileBody::Slos { page: 1, ok: 3, .. }
         ));
-        assert!(matches!(tile(&m, 1, OverviewTile::Incidents).body, TileBody::Incidents([0, 1, 0, 0])));
+        assert!(matches!(
+            tile(&m, 1, OverviewTile::Incidents).body,
+            TileBody::Incidents([0, 1, 0, 0])
+        ));
         match &tile(&m, 1, OverviewTile::Dr).body {
             TileBody::Dr { rpo, rto } => {
                 assert_eq!(rpo.current, Some(Duration::from_millis(122_000)));
@@ -159,8 +175,14 @@ fn the_other_environment_shows_its_summary_and_keeps_it_when_a_read_fails() {
     let health = tile(&m, 1, OverviewTile::Health);
     assert_eq!(health.error, Some("connection refused"));
     assert!(matches!(health.body, TileBody::Health { .. }), "last answer kept");
-    assert!(matches!(tile(&m, 1, OverviewTile::Slos).body, TileBody::NoPrometheus));
-    assert_eq!(tile(&m, 1, OverviewTile::Incidents).error, Some("connection refused"));
+    assert!(matches!(
+        tile(&m, 1, OverviewTile::Slos).body,
+        TileBody::NoPrometheus
+    ));
+    assert_eq!(
+        tile(&m, 1, OverviewTile::Incidents).error,
+        Some("connection refused")
+    );
 }
 
 #[test]
@@ -185,7 +207,13 @@ fn arrows_select_tiles_and_enter_on_another_environment_switches_then_jumps() {
     assert_eq!(commands, vec![Command::SwitchEnvironment("prod-eu".to_string())]);
     assert_eq!(app.screen, Screen::Dr);
     assert_eq!(app.environments.switching_to.as_deref(), Some("prod-eu"));
-    assert!(app.view().status.message.unwrap().contains("switching to prod-eu"));
+    assert!(
+        app.view()
+            .status
+            .message
+            .unwrap()
+            .contains("switching to prod-eu")
+    );
 
     // Enter on the active environment's tile only jumps.
     let mut app = self::app();
@@ -200,7 +228,10 @@ fn switching_to_an_unknown_or_the_current_environment_is_refused() {
     let mut app = app();
     assert!(app.switch_environment("prod-ap").is_empty());
     let notice = app.notice.clone().unwrap().0;
-    assert!(notice.contains("unknown environment `prod-ap`") && notice.contains("prod-us, prod-eu"), "{notice}");
+    assert!(
+        notice.contains("unknown environment `prod-ap`") && notice.contains("prod-us, prod-eu"),
+        "{notice}"
+    );
     assert!(app.switch_environment("prod-us").is_empty());
     assert!(app.notice.clone().unwrap().0.contains("already on prod-us"));
     assert_eq!(
@@ -246,14 +277,20 @@ fn the_switch_resets_the_old_environment_and_keeps_the_screen() {
     assert!(app.prices.symbols.is_empty(), "prod-us's prices are gone");
     assert!(app.dr.status.is_none());
     assert_eq!(app.slos.source_text, "Prometheus http://prom-eu:9090");
-    assert_eq!(app.config.incidents.alertmanager.as_deref(), Some("http://am-eu:9093/"));
+    assert_eq!(
+        app.config.incidents.alertmanager.as_deref(),
+        Some("http://am-eu:9093/")
+    );
     assert_eq!(app.environments.switching_to, None);
     assert!(app.notice.clone().unwrap().0.contains("now on prod-eu"));
     // The overview now reads prod-eu from the app and prod-us from its summary.
     app.screen = Screen::Overview;
     let m = overview(&app);
     assert!(m.environments[1].active && !m.environments[0].active);
-    assert!(matches!(tile(&m, 0, OverviewTile::Health).body, TileBody::Waiting));
+    assert!(matches!(
+        tile(&m, 0, OverviewTile::Health).body,
+        TileBody::Waiting
+    ));
 }
 
 #[test]
@@ -271,6 +308,14 @@ fn the_dr_screen_shows_every_environment_side_by_side() {
     let names: Vec<&str> = model.environments.iter().map(|e| e.name).collect();
     assert_eq!(names, ["prod-us", "prod-eu"]);
     let rpo = |i: usize| model.environments[i].status.as_ref().unwrap().rpo.current;
-    assert_eq!(rpo(0), Some(Duration::from_millis(60_000)), "prod-us from its DR source");
-    assert_eq!(rpo(1), Some(Duration::from_millis(120_000)), "prod-eu from its summary");
+    assert_eq!(
+        rpo(0),
+        Some(Duration::from_millis(60_000)),
+        "prod-us from its DR source"
+    );
+    assert_eq!(
+        rpo(1),
+        Some(Duration::from_millis(120_000)),
+        "prod-eu from its summary"
+    );
 }

@@ -186,10 +186,17 @@ fn summary_pollers_of_two_agents_feed_the_overview() {
     let us = app.environments.entry("prod-us").unwrap();
     let open = us.incidents.value.unwrap();
     assert_eq!(open.iter().sum::<usize>(), 1, "prod-us's anomaly: {open:?}");
-    assert_eq!(us.movers.value.as_ref().unwrap()[0].symbol, "AAPL", "a 30 % jump leads");
+    assert_eq!(
+        us.movers.value.as_ref().unwrap()[0].symbol,
+        "AAPL",
+        "a 30 % jump leads"
+    );
     let (incidents, movers) = tiles(&app, 1);
     assert_eq!(incidents, Some([0, 0, 0, 0]), "prod-eu has none");
-    assert!(movers.iter().all(|s| s.ends_with("DE") || s.ends_with("NL")), "{movers:?}");
+    assert!(
+        movers.iter().all(|s| s.ends_with("DE") || s.ends_with("NL")),
+        "{movers:?}"
+    );
     assert_eq!(movers.len(), 3);
     let eu = app.environments.entry("prod-eu").unwrap();
     assert!(eu.dr.value.is_some() && eu.health.value.is_some());
@@ -207,11 +214,19 @@ fn the_console_and_the_snapshot_show_both_environments() {
         config.display()
     );
     let tmux = Tmux::start(&command, 120, 36);
-    let screen = tmux.wait_for("both environments on the overview", Duration::from_secs(30), |s| {
-        s.contains("prod-us") && s.contains("prod-eu") && s.contains("SEV") && s.contains("none open")
-    });
-    assert!(screen.contains("Overview") && screen.contains("active"), "{screen}");
-    assert!(screen.contains("mdops prod-us: agent"), "the header names it: {screen}");
+    let screen = tmux.wait_for(
+        "both environments on the overview",
+        Duration::from_secs(30),
+        |s| s.contains("prod-us") && s.contains("prod-eu") && s.contains("SEV") && s.contains("none open"),
+    );
+    assert!(
+        screen.contains("Overview") && screen.contains("active"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("mdops prod-us: agent"),
+        "the header names it: {screen}"
+    );
 
     // prod-eu's agent tile, Enter: switch, then its prices.
     tmux.keys(&["l", "Enter"]);
@@ -230,13 +245,23 @@ fn the_console_and_the_snapshot_show_both_environments() {
     // An action on prod-us, audited in the console's state directory.
     let state = agents.scratch.join("state");
     let action = Process::new(mdops_bin())
-        .args(["action", "backup-now", "--yes", "--agent", &Agents::url(&agents.us)])
+        .args([
+            "action",
+            "backup-now",
+            "--yes",
+            "--agent",
+            &Agents::url(&agents.us),
+        ])
         .env("MDOPS_AGENT_TOKEN", TOKEN)
         .env("XDG_STATE_HOME", &state)
         .env("XDG_CONFIG_HOME", &state)
         .output()
         .unwrap();
-    assert!(action.status.success(), "{}", String::from_utf8_lossy(&action.stderr));
+    assert!(
+        action.status.success(),
+        "{}",
+        String::from_utf8_lossy(&action.stderr)
+    );
 
     let snapshot = Process::new(mdops_bin())
         .args(["snapshot", "--format", "markdown", "--config"])
@@ -252,8 +277,14 @@ fn the_console_and_the_snapshot_show_both_environments() {
         String::from_utf8_lossy(&snapshot.stderr)
     );
     assert!(markdown.starts_with("## Incident status update"), "{markdown}");
-    let us_row = markdown.lines().find(|l| l.starts_with("| **prod-us**")).expect(&markdown);
-    let eu_row = markdown.lines().find(|l| l.starts_with("| prod-eu |")).expect(&markdown);
+    let us_row = markdown
+        .lines()
+        .find(|l| l.starts_with("| **prod-us**"))
+        .expect(&markdown);
+    let eu_row = markdown
+        .lines()
+        .find(|l| l.starts_with("| prod-eu |"))
+        .expect(&markdown);
     assert!(us_row.contains("**SEV"), "prod-us's open incident: {us_row}");
     assert!(eu_row.contains("| none |"), "prod-eu has none: {eu_row}");
     assert!(us_row.contains("NO FIGURE") || us_row.contains("MET"), "{us_row}");
@@ -261,7 +292,10 @@ fn the_console_and_the_snapshot_show_both_environments() {
         .lines()
         .find(|l| l.contains("Price anomaly on AAPL"))
         .expect(&markdown);
-    assert!(firing.contains("(prod-us)") && firing.contains("not acked"), "{firing}");
+    assert!(
+        firing.contains("(prod-us)") && firing.contains("not acked"),
+        "{firing}"
+    );
     assert!(markdown.contains("backup-now"), "recent actions: {markdown}");
 
     let json = Process::new(mdops_bin())

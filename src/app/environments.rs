@@ -218,7 +218,11 @@ impl App {
         self.health_at_ms = None;
         self.dialog = None;
         self.incident_problem_text.clear();
-        self.sources = start.sources.iter().map(|&id| (id, SourceStatus::new())).collect();
+        self.sources = start
+            .sources
+            .iter()
+            .map(|&id| (id, SourceStatus::new()))
+            .collect();
         self.config.target = start.target;
         self.config.sources = start.sources;
         self.config.environment = start.name.clone();
@@ -237,7 +241,8 @@ impl App {
         let envs = self.environments.entries.len().max(1);
         let (env, tile) = self.environments.selected;
         let tiles = OverviewTile::ALL.len();
-        let step = |i: usize, delta: isize, len: usize| (i as isize + delta).rem_euclid(len as isize) as usize;
+        let step =
+            |i: usize, delta: isize, len: usize| (i as isize + delta).rem_euclid(len as isize) as usize;
         let moved = match key.code {
             KeyCode::Char('j') | KeyCode::Down => (env, OverviewTile::ALL[step(tile.index(), 1, tiles)]),
             KeyCode::Char('k') | KeyCode::Up => (env, OverviewTile::ALL[step(tile.index(), -1, tiles)]),

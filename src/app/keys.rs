@@ -27,10 +27,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("j k / Down Up", "select tile"),
             ("h l / Left Right", "select environment"),
-            (
-                "Enter",
-                "open the tile's screen (switching environment first)",
-            ),
+            ("Enter", "open the tile's screen (switching environment first)"),
         ],
     ),
     (

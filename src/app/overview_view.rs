@@ -129,7 +129,10 @@ impl App {
     }
 
     fn summary_tile<'a>(&'a self, entry: &'a EnvironmentEntry, kind: OverviewTile) -> TileModel<'a> {
-        fn part<'a, T>(known: &'a Known<T>, body: impl FnOnce(&'a T) -> TileBody<'a>) -> (TileBody<'a>, Option<&'a str>) {
+        fn part<'a, T>(
+            known: &'a Known<T>,
+            body: impl FnOnce(&'a T) -> TileBody<'a>,
+        ) -> (TileBody<'a>, Option<&'a str>) {
             (
                 known.value.as_ref().map_or(TileBody::Waiting, body),
                 known.error.as_deref(),
@@ -187,7 +190,12 @@ fn owned_movers<'a>(movers: Vec<Mover>, prices: &'a super::prices::PricesState) 
         .collect()
 }
 
-fn health_body(status: HealthStatus, data_age_ms: Option<u64>, answered_at_ms: i64, now_ms: i64) -> TileBody<'static> {
+fn health_body(
+    status: HealthStatus,
+    data_age_ms: Option<u64>,
+    answered_at_ms: i64,
+    now_ms: i64,
+) -> TileBody<'static> {
     let since = u64::try_from(now_ms.saturating_sub(answered_at_ms)).unwrap_or(0);
     TileBody::Health {
         status: match status {
@@ -212,7 +220,10 @@ fn dr_body(status: &market_data_agent::api::DrStatus, received_at_ms: i64, now_m
         },
     };
     TileBody::Dr {
-        rpo: objective(rpo_now_ms(&status.rpo, received_at_ms, now_ms), status.rpo.target_ms),
+        rpo: objective(
+            rpo_now_ms(&status.rpo, received_at_ms, now_ms),
+            status.rpo.target_ms,
+        ),
         rto: objective(status.rto.current_ms, status.rto.target_ms),
     }
 }

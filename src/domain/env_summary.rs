@@ -152,7 +152,11 @@ mod tests {
         };
         let summary = health_summary(&health);
         assert_eq!(summary.status, HealthStatus::Degraded);
-        assert_eq!(summary.data_age_ms, Some(400), "the standby's fresher tick does not count");
+        assert_eq!(
+            summary.data_age_ms,
+            Some(400),
+            "the standby's fresher tick does not count"
+        );
     }
 
     #[test]

@@ -5,11 +5,11 @@
 use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote};
 use serde::{Deserialize, Serialize};
 
-use crate::app::slos::SloSource;
 use crate::app::environments::EnvStart;
+use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
-use crate::domain::env_summary::EnvSummary;
 use crate::domain::cluster::ClusterSnapshot;
+use crate::domain::env_summary::EnvSummary;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
 use crate::sources::alertmanager::{AlertGroup, Silence};

@@ -42,9 +42,7 @@ impl SummaryPoller {
     pub async fn run(self, tx: mpsc::Sender<Msg>) {
         let mut slos: Option<(tokio::time::Instant, Result<SloCounts, String>)> = None;
         loop {
-            let due = slos
-                .as_ref()
-                .is_none_or(|(at, _)| at.elapsed() >= self.slo_every);
+            let due = slos.as_ref().is_none_or(|(at, _)| at.elapsed() >= self.slo_every);
             let (mut summary, fresh_slos) = tokio::join!(self.read_agent(), async {
                 match (&self.prometheus, due) {
                     (Some((url, prometheus)), true) => Some(read_slos(url, prometheus, &self.slos).await),
@@ -91,7 +89,11 @@ impl SummaryPoller {
 
 /// Every SLO's alert level by the SLO screen's own evaluation of the
 /// figures Prometheus gives.
-pub async fn read_slos(url: &str, prometheus: &PrometheusClient, set: &Arc<SloSet>) -> Result<SloCounts, String> {
+pub async fn read_slos(
+    url: &str,
+    prometheus: &PrometheusClient,
+    set: &Arc<SloSet>,
+) -> Result<SloCounts, String> {
     let at_ms = now_ms();
     let figures = super::slo_poller::poll(prometheus, set, at_ms as f64 / 1000.0)
         .await

@@ -129,7 +129,12 @@ fn view(environments: Vec<EnvOverviewModel<'static>>, selected: (usize, Overview
         }),
     );
     view.tabs.selected = 0;
-    view.status.hints = &[("?", "help"), ("hjkl", "select tile"), ("Enter", "open"), ("q", "quit")];
+    view.status.hints = &[
+        ("?", "help"),
+        ("hjkl", "select tile"),
+        ("Enter", "open"),
+        ("q", "quit"),
+    ];
     view
 }
 
@@ -165,10 +170,7 @@ fn overview_ascii_monochrome_80x24() {
 
 #[test]
 fn overview_with_an_environment_failing() {
-    let failing = view(
-        vec![healthy("prod-us", true), failing()],
-        (1, OverviewTile::Dr),
-    );
+    let failing = view(vec![healthy("prod-us", true), failing()], (1, OverviewTile::Dr));
     assert_snapshot!(draw(&failing, &Theme::default(), 120, 32).backend());
 }
 
@@ -211,11 +213,17 @@ fn the_public_layout_is_where_tiles_are_drawn() {
         assert_eq!(places.len(), 2);
         for place in &places {
             for (tile, rect) in OverviewTile::ALL.iter().zip(place.tiles) {
-                assert!(body.intersection(rect) == rect, "{w}x{h}: {rect:?} outside the body");
+                assert!(
+                    body.intersection(rect) == rect,
+                    "{w}x{h}: {rect:?} outside the body"
+                );
                 let top: String = (rect.x..rect.right())
                     .map(|x| buf[(x, rect.y)].symbol().to_string())
                     .collect();
-                assert!(top.contains(tile.title()), "{w}x{h}: {tile:?} not at {rect:?}: {top}");
+                assert!(
+                    top.contains(tile.title()),
+                    "{w}x{h}: {tile:?} not at {rect:?}: {top}"
+                );
             }
         }
     }

@@ -11,8 +11,7 @@ use ratatui::text::{Line, Span};
 
 use super::{Ctx, put_line, text};
 use crate::model::{
-    EnvOverviewModel, HealthLevel, ObjectiveModel, ObjectiveState, OverviewModel, TileBody,
-    TileModel,
+    EnvOverviewModel, HealthLevel, ObjectiveModel, ObjectiveState, OverviewModel, TileBody, TileModel,
 };
 
 /// Narrowest environment column before environments stack.
@@ -41,7 +40,11 @@ pub fn layout(area: Rect, environments: usize) -> Vec<EnvLayout> {
     } else {
         Layout::vertical(shares).split(area)
     };
-    groups.iter().take(environments).map(|&group| env_layout(group)).collect()
+    groups
+        .iter()
+        .take(environments)
+        .map(|&group| env_layout(group))
+        .collect()
 }
 
 /// Rows each tile wants, borders included: one line of figures, two for
@@ -55,7 +58,12 @@ fn env_layout(area: Rect) -> EnvLayout {
         .chunks(usize::from(columns))
         .map(|row| row.iter().copied().max().unwrap_or(3))
         .collect();
-    let row_areas = Layout::vertical(row_heights(&needs, grid.height).into_iter().map(Constraint::Length)).split(grid);
+    let row_areas = Layout::vertical(
+        row_heights(&needs, grid.height)
+            .into_iter()
+            .map(Constraint::Length),
+    )
+    .split(grid);
     let mut tiles = [Rect::ZERO; 6];
     for (i, tile) in tiles.iter_mut().enumerate() {
         let i = u16::try_from(i).unwrap_or(0);
@@ -133,7 +141,15 @@ fn render_tile(buf: &mut Buffer, area: Rect, tile: &TileModel, selected: bool, c
     }
     lines.extend(body_lines(&tile.body, inner.height, ctx));
     for (row, line) in (inner.y..inner.bottom()).zip(lines.iter()) {
-        put_line(buf, Rect { y: row, height: 1, ..inner }, line);
+        put_line(
+            buf,
+            Rect {
+                y: row,
+                height: 1,
+                ..inner
+            },
+            line,
+        );
     }
 }
 
@@ -148,7 +164,10 @@ fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
                 HealthLevel::Degraded => ("DEGRADED", th.warn),
                 HealthLevel::Down => ("DOWN", th.critical),
             };
-            let age = data_age.map_or_else(|| "no ticks yet".to_string(), |a| format!("data {}", text::age(a)));
+            let age = data_age.map_or_else(
+                || "no ticks yet".to_string(),
+                |a| format!("data {}", text::age(a)),
+            );
             vec![Line::from(vec![
                 Span::styled(word, style),
                 Span::styled(format!("  {age}"), th.muted),
@@ -247,7 +266,9 @@ fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
 /// `RPO 4m00s / 15m MET`, the verdict in the DR screen's colours.
 fn objective<'a>(name: &'a str, none: &'a str, o: &ObjectiveModel, ctx: &Ctx) -> Line<'a> {
     let th = ctx.theme;
-    let current = o.current.map_or_else(|| ctx.g.missing.to_string(), text::duration);
+    let current = o
+        .current
+        .map_or_else(|| ctx.g.missing.to_string(), text::duration);
     let (word, style): (&str, Style) = match o.state {
         ObjectiveState::Met => ("MET", th.ok),
         ObjectiveState::Missed => ("MISSED", th.critical),
@@ -266,7 +287,9 @@ mod tests {
     use super::*;
 
     fn tiles_inside(area: Rect, l: &EnvLayout) -> bool {
-        l.tiles.iter().all(|t| area.intersection(*t) == *t && t.width > 0 && t.height > 0)
+        l.tiles
+            .iter()
+            .all(|t| area.intersection(*t) == *t && t.width > 0 && t.height > 0)
     }
 
     #[test]
