@@ -173,7 +173,7 @@ pub fn recent_actions(path: &Path, n: usize) -> anyhow::Result<Vec<ActionReport>
 }
 
 fn action_report(entry: AuditEntry) -> ActionReport {
-    let phase = serde_json::to_value(&entry.phase)
+    let phase = serde_json::to_value(entry.phase)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
