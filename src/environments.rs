@@ -126,6 +126,13 @@ pub fn resolve(global: &GlobalArgs, config: &Config) -> anyhow::Result<(Vec<Envi
     Ok((environments, active))
 }
 
+/// The environment a header target names (`prod-us: agent ...`, as
+/// `Upstream` words it for named environments); `None` for the implicit one.
+pub fn named_in_target(target: &str) -> Option<&str> {
+    let (name, rest) = target.split_once(": agent ")?;
+    (check_name(name).is_ok() && !rest.is_empty()).then_some(name)
+}
+
 fn nonempty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
@@ -244,6 +251,13 @@ agent_token_file = "eu.token"
             .unwrap_err()
             .to_string();
         assert!(err.contains("configured are local"), "{err}");
+    }
+
+    #[test]
+    fn a_target_names_its_environment_when_it_has_one() {
+        assert_eq!(named_in_target("prod-eu: agent http://eu:1"), Some("prod-eu"));
+        assert_eq!(named_in_target("agent 127.0.0.1:1 (embedded)"), None);
+        assert_eq!(named_in_target("bad name: agent http://x"), None);
     }
 
     #[test]

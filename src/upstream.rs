@@ -570,8 +570,9 @@ fn prometheus_client(url: &str, config: &Config) -> anyhow::Result<PrometheusCli
     PrometheusClient::new(url, Duration::from_millis(config.prometheus.request_timeout_ms))
 }
 
-/// The header's target: the agent, and the environment's name when several
-/// are configured.
+/// The header's target: the agent, and the environment's name when
+/// environments are configured (`environments::named_in_target` reads it
+/// back from a recording).
 fn target_text(env: &Environment, client: &AgentClient, embedded: bool) -> String {
     let base = client.base().as_str().trim_end_matches('/');
     let agent = if embedded {

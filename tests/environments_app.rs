@@ -319,3 +319,21 @@ fn the_dr_screen_shows_every_environment_side_by_side() {
         "prod-eu from its summary"
     );
 }
+
+#[test]
+fn a_summary_of_an_environment_not_configured_here_adds_it() {
+    // As in a replay, which learns the environments from the recording.
+    let mut app = app();
+    app.update(Msg::EnvironmentSummary {
+        environment: "prod-ap".to_string(),
+        summary: Box::new(summary()),
+        at_ms: T0,
+    });
+    assert_eq!(app.config.environments, ["prod-us", "prod-eu", "prod-ap"]);
+    let m = overview(&app);
+    assert_eq!(m.environments[2].name, "prod-ap");
+    assert!(matches!(
+        tile(&m, 2, OverviewTile::Health).body,
+        TileBody::Health { .. }
+    ));
+}

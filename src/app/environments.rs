@@ -169,14 +169,27 @@ pub fn tile_screen(tile: OverviewTile) -> Screen {
 
 impl App {
     pub(super) fn on_environment_summary(&mut self, environment: &str, summary: EnvSummary, at_ms: i64) {
-        if let Some(entry) = self
-            .environments
-            .entries
-            .iter_mut()
-            .find(|e| e.name == environment)
-        {
-            entry.apply(summary, at_ms);
-        }
+        self.environment_entry(environment).apply(summary, at_ms);
+    }
+
+    /// The entry of `name`, added when unknown: a replay learns the
+    /// environments from the summaries it recorded.
+    fn environment_entry(&mut self, name: &str) -> &mut EnvironmentEntry {
+        let entries = &mut self.environments.entries;
+        let index = match entries.iter().position(|e| e.name == name) {
+            Some(index) => index,
+            None => {
+                entries.push(EnvironmentEntry {
+                    name: name.to_string(),
+                    ..EnvironmentEntry::default()
+                });
+                if !self.config.environments.iter().any(|e| e == name) {
+                    self.config.environments.push(name.to_string());
+                }
+                entries.len() - 1
+            }
+        };
+        &mut entries[index]
     }
 
     /// Asks the run loop to switch to `name`; refused with a notice for an
@@ -204,6 +217,7 @@ impl App {
     /// goes; the screen, its selection on the overview, help and the
     /// summaries of every environment stay.
     pub(super) fn on_environment_switched(&mut self, start: EnvStart, at_ms: i64) {
+        self.environment_entry(&start.name);
         let set = std::sync::Arc::clone(&self.slos.set);
         let source = start.slo.source(&set);
         self.slos = SlosState::new(set, source);
