@@ -22,6 +22,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
+    /// The screen the console opens on, by name (overview, prices, slos,
+    /// incidents, capacity, dr, cluster, timeline). Default: overview.
+    #[arg(long, value_name = "NAME", value_parser = parse_screen)]
+    pub screen: Option<crate::app::Screen>,
+
     #[command(subcommand)]
     pub command: Option<CliCommand>,
 }
@@ -64,6 +69,10 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
 
+    /// The environment to start on (a `[[environments]]` name). Default: the first.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub env: Option<String>,
+
     /// Maximum frames drawn per second (nothing is drawn while nothing changes).
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub fps: Option<u32>,
@@ -92,6 +101,17 @@ pub struct ReplayArgs {
     /// Recorded seconds per second, more than 0 and at most 1000.
     #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f64,
+}
+
+fn parse_screen(text: &str) -> Result<crate::app::Screen, String> {
+    use crate::app::Screen;
+    Screen::ALL
+        .into_iter()
+        .find(|s| s.title().eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            let names: Vec<String> = Screen::ALL.iter().map(|s| s.title().to_lowercase()).collect();
+            format!("unknown screen {text:?}: one of {}", names.join(", "))
+        })
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -199,6 +219,15 @@ mod tests {
     fn record_takes_a_file() {
         let cli = Cli::parse_from(["mdops", "--record", "session.mdrec"]);
         assert_eq!(cli.record, Some(PathBuf::from("session.mdrec")));
+    }
+
+    #[test]
+    fn screen_and_env_are_taken_and_an_unknown_screen_is_named() {
+        let cli = Cli::parse_from(["mdops", "--screen", "Prices", "--env", "prod-eu"]);
+        assert_eq!(cli.screen, Some(crate::app::Screen::Prices));
+        assert_eq!(cli.global.env.as_deref(), Some("prod-eu"));
+        let error = Cli::try_parse_from(["mdops", "--screen", "charts"]).unwrap_err();
+        assert!(error.to_string().contains("one of overview, prices"), "{error}");
     }
 
     #[test]

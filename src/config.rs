@@ -18,6 +18,9 @@ pub struct Config {
     pub slo: SloSection,
     pub log: LogConfig,
     pub dr: DrSection,
+    /// Named environments (`[[environments]]`); empty: one implicit
+    /// environment built from the sections above and the flags.
+    pub environments: Vec<crate::environments::EnvironmentSection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -201,6 +204,10 @@ pub struct ConsoleConfig {
     pub theme: String,
     pub color: ColorMode,
     pub stale_after_ms: u64,
+    /// Name of the implicit environment when no `[[environments]]` are set.
+    pub environment: String,
+    /// How often every environment's summary (overview tiles) is polled.
+    pub summary_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -242,6 +249,8 @@ impl Default for ConsoleConfig {
             theme: "default".to_string(),
             color: ColorMode::Auto,
             stale_after_ms: 5_000,
+            environment: "local".to_string(),
+            summary_interval_ms: 5_000,
         }
     }
 }
@@ -362,6 +371,10 @@ impl Config {
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }
+        if self.console.summary_interval_ms < 500 {
+            return Err(fail("console.summary_interval_ms", "must be at least 500"));
+        }
+        crate::environments::validate(self).map_err(|(key, message)| fail(&key, &message))?;
         Ok(())
     }
 }

@@ -42,6 +42,7 @@ pub async fn run(
     let mut view_state = ViewState::default();
     let mut last_frame: Option<Instant> = None;
     let mut frame_due: Option<Instant> = Some(Instant::now());
+    let mut switches = upstream.take_switches();
 
     while !app.should_quit() {
         tokio::select! {
@@ -65,6 +66,7 @@ pub async fn run(
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
             _ = interrupt.recv() => break,
+            Some(session) = next_switch(&mut switches) => upstream.adopt(session, &tx),
             _ = clock.tick() => dispatch(app, upstream, &tx, Msg::Clock { now_ms: now_ms() }),
             _ = sleep_until(frame_due) => {
                 app.take_dirty();
@@ -84,6 +86,16 @@ pub async fn run(
 fn dispatch(app: &mut App, upstream: &mut Upstream, tx: &mpsc::Sender<Msg>, msg: Msg) {
     for command in app.update(msg) {
         upstream.execute(command, tx);
+    }
+}
+
+/// The next environment a switch started; never, once there are none.
+async fn next_switch(
+    switches: &mut Option<mpsc::UnboundedReceiver<crate::upstream::Session>>,
+) -> Option<crate::upstream::Session> {
+    match switches {
+        Some(switches) => switches.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            None => run::console(&cli.global, &config, &theme, cli.record.as_deref()).await,
+            None => run::console(&cli.global, &config, &theme, cli.record.as_deref(), cli.screen).await,
             Some(CliCommand::Snapshot(args)) => run::snapshot(&cli.global, &config, &theme, &args).await,
             Some(CliCommand::Slo(SloCommand::Rules)) => run::slo_rules(&config),
             Some(CliCommand::Action(args)) => action_cli::run(&cli.global, &config, &args).await,

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::{ActionSettings, App, AppConfig, IncidentSettings, Link, Msg, SourceId};
+use crate::app::{ActionSettings, App, AppConfig, IncidentSettings, Link, Msg, Screen, SourceId};
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotFormat};
 use crate::config::Config;
 use crate::slo::{SloSet, render_rules};
@@ -47,8 +47,8 @@ async fn start(
     let (upstream, slos) = Upstream::start(global, config, set, tx.clone()).await?;
     let app_config = AppConfig {
         target: upstream.target.clone(),
-        environment: "local".to_string(),
-        environments: vec!["local".to_string()],
+        environment: upstream.environments[upstream.active].name.clone(),
+        environments: upstream.environments.iter().map(|e| e.name.clone()).collect(),
         stale_after_ms: config.console.stale_after_ms,
         sources: upstream.sources.clone(),
         incidents: IncidentSettings {
@@ -77,15 +77,18 @@ pub fn slo_rules(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The interactive console; with `record`, every source message also goes
-/// to that file.
+/// The interactive console, opening on `screen` (default: the overview);
+/// with `record`, every source message also goes to that file.
 pub async fn console(
     global: &GlobalArgs,
     config: &Config,
     theme: &Theme,
     record: Option<&Path>,
+    screen: Option<Screen>,
 ) -> anyhow::Result<ExitCode> {
     let (mut app, mut upstream, tx, rx) = start(global, config).await?;
+    // The console lands on the overview: every environment at a glance.
+    app.screen = screen.unwrap_or(Screen::Overview);
     let (rx, recording) = match record {
         Some(path) => {
             let (rx, recording) =
@@ -127,7 +130,11 @@ pub async fn snapshot(
     }
     app.update(Msg::Clock { now_ms: now_ms() });
     upstream.shutdown().await;
-    let report = Report::from_app(&app);
+    let mut report = Report::from_app(&app);
+    report.recent_actions = crate::snapshot_env::recent_actions(
+        &config.actions.audit_path(),
+        crate::snapshot_env::RECENT_ACTIONS,
+    )?;
     let output = match args.format {
         SnapshotFormat::Json => report.to_json(),
         SnapshotFormat::Markdown => report.to_markdown(),
@@ -181,7 +188,9 @@ fn snapshot_ready(app: &App) -> bool {
         .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
     let slo_figures = app.slos.updated_at_ms.is_some();
     let cluster_backups = app.cluster.is_none() || app.dr.kube.is_some();
-    answered && health_fresh && priced && detail_done && slo_figures && cluster_backups
+    let summarised = app.environments.entries.len() < 2
+        || app.environments.entries.iter().all(|e| e.polled_at_ms.is_some());
+    answered && health_fresh && priced && detail_done && slo_figures && cluster_backups && summarised
 }
 
 /// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.

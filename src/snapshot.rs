@@ -33,6 +33,10 @@ pub struct Report {
     pub screens: Vec<ScreenReport>,
     /// Null until the agent's DR status has been read.
     pub dr: Option<crate::snapshot_dr::DrReport>,
+    /// Every environment as the overview shows it.
+    pub environments: Vec<crate::snapshot_env::EnvironmentReport>,
+    /// The newest entries of the console's audit log, oldest first.
+    pub recent_actions: Vec<crate::snapshot_env::ActionReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -245,6 +249,8 @@ impl Report {
             incidents: incident_reports(app),
             screens,
             dr: crate::snapshot_dr::DrReport::from_app(app),
+            environments: crate::snapshot_env::environments(app),
+            recent_actions: Vec::new(),
         }
     }
 
@@ -253,7 +259,7 @@ impl Report {
     }
 
     pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
+        let mut out = crate::snapshot_env::status_update(self);
         let _ = writeln!(out, "## mdops snapshot: {}\n", self.target);
         let _ = writeln!(out, "Taken {}.", self.generated_at);
         if let Some(status) = &self.agent_status {

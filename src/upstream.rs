@@ -14,14 +14,17 @@ use tokio::task::JoinSet;
 
 use crate::actions::audit::AuditLog;
 use crate::actions::engine::Engine;
-use crate::app::slos::{SloSource, SlosState};
+use crate::app::environments::{EnvStart, SloStart};
+use crate::app::slos::SlosState;
 use crate::app::{Command, Msg, SourceId};
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::domain::backoff::Backoff;
+use crate::environments::Environment;
 use crate::slo::SloSet;
 use crate::sources::agent::{self, AgentClient};
 use crate::sources::alertmanager::AlertmanagerClient;
+use crate::sources::environments::SummaryPoller;
 use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
 use crate::sources::{dr, incidents, now_ms, scrape, slo_poller};
@@ -40,170 +43,239 @@ pub struct Upstream {
     pub target: String,
     /// The sources started, in header order.
     pub sources: Vec<SourceId>,
-    embedded: Option<AgentHandle>,
+    /// Every environment, in config order; the sources read `active`.
+    pub environments: Vec<Environment>,
+    pub active: usize,
+    /// Each environment's agent client (an embedded agent's resolved).
+    clients: Vec<AgentClient>,
+    embedded: Vec<AgentHandle>,
+    config: Config,
+    slos: Arc<SloSet>,
+    /// The active environment's source tasks, stopped by a switch.
+    env_tasks: JoinSet<()>,
+    /// Commands' tasks and the summary pollers.
     tasks: JoinSet<()>,
+    /// Where a switch hands over the environment it started.
+    switched: mpsc::UnboundedSender<Session>,
+    switches: Option<mpsc::UnboundedReceiver<Session>>,
+    /// A switch is under way; a further one waits for it (the newest wins).
+    switching: bool,
+    queued: Option<String>,
+}
+
+/// The active environment's connections and source tasks.
+pub struct Session {
+    active: usize,
+    client: AgentClient,
+    kube: Option<KubeConnection>,
+    alertmanager: Option<AlertmanagerClient>,
+    target: String,
+    sources: Vec<SourceId>,
+    env_tasks: JoinSet<()>,
+}
+
+/// An environment's sources, built but not started yet.
+struct Plan {
+    alertmanager: Option<AlertmanagerClient>,
+    prometheus: Option<PrometheusClient>,
+    sources: Vec<SourceId>,
+    slo: SloStart,
 }
 
 impl Upstream {
-    /// Resolves the agent (starting the embedded one when no URL is given),
-    /// starts the source tasks reporting on `tx`, and returns the SLO state
-    /// matching the SLO source chosen.
+    /// Resolves the environments (starting embedded agents where no URL is
+    /// given), starts every environment's summary poller when there are
+    /// several, starts the active one's source tasks reporting on `tx`,
+    /// and returns the SLO state matching its SLO source.
     pub async fn start(
         global: &GlobalArgs,
         config: &Config,
         slos: Arc<SloSet>,
         tx: mpsc::Sender<Msg>,
     ) -> anyhow::Result<(Upstream, SlosState)> {
-        let url = first_set(&[global.agent.as_deref(), Some(config.agent.url.as_str())]);
-        let (base, target, embedded, token) = match url {
-            Some(url) => (
-                url.to_string(),
-                format!("agent {url}"),
-                None,
-                remote_agent_token(&config.agent.token_file)?,
-            ),
-            None => {
-                // The embedded agent's acting routes get a token of this run,
-                // known to nobody but this process.
-                let token = format!("{:032x}", rand::rng().random::<u128>());
-                let mut agent_config = AgentConfig::embedded();
-                agent_config.listen = "127.0.0.1:0".to_string();
-                // Its backups live with the console's own state, not in the
-                // home of a standalone agent.
-                agent_config.dr.dir = crate::config::state_dir()
-                    .join("embedded-agent-backups")
-                    .display()
-                    .to_string();
-                agent_config.audit.file = crate::config::state_dir()
-                    .join("embedded-agent-audit.jsonl")
-                    .display()
-                    .to_string();
-                agent_config.admin_token = Some(AdminToken::new(token.clone()).map_err(anyhow::Error::msg)?);
-                let handle = market_data_agent::spawn(agent_config)
-                    .await
-                    .context("starting the embedded agent")?;
-                let addr = handle.addr();
-                (
-                    format!("http://{addr}"),
-                    format!("agent {addr} (embedded)"),
-                    Some(handle),
-                    Some(token),
-                )
-            }
-        };
+        let (environments, active) = crate::environments::resolve(global, config)?;
         let timeout = Duration::from_millis(config.agent.request_timeout_ms);
-        let client = AgentClient::new(&base, timeout)?.with_token(token);
-        let health_every = Duration::from_millis(config.agent.health_interval_ms);
+        let mut clients = Vec::new();
+        let mut embedded = Vec::new();
+        for env in &environments {
+            let (base, token) = match &env.agent {
+                Some(url) => (url.clone(), environment_token(env)?),
+                None => {
+                    let (handle, token) = spawn_embedded(env).await?;
+                    let base = format!("http://{}", handle.addr());
+                    embedded.push(handle);
+                    (base, Some(token))
+                }
+            };
+            clients.push(AgentClient::new(&base, timeout)?.with_token(token));
+        }
         let mut tasks = JoinSet::new();
-        tasks.spawn(agent::run_api(
-            client.clone(),
-            tx.clone(),
-            health_every,
-            Backoff::default(),
-        ));
-        tasks.spawn(agent::run_stream(client.clone(), tx.clone(), Backoff::default()));
-        tasks.spawn(incidents::run_agent_incidents(
-            client.clone(),
-            Duration::from_millis(config.incidents.interval_ms),
-            tx.clone(),
-            Backoff::default(),
-        ));
-        tasks.spawn(dr::run_dr(
-            client.clone(),
-            Duration::from_millis(config.dr.interval_ms),
-            tx.clone(),
-            Backoff::default(),
-        ));
-        let mut sources = vec![
-            SourceId::AgentApi,
-            SourceId::AgentStream,
-            SourceId::AgentIncidents,
-            SourceId::AgentDr,
-        ];
-
-        let alertmanager_url = first_set(&[
-            global.alertmanager.as_deref(),
-            Some(config.alertmanager.url.as_str()),
-        ]);
-        let alertmanager = match alertmanager_url {
-            Some(url) => {
-                let timeout = Duration::from_millis(config.alertmanager.request_timeout_ms);
-                let client = AlertmanagerClient::new(url, timeout)?;
-                tasks.spawn(incidents::run_alertmanager(
-                    client.clone(),
-                    Duration::from_millis(config.alertmanager.interval_ms),
-                    tx.clone(),
-                    Backoff::default(),
-                ));
-                sources.push(SourceId::Alertmanager);
-                Some(client)
-            }
-            None => None,
-        };
-
-        let tx_cluster = tx.clone();
-        let prometheus = first_set(&[global.prometheus.as_deref(), Some(config.prometheus.url.as_str())]);
-        let slo_source = match prometheus {
-            Some(url) => {
-                let timeout = Duration::from_millis(config.prometheus.request_timeout_ms);
-                let prometheus = PrometheusClient::new(url, timeout)?;
-                let every = Duration::from_millis(config.prometheus.interval_ms);
-                let poller = slo_poller::run_prometheus_slos(
-                    prometheus,
-                    Arc::clone(&slos),
-                    every,
-                    tx,
-                    Backoff::default(),
-                );
-                tasks.spawn(poller);
-                sources.push(SourceId::Prometheus);
-                SloSource::Prometheus { url: url.to_string() }
-            }
-            None => {
-                let every = Duration::from_millis(config.slo.scrape_interval_ms);
-                tasks.spawn(scrape::run_scrape(client.clone(), every, tx, Backoff::default()));
-                sources.push(SourceId::AgentMetrics);
-                let retention = Duration::from_secs(config.slo.retention_hours * 3600);
-                SlosState::local(&slos, retention, config.slo.max_series, every)
-            }
-        };
-        let kube = match kube_target(global, config) {
-            Some(target) => {
-                let connection = kube::connect(&target).await.context("Kubernetes")?;
-                tasks.spawn(watch_cluster(connection.clone(), tx_cluster.clone()));
-                let backup_sources = kube::BackupSources {
-                    cronjob_name_match: config.dr.cronjob_name_match.clone(),
-                    velero_namespace: config.dr.velero_namespace.clone(),
+        if environments.len() > 1 {
+            for (env, client) in environments.iter().zip(&clients) {
+                let prometheus = match &env.prometheus {
+                    Some(url) => Some((url.clone(), prometheus_client(url, config)?)),
+                    None => None,
                 };
-                let every = Duration::from_millis(config.dr.kube_interval_ms);
-                tasks.spawn(poll_kube_backups(
-                    connection.clone(),
-                    backup_sources,
-                    every,
-                    tx_cluster,
-                ));
-                sources.push(SourceId::Kubernetes);
-                Some(connection)
+                let poller = SummaryPoller {
+                    environment: env.name.clone(),
+                    agent: client.clone(),
+                    timeout,
+                    prometheus,
+                    slos: Arc::clone(&slos),
+                    every: Duration::from_millis(config.console.summary_interval_ms),
+                    slo_every: Duration::from_millis(config.prometheus.interval_ms),
+                };
+                tasks.spawn(poller.run(tx.clone()));
             }
+        }
+        let env = &environments[active];
+        let plan = Plan::new(env, config)?;
+        let slo_source = plan.slo.source(&slos);
+        let kube = match &env.kube {
+            Some(target) => Some(kube::connect(target).await.context("Kubernetes")?),
             None => None,
         };
+        let client = clients[active].clone();
+        let mut env_tasks = JoinSet::new();
+        let sources = plan.spawn(&client, kube.as_ref(), config, &slos, &tx, &mut env_tasks);
         let engine = Engine {
             agent: client.clone(),
-            alertmanager: alertmanager.clone(),
+            alertmanager: plan.alertmanager.clone(),
             kube: kube.clone(),
             audit: AuditLog::open(&config.actions.audit_path())?,
         };
+        let (switched, switches) = mpsc::unbounded_channel();
         let upstream = Upstream {
+            target: target_text(env, &client, !embedded.is_empty() && env.agent.is_none()),
             client,
             kube,
             engine,
-            alertmanager,
-            target,
+            alertmanager: plan.alertmanager,
             sources,
+            environments,
+            active,
+            clients,
             embedded,
+            config: config.clone(),
+            slos: Arc::clone(&slos),
+            env_tasks,
             tasks,
+            switched,
+            switches: Some(switches),
+            switching: false,
+            queued: None,
         };
         Ok((upstream, SlosState::new(slos, slo_source)))
+    }
+
+    /// The environments switched to, for the run loop to `adopt` (once).
+    pub fn take_switches(&mut self) -> Option<mpsc::UnboundedReceiver<Session>> {
+        self.switches.take()
+    }
+
+    /// Makes a switched-to environment the one commands act on; runs a
+    /// switch asked for meanwhile.
+    pub fn adopt(&mut self, session: Session, tx: &mpsc::Sender<Msg>) {
+        self.active = session.active;
+        self.client = session.client;
+        self.kube = session.kube;
+        self.alertmanager = session.alertmanager;
+        self.target = session.target;
+        self.sources = session.sources;
+        self.env_tasks = session.env_tasks;
+        self.engine.agent = self.client.clone();
+        self.engine.alertmanager = self.alertmanager.clone();
+        self.engine.kube = self.kube.clone();
+        self.switching = false;
+        if let Some(name) = self.queued.take() {
+            self.switch_to(name, tx);
+        }
+    }
+
+    /// Stops the active environment's sources and starts `name`'s, in the
+    /// background: the old tasks end first, then `Msg::EnvironmentSwitched`
+    /// goes out, then the new tasks start, so the app never mixes the two.
+    fn switch_to(&mut self, name: String, tx: &mpsc::Sender<Msg>) {
+        let Some(index) = self.environments.iter().position(|e| e.name == name) else {
+            let known: Vec<&str> = self.environments.iter().map(|e| e.name.as_str()).collect();
+            let msg = Msg::ActionDone {
+                label: format!("switch to {name}"),
+                result: Err(format!(
+                    "unknown environment; configured are {}",
+                    known.join(", ")
+                )),
+            };
+            let _ = tx.try_send(msg);
+            return;
+        };
+        if self.switching {
+            self.queued = Some(name);
+            return;
+        }
+        self.switching = true;
+        let mut old = std::mem::take(&mut self.env_tasks);
+        let env = self.environments[index].clone();
+        let client = self.clients[index].clone();
+        let embedded = env.agent.is_none();
+        let config = self.config.clone();
+        let slos = Arc::clone(&self.slos);
+        let back = self.switched.clone();
+        let tx = tx.clone();
+        self.tasks.spawn(async move {
+            old.abort_all();
+            while old.join_next().await.is_some() {}
+            let (kube, kube_error) = match &env.kube {
+                None => (None, None),
+                Some(target) => match kube::connect(target).await {
+                    Ok(connection) => (Some(connection), None),
+                    Err(error) => (None, Some(format!("{error:#}"))),
+                },
+            };
+            let plan = match Plan::new(&env, &config) {
+                Ok(plan) => plan,
+                Err(error) => {
+                    let msg = Msg::ActionDone {
+                        label: format!("switch to {}", env.name),
+                        result: Err(format!("{error:#}")),
+                    };
+                    let _ = tx.send(msg).await;
+                    return;
+                }
+            };
+            let mut sources = plan.sources.clone();
+            if kube.is_some() {
+                sources.push(SourceId::Kubernetes);
+            }
+            let target = target_text(&env, &client, embedded);
+            let start = EnvStart {
+                name: env.name.clone(),
+                target: target.clone(),
+                sources,
+                alertmanager: plan.alertmanager.as_ref().map(|c| c.base().to_string()),
+                kube: kube.as_ref().map(|k| (k.context.clone(), k.namespace.clone())),
+                kube_error,
+                agent_url: client.base().to_string(),
+                slo: plan.slo.clone(),
+            };
+            let switched = Msg::EnvironmentSwitched {
+                start: Box::new(start),
+                at_ms: now_ms(),
+            };
+            if tx.send(switched).await.is_err() {
+                return;
+            }
+            let mut env_tasks = JoinSet::new();
+            let sources = plan.spawn(&client, kube.as_ref(), &config, &slos, &tx, &mut env_tasks);
+            let _ = back.send(Session {
+                active: index,
+                client,
+                kube,
+                alertmanager: plan.alertmanager,
+                target,
+                sources,
+                env_tasks,
+            });
+        });
     }
 
     /// Runs a command from the app in the background; its result comes back as a `Msg`.
@@ -255,9 +327,7 @@ impl Upstream {
                     tracing::error!(error = format!("{error:#}"), "could not audit a verification");
                 }
             }
-            Command::SwitchEnvironment(name) => {
-                tracing::warn!(%name, "switching environments is not built yet");
-            }
+            Command::SwitchEnvironment(name) => self.switch_to(name, &tx),
             Command::FetchDr => {
                 self.tasks.spawn(async move {
                     // A failure here shows at the next poll; this read only
@@ -270,14 +340,16 @@ impl Upstream {
         }
     }
 
-    /// Stops the source tasks and the embedded agent, if any.
+    /// Stops the source tasks and the embedded agents, if any.
     pub async fn shutdown(mut self) {
+        self.env_tasks.abort_all();
         self.tasks.abort_all();
+        while self.env_tasks.join_next().await.is_some() {}
         while self.tasks.join_next().await.is_some() {}
-        if let Some(agent) = self.embedded.take()
-            && let Err(error) = agent.shutdown().await
-        {
-            tracing::warn!(%error, "embedded agent did not shut down cleanly");
+        for agent in self.embedded {
+            if let Err(error) = agent.shutdown().await {
+                tracing::warn!(%error, "embedded agent did not shut down cleanly");
+            }
         }
     }
 }
@@ -376,6 +448,11 @@ pub fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
     if token_file.is_empty() {
         return Ok(None);
     }
+    token_from_file(token_file).map(Some)
+}
+
+/// The token in `token_file`, which must be readable by its owner only.
+fn token_from_file(token_file: &str) -> anyhow::Result<String> {
     use std::os::unix::fs::PermissionsExt;
     let metadata = std::fs::metadata(token_file)
         .with_context(|| format!("agent.token_file {token_file}: cannot read"))?;
@@ -389,7 +466,7 @@ pub fn remote_agent_token(token_file: &str) -> anyhow::Result<Option<String>> {
     if token.is_empty() {
         anyhow::bail!("agent.token_file {token_file}: empty");
     }
-    Ok(Some(token.to_string()))
+    Ok(token.to_string())
 }
 
 /// The first non-empty value: a flag beats the config file.
@@ -399,4 +476,188 @@ pub fn first_set<'a>(candidates: &[Option<&'a str>]) -> Option<&'a str> {
         .flatten()
         .copied()
         .find(|value| !value.is_empty())
+}
+
+impl Plan {
+    /// The clients of `env`'s upstreams besides its agent, and the sources
+    /// they will feed.
+    fn new(env: &Environment, config: &Config) -> anyhow::Result<Plan> {
+        let mut sources = vec![
+            SourceId::AgentApi,
+            SourceId::AgentStream,
+            SourceId::AgentIncidents,
+            SourceId::AgentDr,
+        ];
+        let alertmanager = match &env.alertmanager {
+            Some(url) => {
+                let timeout = Duration::from_millis(config.alertmanager.request_timeout_ms);
+                sources.push(SourceId::Alertmanager);
+                Some(AlertmanagerClient::new(url, timeout)?)
+            }
+            None => None,
+        };
+        let (prometheus, slo) = match &env.prometheus {
+            Some(url) => {
+                sources.push(SourceId::Prometheus);
+                (
+                    Some(prometheus_client(url, config)?),
+                    SloStart::Prometheus { url: url.clone() },
+                )
+            }
+            None => {
+                sources.push(SourceId::AgentMetrics);
+                let slo = SloStart::Local {
+                    every_ms: config.slo.scrape_interval_ms,
+                    retention_ms: config.slo.retention_hours * 3_600_000,
+                    max_series: config.slo.max_series,
+                };
+                (None, slo)
+            }
+        };
+        Ok(Plan {
+            alertmanager,
+            prometheus,
+            sources,
+            slo,
+        })
+    }
+
+    /// Starts the source tasks in `tasks`; returns the sources in header order.
+    fn spawn(
+        &self,
+        client: &AgentClient,
+        kube: Option<&KubeConnection>,
+        config: &Config,
+        slos: &Arc<SloSet>,
+        tx: &mpsc::Sender<Msg>,
+        tasks: &mut JoinSet<()>,
+    ) -> Vec<SourceId> {
+        let health_every = Duration::from_millis(config.agent.health_interval_ms);
+        tasks.spawn(agent::run_api(
+            client.clone(),
+            tx.clone(),
+            health_every,
+            Backoff::default(),
+        ));
+        tasks.spawn(agent::run_stream(client.clone(), tx.clone(), Backoff::default()));
+        tasks.spawn(incidents::run_agent_incidents(
+            client.clone(),
+            Duration::from_millis(config.incidents.interval_ms),
+            tx.clone(),
+            Backoff::default(),
+        ));
+        tasks.spawn(dr::run_dr(
+            client.clone(),
+            Duration::from_millis(config.dr.interval_ms),
+            tx.clone(),
+            Backoff::default(),
+        ));
+        if let Some(alertmanager) = &self.alertmanager {
+            tasks.spawn(incidents::run_alertmanager(
+                alertmanager.clone(),
+                Duration::from_millis(config.alertmanager.interval_ms),
+                tx.clone(),
+                Backoff::default(),
+            ));
+        }
+        match &self.prometheus {
+            Some(prometheus) => {
+                let every = Duration::from_millis(config.prometheus.interval_ms);
+                tasks.spawn(slo_poller::run_prometheus_slos(
+                    prometheus.clone(),
+                    Arc::clone(slos),
+                    every,
+                    tx.clone(),
+                    Backoff::default(),
+                ));
+            }
+            None => {
+                let every = Duration::from_millis(config.slo.scrape_interval_ms);
+                tasks.spawn(scrape::run_scrape(
+                    client.clone(),
+                    every,
+                    tx.clone(),
+                    Backoff::default(),
+                ));
+            }
+        }
+        let mut sources = self.sources.clone();
+        if let Some(connection) = kube {
+            tasks.spawn(watch_cluster(connection.clone(), tx.clone()));
+            let backup_sources = kube::BackupSources {
+                cronjob_name_match: config.dr.cronjob_name_match.clone(),
+                velero_namespace: config.dr.velero_namespace.clone(),
+            };
+            let every = Duration::from_millis(config.dr.kube_interval_ms);
+            tasks.spawn(poll_kube_backups(
+                connection.clone(),
+                backup_sources,
+                every,
+                tx.clone(),
+            ));
+            sources.push(SourceId::Kubernetes);
+        }
+        sources
+    }
+}
+
+fn prometheus_client(url: &str, config: &Config) -> anyhow::Result<PrometheusClient> {
+    PrometheusClient::new(url, Duration::from_millis(config.prometheus.request_timeout_ms))
+}
+
+/// The header's target: the agent, and the environment's name when
+/// environments are configured (`environments::named_in_target` reads it
+/// back from a recording).
+fn target_text(env: &Environment, client: &AgentClient, embedded: bool) -> String {
+    let base = client.base().as_str().trim_end_matches('/');
+    let agent = if embedded {
+        format!("agent {} (embedded)", base.trim_start_matches("http://"))
+    } else {
+        format!("agent {base}")
+    };
+    if env.named {
+        format!("{}: {agent}", env.name)
+    } else {
+        agent
+    }
+}
+
+/// Starts an in-process agent for `env` on 127.0.0.1, with a token of
+/// this run known to nobody but this process for its acting routes.
+async fn spawn_embedded(env: &Environment) -> anyhow::Result<(AgentHandle, String)> {
+    let token = format!("{:032x}", rand::rng().random::<u128>());
+    let mut agent_config = AgentConfig::embedded();
+    agent_config.listen = "127.0.0.1:0".to_string();
+    // Its backups live with the console's own state, not in the home of a
+    // standalone agent; each named environment's apart.
+    let suffix = if env.named {
+        format!("-{}", env.name)
+    } else {
+        String::new()
+    };
+    let state = crate::config::state_dir();
+    agent_config.dr.dir = state
+        .join(format!("embedded-agent-backups{suffix}"))
+        .display()
+        .to_string();
+    agent_config.audit.file = state
+        .join(format!("embedded-agent-audit{suffix}.jsonl"))
+        .display()
+        .to_string();
+    agent_config.admin_token = Some(AdminToken::new(token.clone()).map_err(anyhow::Error::msg)?);
+    let handle = market_data_agent::spawn(agent_config)
+        .await
+        .with_context(|| format!("starting the embedded agent of {}", env.name))?;
+    Ok((handle, token))
+}
+
+/// A remote agent's token. A named environment's own file comes first, so
+/// one environment's token is never sent to another's agent; then
+/// `MDOPS_AGENT_TOKEN`. The implicit environment keeps the rule of
+/// `remote_agent_token`.
+fn environment_token(env: &Environment) -> anyhow::Result<Option<String>> {
+    if env.named && !env.token_file.is_empty() {
+        return token_from_file(&env.token_file).map(Some);
+    }
+    remote_agent_token(&env.token_file)
 }

@@ -49,6 +49,7 @@ fn opening_a_circuit_from_a_key_shows_on_screen_and_is_audited() {
         agent.addr()
     );
     let tmux = Tmux::start(&command, 140, 40);
+    tmux.keys(&["1"]);
     tmux.wait_for(
         "replayed quotes and the sources panel",
         Duration::from_secs(30),

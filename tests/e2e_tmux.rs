@@ -22,6 +22,10 @@ fn price_lines(screen: &str) -> Vec<String> {
 fn console_shows_moving_prices_switches_screens_and_restores_terminal() {
     let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 140, 40);
 
+    tmux.wait_for("the overview, the landing screen", Duration::from_secs(30), |s| {
+        s.contains("local") && s.contains("active") && s.contains("Top movers")
+    });
+    tmux.keys(&["1"]);
     let first = tmux.wait_for("live prices", Duration::from_secs(30), |s| {
         s.contains("Prices") && s.contains("AAPL") && price_lines(s).len() >= 10
     });
@@ -67,7 +71,7 @@ fn console_shows_moving_prices_switches_screens_and_restores_terminal() {
 
 #[test]
 fn ctrl_c_quits_cleanly_too() {
-    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 100, 30);
+    let tmux = Tmux::start(&format!("'{}' --screen prices", mdops_bin().display()), 100, 30);
     tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
     tmux.keys(&["C-c"]);
     let exit = tmux.wait_for_file("exit", Duration::from_secs(15));
@@ -97,7 +101,7 @@ fn bad_config_fails_before_touching_the_terminal() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_exits_zero() {
-    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 100, 30);
+    let tmux = Tmux::start(&format!("'{}' --screen prices", mdops_bin().display()), 100, 30);
     tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
     let pid = tmux.pane_flag("#{pane_pid}");
     let children = Command::new("pgrep")
@@ -157,7 +161,6 @@ fn acknowledging_an_incident_with_a_changes_its_status_on_screen() {
         agent.addr()
     );
     let tmux = Tmux::start(&command, 140, 40);
-    tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
     tmux.keys(&["3"]);
     tmux.wait_for("the triggered anomaly", Duration::from_secs(20), |s| {
         s.contains("Price anomaly on AAPL") && s.contains("triggered")

@@ -46,7 +46,11 @@ fn record_the_embedded_agent_then_replay_it_at_10x() {
     let file = dir.join("session.mdrec");
 
     let recording = Tmux::start(
-        &format!("'{}' --record '{}'", mdops_bin().display(), file.display()),
+        &format!(
+            "'{}' --record '{}' --screen prices",
+            mdops_bin().display(),
+            file.display()
+        ),
         140,
         40,
     );

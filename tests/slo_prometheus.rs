@@ -2,7 +2,8 @@
 //! known error rate under load, a real Prometheus scrapes it every second
 //! with the generated rules, and the console's figures for the short
 //! windows must equal what Prometheus answers for the same PromQL, and its
-//! alert state must match the alert Prometheus evaluates.
+//! alert state must match the alert Prometheus evaluates; the overview's
+//! summary of the environment counts the same alert levels.
 
 mod common;
 
@@ -179,6 +180,18 @@ async fn console_burn_rates_and_alerts_match_prometheus() {
             .any(|a| a["labels"]["sloth_slo"] == set.slos[latency].name.as_str()),
         "Prometheus agrees the latency SLO is fine: {alerts:?}"
     );
+
+    // The overview's summary of an environment with this Prometheus: the
+    // SLO screen's evaluation, counted by level.
+    let counts = mdops::sources::environments::read_slos(&prometheus.url, &client, &set)
+        .await
+        .expect("Prometheus answers");
+    assert!(counts.page >= 1, "the availability SLO pages: {counts:?}");
+    assert_eq!(
+        counts.page + counts.ticket + counts.ok + counts.unknown,
+        set.slos.len()
+    );
+    assert!(counts.ok >= 1, "the latency SLO is fine: {counts:?}");
 
     drop(prometheus);
     agent.shutdown().await.unwrap();

@@ -40,13 +40,24 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
         assert_eq!(price["source"], "sim");
     }
     let screens = report["screens"].as_array().unwrap();
-    assert_eq!(screens.len(), 6);
-    assert_eq!(screens[0]["status"], "live");
-    assert_eq!(screens[1]["status"], "live");
-    assert_eq!(screens[2]["status"], "live");
-    assert_eq!(screens[3]["status"], "not_configured");
-    assert_eq!(screens[4]["status"], "live");
-    assert_eq!(screens[5]["status"], "not_configured");
+    assert_eq!(screens.len(), 8, "one per tab");
+    let status = |name: &str| {
+        screens
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no screen {name}"))["status"]
+            .clone()
+    };
+    for live in ["Overview", "Prices", "SLOs", "Incidents", "DR"] {
+        assert_eq!(status(live), "live", "{live}");
+    }
+    assert_eq!(status("Cluster"), "not_configured", "no cluster is configured");
+    let environments = report["environments"].as_array().unwrap();
+    assert_eq!(environments.len(), 1, "one implicit environment");
+    assert_eq!(environments[0]["name"], "local");
+    assert_eq!(environments[0]["active"], true);
+    assert_eq!(environments[0]["health"], "ok");
+    assert!(report["recent_actions"].is_array());
     assert!(
         report["dr"]["rpo_target_s"].as_f64().is_some(),
         "{}",

@@ -1,5 +1,6 @@
-//! The DR screen's view model, built from `DrState`. One environment
-//! today (the agent this console reads); the model takes several.
+//! The DR screen's view model, built from `DrState`. One
+//! column per environment: the active one from its own DR source, the
+//! others from their summary pollers.
 
 use std::time::Duration;
 
@@ -25,13 +26,44 @@ impl App {
             .as_ref()
             .zip(self.dr.received_at_ms)
             .map(|(status, at)| self.dr_status_model(status, at));
+        if self.environments.entries.len() < 2 {
+            return DrModel {
+                problem: self.dr.problem.as_deref(),
+                environments: vec![DrEnvironmentModel {
+                    name: &self.config.target,
+                    status,
+                    kube: self.kube_backups_model(),
+                }],
+            };
+        }
+        // Side by side: the active environment from its full DR state,
+        // the others from their summaries.
+        let mut status = Some(status);
+        let environments = self
+            .environments
+            .entries
+            .iter()
+            .map(|entry| {
+                let active = entry.name == self.config.environment;
+                DrEnvironmentModel {
+                    name: &entry.name,
+                    status: if active {
+                        status.take().flatten()
+                    } else {
+                        entry
+                            .dr
+                            .value
+                            .as_deref()
+                            .zip(entry.dr.at_ms)
+                            .map(|(s, at)| self.dr_status_model(s, at))
+                    },
+                    kube: if active { self.kube_backups_model() } else { None },
+                }
+            })
+            .collect();
         DrModel {
             problem: self.dr.problem.as_deref(),
-            environments: vec![DrEnvironmentModel {
-                name: &self.config.target,
-                status,
-                kube: self.kube_backups_model(),
-            }],
+            environments,
         }
     }
 

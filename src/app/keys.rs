@@ -23,6 +23,14 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Overview",
+        &[
+            ("j k / Down Up", "select tile"),
+            ("h l / Left Right", "select environment"),
+            ("Enter", "open the tile's screen (switching environment first)"),
+        ],
+    ),
+    (
         "Prices",
         &[
             ("j k / Down Up", "move selection"),
@@ -103,6 +111,15 @@ pub const HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// Hints on the status line of the overview.
+pub const OVERVIEW_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("0-7", "screens"),
+    ("hjkl", "select tile"),
+    ("Enter", "open"),
+    ("q", "quit"),
+];
+
 /// Hints on the status line of the incidents screen.
 pub const INCIDENT_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
@@ -179,6 +196,7 @@ impl App {
             }
             KeyCode::Char(':' | 'x') => self.open_palette(),
             KeyCode::Char(c) if let Some(name) = self.runbook_key(c) => return self.start_action(&name),
+            _ if self.screen == Screen::Overview => return self.on_overview_key(key),
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
             _ if self.screen == Screen::Slos => self.on_slos_key(key),
             _ if self.screen == Screen::Incidents => self.on_incidents_key(key),

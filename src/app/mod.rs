@@ -8,10 +8,12 @@ pub mod cluster;
 pub mod dialog;
 pub mod dr;
 mod dr_view;
+pub mod environments;
 pub mod incidents;
 mod incidents_view;
 pub mod keys;
 pub mod msg;
+mod overview_view;
 pub mod prices;
 pub mod runbooks;
 pub mod screen;
@@ -148,6 +150,8 @@ pub struct App {
     pub notice: Option<(String, i64)>,
     pub runbooks: RunbookState,
     pub dr: DrState,
+    /// Every environment's last summary, the overview's selection, a switch under way.
+    pub environments: environments::EnvironmentsState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -174,6 +178,7 @@ impl App {
             .kube
             .as_ref()
             .map(|(context, namespace)| cluster::ClusterState::new(context, namespace));
+        let environments = environments::EnvironmentsState::new(&config.environments, &config.environment);
         App {
             config,
             screen: Screen::Prices,
@@ -185,6 +190,7 @@ impl App {
             notice: None,
             runbooks: RunbookState::default(),
             dr: DrState::default(),
+            environments,
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -310,6 +316,12 @@ impl App {
             }
             Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
             Msg::KubeBackups { backups, at_ms } => self.on_kube_backups(*backups, at_ms),
+            Msg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            } => self.on_environment_summary(&environment, *summary, at_ms),
+            Msg::EnvironmentSwitched { start, at_ms } => self.on_environment_switched(*start, at_ms),
         }
         Vec::new()
     }

@@ -152,6 +152,18 @@ pub enum Msg {
         backups: Box<KubeBackups>,
         at_ms: i64,
     },
+    /// One round of an environment's summary poller (the overview).
+    EnvironmentSummary {
+        environment: String,
+        summary: Box<crate::domain::env_summary::EnvSummary>,
+        at_ms: i64,
+    },
+    /// The run loop stopped the old environment's sources and started
+    /// these; every message after this one is the new environment's.
+    EnvironmentSwitched {
+        start: Box<super::environments::EnvStart>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -249,7 +261,9 @@ impl Msg {
             | Msg::Alerts { at_ms, .. }
             | Msg::Cluster { at_ms, .. }
             | Msg::Dr { at_ms, .. }
-            | Msg::KubeBackups { at_ms, .. } => Some(*at_ms),
+            | Msg::KubeBackups { at_ms, .. }
+            | Msg::EnvironmentSummary { at_ms, .. }
+            | Msg::EnvironmentSwitched { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

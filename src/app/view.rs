@@ -14,7 +14,7 @@ use mdops_views::model::{
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS};
+use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -43,6 +43,7 @@ impl App {
                 hints: match screen {
                     Screen::Incidents => INCIDENT_HINTS,
                     Screen::Dr => DR_HINTS,
+                    Screen::Overview => OVERVIEW_HINTS,
                     _ => HINTS,
                 },
                 filter: self.filter_model(screen),
@@ -243,6 +244,9 @@ impl App {
         }
         if screen == Screen::Dr {
             return BodyModel::Dr(self.dr_model());
+        }
+        if screen == Screen::Overview {
+            return BodyModel::Overview(self.overview_model());
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {

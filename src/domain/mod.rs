@@ -4,6 +4,7 @@ pub mod backoff;
 pub mod capacity;
 pub mod cluster;
 pub mod dr;
+pub mod env_summary;
 pub mod forecast;
 pub mod incidents;
 pub mod kube_backups;

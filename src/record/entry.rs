@@ -5,9 +5,11 @@
 use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote};
 use serde::{Deserialize, Serialize};
 
+use crate::app::environments::EnvStart;
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
 use crate::domain::cluster::ClusterSnapshot;
+use crate::domain::env_summary::EnvSummary;
 use crate::domain::kube_backups::KubeBackups;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
@@ -153,6 +155,17 @@ pub enum SourceMsg {
         backups: Box<KubeBackups>,
         at_ms: i64,
     },
+    EnvironmentSummary {
+        environment: String,
+        /// As JSON text: it holds the agent's DR answer.
+        #[serde(with = "json_text")]
+        summary: Box<EnvSummary>,
+        at_ms: i64,
+    },
+    EnvironmentSwitched {
+        start: Box<EnvStart>,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -226,6 +239,19 @@ impl SourceMsg {
                 backups: backups.clone(),
                 at_ms: *at_ms,
             },
+            Msg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            } => SourceMsg::EnvironmentSummary {
+                environment: environment.clone(),
+                summary: summary.clone(),
+                at_ms: *at_ms,
+            },
+            Msg::EnvironmentSwitched { start, at_ms } => SourceMsg::EnvironmentSwitched {
+                start: start.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
@@ -262,6 +288,16 @@ impl SourceMsg {
             SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
             SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
             SourceMsg::KubeBackups { backups, at_ms } => Msg::KubeBackups { backups, at_ms },
+            SourceMsg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            } => Msg::EnvironmentSummary {
+                environment,
+                summary,
+                at_ms,
+            },
+            SourceMsg::EnvironmentSwitched { start, at_ms } => Msg::EnvironmentSwitched { start, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

@@ -82,10 +82,14 @@ pub fn builder(config: &Config) -> anyhow::Result<Build> {
             ),
             SloOrigin::Prometheus { url } => SloSource::Prometheus { url: url.clone() },
         };
+        // The recorded environment, as its target names it; the others
+        // join from their recorded summaries.
+        let environment =
+            crate::environments::named_in_target(&start.target).unwrap_or(&config.console.environment);
         let app_config = AppConfig {
             target: start.target.clone(),
-            environment: "local".to_string(),
-            environments: vec!["local".to_string()],
+            environment: environment.to_string(),
+            environments: vec![environment.to_string()],
             stale_after_ms: config.console.stale_after_ms,
             sources: start.sources.clone(),
             incidents: IncidentSettings {

@@ -12,6 +12,7 @@ use crate::domain::backoff::Backoff;
 pub mod agent;
 pub mod alertmanager;
 pub mod dr;
+pub mod environments;
 pub mod incidents;
 pub mod kube;
 pub mod prometheus;

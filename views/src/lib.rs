@@ -13,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
+pub use render::overview::EnvLayout;
 pub use theme::{ColorDepth, Theme, ThemeError};
 
 use model::{AppView, ClusterPane};
@@ -91,6 +92,12 @@ pub(crate) fn pane_index(pane: ClusterPane) -> usize {
         ClusterPane::Pods => 1,
         ClusterPane::Events => 2,
     }
+}
+
+/// Where the overview draws each environment's title and tiles when its
+/// body is `area`: the renderer's own layout, for mapping clicks to tiles.
+pub fn overview_layout(area: Rect, environments: usize) -> Vec<EnvLayout> {
+    render::overview::layout(area, environments)
 }
 
 /// Draws one frame.

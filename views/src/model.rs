@@ -91,6 +91,7 @@ pub enum BodyModel<'a> {
     Cluster(ClusterModel<'a>),
     NotConfigured(NotConfiguredModel<'a>),
     Dr(DrModel<'a>),
+    Overview(OverviewModel<'a>),
 }
 
 /// The cluster screen: the namespace's deployments, pods and recent
@@ -787,4 +788,119 @@ pub struct ReplicationModel<'a> {
     /// How far the standby's newest backup is behind.
     pub lag: Option<Duration>,
     pub error: Option<&'a str>,
+}
+
+/// The overview: one group of tiles per environment, side by side (stacked
+/// when narrow), so every region's state shows at one glance.
+#[derive(Debug, Clone)]
+pub struct OverviewModel<'a> {
+    pub environments: Vec<EnvOverviewModel<'a>>,
+    /// The selected tile: environment index and tile.
+    pub selected: (usize, OverviewTile),
+}
+
+/// The overview's tiles, in the order each environment shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OverviewTile {
+    Health,
+    Slos,
+    Incidents,
+    Dr,
+    Capacity,
+    Movers,
+}
+
+impl OverviewTile {
+    pub const ALL: [OverviewTile; 6] = [
+        OverviewTile::Health,
+        OverviewTile::Slos,
+        OverviewTile::Incidents,
+        OverviewTile::Dr,
+        OverviewTile::Capacity,
+        OverviewTile::Movers,
+    ];
+
+    pub fn index(self) -> usize {
+        OverviewTile::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            OverviewTile::Health => "Agent",
+            OverviewTile::Slos => "SLOs",
+            OverviewTile::Incidents => "Incidents",
+            OverviewTile::Dr => "DR",
+            OverviewTile::Capacity => "Capacity",
+            OverviewTile::Movers => "Top movers",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvOverviewModel<'a> {
+    pub name: &'a str,
+    /// The environment the other screens show.
+    pub active: bool,
+    /// A switch to it is under way.
+    pub switching: bool,
+    /// One per `OverviewTile::ALL`, in that order.
+    pub tiles: Vec<TileModel<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TileModel<'a> {
+    pub kind: OverviewTile,
+    pub body: TileBody<'a>,
+    /// The last read failed: why. The last values stay in `body`.
+    pub error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TileBody<'a> {
+    /// No answer yet.
+    Waiting,
+    Health {
+        status: HealthLevel,
+        /// Age of the freshest tick now.
+        data_age: Option<Duration>,
+    },
+    Slos {
+        page: usize,
+        ticket: usize,
+        ok: usize,
+        unknown: usize,
+    },
+    /// The environment has no Prometheus (and is not the active one).
+    NoPrometheus,
+    /// Open incidents by severity, SEV1 first.
+    Incidents([usize; 4]),
+    Dr {
+        rpo: ObjectiveModel,
+        rto: ObjectiveModel,
+    },
+    Capacity {
+        resource: &'a str,
+        /// Share of the limit in use (0.83 is 83 %).
+        used: f64,
+        time_to_limit: Option<Duration>,
+    },
+    /// Active environment whose capacity is not known yet.
+    CapacityUnknown,
+    /// Capacity is read for the active environment only.
+    CapacityWhenActive,
+    Movers(Vec<MoverModel<'a>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthLevel {
+    Ok,
+    Degraded,
+    Down,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoverModel<'a> {
+    pub symbol: &'a str,
+    pub price: f64,
+    pub change_pct: f64,
 }

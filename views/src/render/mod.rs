@@ -13,6 +13,7 @@ mod incidents;
 mod line_chart;
 mod not_configured;
 mod output;
+pub(crate) mod overview;
 mod palette;
 mod prices;
 mod rows;
@@ -136,6 +137,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
         BodyModel::Cluster(m) => cluster::render(buf, body_area, m, &ctx, state),
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
+        BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx),
     }
     if let Some(a) = &view.action_status {
         action_status::render(buf, body_area, a, &ctx);
