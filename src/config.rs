@@ -188,6 +188,8 @@ pub struct ConsoleConfig {
     pub theme: String,
     pub color: ColorMode,
     pub stale_after_ms: u64,
+    /// ASCII glyphs only (`--ascii`).
+    pub ascii: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -229,6 +231,7 @@ impl Default for ConsoleConfig {
             theme: "default".to_string(),
             color: ColorMode::Auto,
             stale_after_ms: 5_000,
+            ascii: false,
         }
     }
 }

@@ -6,7 +6,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEvent, MouseEventKind,
+};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use mdops_views::{Theme, ViewState};
@@ -15,6 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::app::mouse::{MouseAction, MouseMsg};
 use crate::app::{App, Msg};
 use crate::sources::now_ms;
 use crate::upstream::Upstream;
@@ -47,6 +50,11 @@ pub async fn run(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => dispatch(app, upstream, &tx, Msg::Key(key)),
+                Some(Ok(Event::Mouse(mouse))) => {
+                    if let Some(msg) = mouse_msg(mouse, &view_state) {
+                        dispatch(app, upstream, &tx, msg);
+                    }
+                }
                 Some(Ok(Event::Resize(..))) => frame_due = Some(Instant::now()),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error).context("reading terminal events"),
@@ -79,6 +87,40 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Takes over the terminal as `ratatui::init` does (raw mode, alternate
+/// screen, a panic hook that restores them) and captures the mouse; the
+/// panic hook releases the mouse first, so a crash leaves a usable shell.
+pub fn init_terminal() -> DefaultTerminal {
+    let terminal = ratatui::init();
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        restore(info);
+    }));
+    // Without mouse reporting the console still works by keys.
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    terminal
+}
+
+/// Undoes [`init_terminal`].
+pub fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// A click or wheel step over something the last frame drew; moves, drags
+/// and other buttons do nothing.
+fn mouse_msg(mouse: MouseEvent, view_state: &ViewState) -> Option<Msg> {
+    let action = match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseAction::Click,
+        MouseEventKind::ScrollUp => MouseAction::ScrollUp,
+        MouseEventKind::ScrollDown => MouseAction::ScrollDown,
+        _ => return None,
+    };
+    let hit = view_state.hit(mouse.column, mouse.row)?;
+    Some(Msg::Mouse(MouseMsg { hit, action }))
 }
 
 fn dispatch(app: &mut App, upstream: &mut Upstream, tx: &mpsc::Sender<Msg>, msg: Msg) {

@@ -61,6 +61,8 @@ pub enum Link {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or wheel step, with what the frame on screen had under the pointer.
+    Mouse(crate::app::mouse::MouseMsg),
     /// Wall clock, Unix ms: ages, staleness and rates are computed against it.
     Clock {
         now_ms: i64,
@@ -244,6 +246,7 @@ impl Msg {
             | Msg::Cluster { at_ms, .. }
             | Msg::Dr { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
+            | Msg::Mouse(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }
             | Msg::ActionDone { .. }

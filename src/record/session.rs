@@ -199,6 +199,7 @@ impl<R: std::io::Read> Session<R> {
         app.prices.descending = self.app.prices.descending;
         app.prices.filter = std::mem::take(&mut self.app.prices.filter);
         app.slos.selected = self.app.slos.selected;
+        app.slos.filter = std::mem::take(&mut self.app.slos.filter);
         self.app = app;
         self.reader = reader;
         self.applied_ms = self.start_ms;
@@ -317,6 +318,8 @@ impl<R: std::io::Read> Session<R> {
             || self.app.runbooks.output.is_some()
             || self.app.prices.filter_editing
             || self.app.incidents.filter_editing
+            || self.app.slos.filter_editing
+            || self.app.cluster.as_ref().is_some_and(|c| c.filter_editing)
     }
 }
 

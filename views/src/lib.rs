@@ -5,6 +5,7 @@
 //! [`ViewState`] it keeps between frames. Nothing here knows about tokio,
 //! HTTP or the app.
 
+mod hit;
 pub mod model;
 mod render;
 pub mod theme;
@@ -13,6 +14,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
+pub use hit::{Hit, List, hit_test};
 pub use theme::{ColorDepth, Theme, ThemeError};
 
 use model::{AppView, ClusterPane};
@@ -39,6 +41,8 @@ pub struct ViewState {
     cluster_page: [usize; 3],
     /// First action of the palette on screen.
     palette_offset: usize,
+    /// What the last frame drew where, for the mouse.
+    hits: hit::Hits,
 }
 
 impl ViewState {
@@ -50,6 +54,11 @@ impl ViewState {
     /// How many prices rows the last frame showed: the step for Page Up/Down.
     pub fn prices_page_rows(&self) -> usize {
         self.prices_page
+    }
+
+    /// What is under `(x, y)` in the last frame drawn.
+    pub fn hit(&self, x: u16, y: u16) -> Option<Hit> {
+        self.hits.at(x, y)
     }
 
     /// Index of the first SLO row on screen in the last frame.

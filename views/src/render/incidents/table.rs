@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 
 use super::{severity_style, status_style};
 use crate::ViewState;
+use crate::hit::{Hit, List};
 use crate::model::{IncidentRowModel, IncidentStatusModel, IncidentsModel};
 use crate::render::rows::{self, Window, row_area};
 use crate::render::{Ctx, centered_message, put_cell, text};
@@ -81,6 +82,7 @@ pub(super) fn render(
     let win = Window::scrolled(state.incidents_offset, m.selected, m.rows.len(), visible);
     state.incidents_offset = win.offset;
     state.incidents_page = visible;
+    state.hits.push(area, Hit::List(List::Incidents));
     let title = title_line(m, filter, area.width, ctx);
 
     if win.len == 0 {
@@ -101,6 +103,14 @@ pub(super) fn render(
     let selected = win.selected(m.selected);
     draw_header(buf, inner, &cols, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
+        let index = win.offset + i;
+        state.hits.push(
+            row_area(inner, i),
+            Hit::Row {
+                list: List::Incidents,
+                index,
+            },
+        );
         draw_row(buf, row_area(inner, i), r, t, &cols, selected == Some(i), ctx);
     }
 }
