@@ -12,13 +12,15 @@ use crossterm::event::{
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use mdops_views::{Theme, ViewState};
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::app::mouse::{MouseAction, MouseMsg};
 use crate::app::{App, Msg};
+use crate::sgr::SgrWriter;
 use crate::sources::now_ms;
 use crate::upstream::Upstream;
 
@@ -26,8 +28,12 @@ use crate::upstream::Upstream;
 /// costs one draw rather than one per frame.
 const MAX_MSGS_PER_TURN: usize = 256;
 
+/// The console's terminal: crossterm on stdout, its colour escapes made
+/// readable by 16-colour terminals.
+pub type ConsoleTerminal = Terminal<CrosstermBackend<SgrWriter<std::io::Stdout>>>;
+
 pub async fn run(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     app: &mut App,
     upstream: &mut Upstream,
     tx: mpsc::Sender<Msg>,
@@ -92,8 +98,8 @@ pub async fn run(
 /// Takes over the terminal as `ratatui::init` does (raw mode, alternate
 /// screen, a panic hook that restores them) and captures the mouse; the
 /// panic hook releases the mouse first, so a crash leaves a usable shell.
-pub fn init_terminal() -> DefaultTerminal {
-    let terminal = ratatui::init();
+pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
+    drop(ratatui::init());
     let restore = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -101,7 +107,8 @@ pub fn init_terminal() -> DefaultTerminal {
     }));
     // Without mouse reporting the console still works by keys.
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    terminal
+    Terminal::new(CrosstermBackend::new(SgrWriter::new(std::io::stdout())))
+        .inspect_err(|_| restore_terminal())
 }
 
 /// Undoes [`init_terminal`].
@@ -137,7 +144,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 fn draw(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     app: &App,
     theme: &Theme,
     view_state: &mut ViewState,

@@ -95,7 +95,7 @@ pub async fn console(
         None => (rx, None),
     };
     let fps = global.fps.unwrap_or(config.console.fps);
-    let mut terminal = crate::console::init_terminal();
+    let mut terminal = anyhow::Context::context(crate::console::init_terminal(), "taking over the terminal")?;
     let result = crate::console::run(&mut terminal, &mut app, &mut upstream, tx, rx, theme, fps).await;
     crate::console::restore_terminal();
     upstream.shutdown().await;
