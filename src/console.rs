@@ -57,8 +57,8 @@ pub async fn run(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => dispatch(app, upstream, &tx, Msg::Key(key)),
                 Some(Ok(Event::Mouse(mouse))) => {
-                    if let Some(msg) = mouse_msg(mouse, &view_state) {
-                        dispatch(app, upstream, &tx, msg);
+                    if let Some(mouse) = mouse_msg(mouse, &view_state) {
+                        dispatch(app, upstream, &tx, Msg::Mouse(mouse));
                     }
                 }
                 Some(Ok(Event::Resize(..))) => frame_due = Some(Instant::now()),
@@ -119,7 +119,7 @@ pub fn restore_terminal() {
 
 /// A click or wheel step over something the last frame drew; moves, drags
 /// and other buttons do nothing.
-fn mouse_msg(mouse: MouseEvent, view_state: &ViewState) -> Option<Msg> {
+pub(crate) fn mouse_msg(mouse: MouseEvent, view_state: &ViewState) -> Option<MouseMsg> {
     let action = match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => MouseAction::Click,
         MouseEventKind::ScrollUp => MouseAction::ScrollUp,
@@ -127,7 +127,7 @@ fn mouse_msg(mouse: MouseEvent, view_state: &ViewState) -> Option<Msg> {
         _ => return None,
     };
     let hit = view_state.hit(mouse.column, mouse.row)?;
-    Some(Msg::Mouse(MouseMsg { hit, action }))
+    Some(MouseMsg { hit, action })
 }
 
 fn dispatch(app: &mut App, upstream: &mut Upstream, tx: &mpsc::Sender<Msg>, msg: Msg) {

@@ -133,6 +133,11 @@ impl<R: std::io::Read> Session<R> {
         Ok(())
     }
 
+    /// A click or wheel step: it acts on the app as in the live console.
+    pub fn mouse(&mut self, mouse: crate::app::mouse::MouseMsg) {
+        self.dispatch(Msg::Mouse(mouse));
+    }
+
     /// Pauses, and applies the next entry alone.
     pub fn step(&mut self, now: Instant) -> anyhow::Result<()> {
         self.clock.set_paused(true, now);

@@ -54,7 +54,8 @@ fn labels(titles: &[&str], avail: usize) -> Vec<String> {
     };
     for form in forms {
         let labels = build(form);
-        if 1 + labels.iter().map(|l| text::width(l) + 1).sum::<usize>() <= avail {
+        let strip = 1 + labels.iter().map(|l| text::width(l) + 1).sum::<usize>();
+        if strip <= avail {
             return labels;
         }
     }
