@@ -105,12 +105,6 @@ impl FilterInput {
         *self = FilterInput::default();
     }
 
-    /// Replaces the whole text (a filter given at once, e.g. by a command).
-    pub fn set(&mut self, text: &str) {
-        text.clone_into(&mut self.text);
-        self.reparse();
-    }
-
     /// Why the text is not a valid filter; `None` when it is.
     pub fn error(&self) -> Option<&str> {
         self.parsed.as_ref().err().map(String::as_str)
@@ -202,7 +196,9 @@ mod tests {
         assert!(input.error().is_some());
         input.clear();
         assert!(input.is_empty() && input.error().is_none());
-        input.set("Eth");
+        for c in "Eth".chars() {
+            input.push(c);
+        }
         assert!(input.matches_any(["BTC", "eth-usd"]));
         assert!(!input.matches_any(["BTC", "SOL"]));
     }
