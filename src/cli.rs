@@ -72,6 +72,10 @@ pub struct GlobalArgs {
     /// The environment to start on (a `[[environments]]` name). Default: the first.
     #[arg(long, value_name = "NAME", global = true)]
     pub env: Option<String>,
+    /// ASCII only: no Unicode blocks, braille, arrows or box drawing, for poor
+    /// fonts (same as `ascii = true` in the config or the theme).
+    #[arg(long, global = true)]
+    pub ascii: bool,
 
     /// Maximum frames drawn per second (nothing is drawn while nothing changes).
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..=240))]

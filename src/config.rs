@@ -208,6 +208,8 @@ pub struct ConsoleConfig {
     pub environment: String,
     /// How often every environment's summary (overview tiles) is polled.
     pub summary_interval_ms: u64,
+    /// ASCII glyphs only (`--ascii`).
+    pub ascii: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -251,6 +253,7 @@ impl Default for ConsoleConfig {
             stale_after_ms: 5_000,
             environment: "local".to_string(),
             summary_interval_ms: 5_000,
+            ascii: false,
         }
     }
 }

@@ -6,16 +6,21 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEvent, MouseEventKind,
+};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use mdops_views::{Theme, ViewState};
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::app::mouse::{MouseAction, MouseMsg};
 use crate::app::{App, Msg};
+use crate::sgr::SgrWriter;
 use crate::sources::now_ms;
 use crate::upstream::Upstream;
 
@@ -23,8 +28,12 @@ use crate::upstream::Upstream;
 /// costs one draw rather than one per frame.
 const MAX_MSGS_PER_TURN: usize = 256;
 
+/// The console's terminal: crossterm on stdout, its colour escapes made
+/// readable by 16-colour terminals.
+pub type ConsoleTerminal = Terminal<CrosstermBackend<SgrWriter<std::io::Stdout>>>;
+
 pub async fn run(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     app: &mut App,
     upstream: &mut Upstream,
     tx: mpsc::Sender<Msg>,
@@ -48,6 +57,11 @@ pub async fn run(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => dispatch(app, upstream, &tx, Msg::Key(key)),
+                Some(Ok(Event::Mouse(mouse))) => {
+                    if let Some(mouse) = mouse_msg(mouse, &view_state) {
+                        dispatch(app, upstream, &tx, Msg::Mouse(mouse));
+                    }
+                }
                 Some(Ok(Event::Resize(..))) => frame_due = Some(Instant::now()),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error).context("reading terminal events"),
@@ -83,6 +97,41 @@ pub async fn run(
     Ok(())
 }
 
+/// Takes over the terminal as `ratatui::init` does (raw mode, alternate
+/// screen, a panic hook that restores them) and captures the mouse; the
+/// panic hook releases the mouse first, so a crash leaves a usable shell.
+pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
+    drop(ratatui::init());
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        restore(info);
+    }));
+    // Without mouse reporting the console still works by keys.
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    Terminal::new(CrosstermBackend::new(SgrWriter::new(std::io::stdout())))
+        .inspect_err(|_| restore_terminal())
+}
+
+/// Undoes [`init_terminal`].
+pub fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// A click or wheel step over something the last frame drew; moves, drags
+/// and other buttons do nothing.
+pub(crate) fn mouse_msg(mouse: MouseEvent, view_state: &ViewState) -> Option<MouseMsg> {
+    let action = match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseAction::Click,
+        MouseEventKind::ScrollUp => MouseAction::ScrollUp,
+        MouseEventKind::ScrollDown => MouseAction::ScrollDown,
+        _ => return None,
+    };
+    let hit = view_state.hit(mouse.column, mouse.row)?;
+    Some(MouseMsg { hit, action })
+}
+
 fn dispatch(app: &mut App, upstream: &mut Upstream, tx: &mpsc::Sender<Msg>, msg: Msg) {
     for command in app.update(msg) {
         upstream.execute(command, tx);
@@ -107,7 +156,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 fn draw(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     app: &App,
     theme: &Theme,
     view_state: &mut ViewState,

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod metrics_text;
 pub mod record;
 pub mod run;
+mod sgr;
 pub mod slo;
 pub mod snapshot;
 pub mod snapshot_dr;

@@ -24,7 +24,11 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| config.console.theme.clone());
     let theme = match appearance::load_theme(&theme_name, config.console.color) {
-        Ok(theme) => theme,
+        // A theme file may ask for ASCII; the flag and the config key add to it.
+        Ok(theme) => {
+            let ascii = theme.ascii || cli.global.ascii || config.console.ascii;
+            theme.with_ascii(ascii)
+        }
         Err(error) => {
             eprintln!("mdops: {error:#}");
             return ExitCode::from(2);

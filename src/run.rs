@@ -98,9 +98,9 @@ pub async fn console(
         None => (rx, None),
     };
     let fps = global.fps.unwrap_or(config.console.fps);
-    let mut terminal = ratatui::init();
+    let mut terminal = anyhow::Context::context(crate::console::init_terminal(), "taking over the terminal")?;
     let result = crate::console::run(&mut terminal, &mut app, &mut upstream, tx, rx, theme, fps).await;
-    ratatui::restore();
+    crate::console::restore_terminal();
     upstream.shutdown().await;
     if let Some(recording) = recording {
         eprintln!("mdops: {}", crate::record::recorder::finish(recording).await);

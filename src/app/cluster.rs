@@ -4,6 +4,7 @@
 
 use mdops_views::model::ClusterPane;
 
+use super::filter::FilterInput;
 use crate::domain::cluster::{ClusterSnapshot, Rollout};
 
 #[derive(Debug)]
@@ -19,6 +20,10 @@ pub struct ClusterState {
     pub selected_deployment: Option<String>,
     pub selected_pod: Option<String>,
     pub selected_event: usize,
+    /// Narrows every pane: deployments by name and rollout, pods by name,
+    /// phase, node and reason, events by every field.
+    pub filter: FilterInput,
+    pub filter_editing: bool,
 }
 
 impl ClusterState {
@@ -32,6 +37,8 @@ impl ClusterState {
             selected_deployment: None,
             selected_pod: None,
             selected_event: 0,
+            filter: FilterInput::default(),
+            filter_editing: false,
         }
     }
 
@@ -60,10 +67,47 @@ impl ClusterState {
         self.snapshot = Some(snapshot);
     }
 
-    /// Index of the selection in the focused pane.
-    pub fn selected_index(&self) -> Option<usize> {
+    /// Indexes into the snapshot's list of `pane` of the rows the filter
+    /// lets through, in order.
+    pub fn shown(&self, pane: ClusterPane) -> Vec<usize> {
+        let Some(snapshot) = self.snapshot.as_ref() else {
+            return Vec::new();
+        };
+        let f = &self.filter;
+        let keep = |i: usize, pass: bool| pass.then_some(i);
+        match pane {
+            ClusterPane::Deployments => (snapshot.deployments.iter().enumerate())
+                .filter_map(|(i, d)| {
+                    let rollout = self.rollout_text.get(i).map_or("", String::as_str);
+                    keep(i, f.matches_any([d.name.as_str(), rollout]))
+                })
+                .collect(),
+            ClusterPane::Pods => (snapshot.pods.iter().enumerate())
+                .filter_map(|(i, p)| {
+                    let texts = [
+                        Some(p.name.as_str()),
+                        Some(p.phase.as_str()),
+                        p.node.as_deref(),
+                        p.reason.as_deref(),
+                    ];
+                    keep(i, f.matches_any(texts.into_iter().flatten()))
+                })
+                .collect(),
+            ClusterPane::Events => (snapshot.events.iter().enumerate())
+                .filter_map(|(i, e)| {
+                    keep(
+                        i,
+                        f.matches_any([&e.kind, &e.reason, &e.object, &e.message].map(String::as_str)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Index into the snapshot's list of `pane` of its selected row.
+    fn selected_in(&self, pane: ClusterPane) -> Option<usize> {
         let snapshot = self.snapshot.as_ref()?;
-        match self.focus {
+        match pane {
             ClusterPane::Deployments => {
                 let name = self.selected_deployment.as_ref()?;
                 snapshot.deployments.iter().position(|d| &d.name == name)
@@ -76,17 +120,32 @@ impl ClusterState {
         }
     }
 
-    /// Moves the selection of the focused pane by `delta` rows
-    /// (`isize::MIN` / `MAX`: first / last).
-    pub fn move_selection(&mut self, delta: isize) {
-        let Some(snapshot) = self.snapshot.as_ref() else {
+    /// Index of the selection among the shown rows of the focused pane.
+    pub fn selected_index(&self) -> Option<usize> {
+        let selected = self.selected_in(self.focus)?;
+        self.shown(self.focus).iter().position(|&i| i == selected)
+    }
+
+    /// Selects shown row `position` of the focused pane (clamped to the last).
+    pub fn select(&mut self, position: usize) {
+        let shown = self.shown(self.focus);
+        let (Some(snapshot), Some(&last)) = (self.snapshot.as_ref(), shown.last()) else {
             return;
         };
-        let len = match self.focus {
-            ClusterPane::Deployments => snapshot.deployments.len(),
-            ClusterPane::Pods => snapshot.pods.len(),
-            ClusterPane::Events => snapshot.events.len(),
-        };
+        let target = shown.get(position).copied().unwrap_or(last);
+        match self.focus {
+            ClusterPane::Deployments => {
+                self.selected_deployment = Some(snapshot.deployments[target].name.clone())
+            }
+            ClusterPane::Pods => self.selected_pod = Some(snapshot.pods[target].name.clone()),
+            ClusterPane::Events => self.selected_event = target,
+        }
+    }
+
+    /// Moves the selection of the focused pane by `delta` shown rows
+    /// (`isize::MIN` / `MAX`: first / last).
+    pub fn move_selection(&mut self, delta: isize) {
+        let len = self.shown(self.focus).len();
         if len == 0 {
             return;
         }
@@ -96,13 +155,22 @@ impl ClusterState {
             isize::MAX => len - 1,
             _ => current.saturating_add_signed(delta).min(len - 1),
         };
-        match self.focus {
-            ClusterPane::Deployments => {
-                self.selected_deployment = Some(snapshot.deployments[target].name.clone())
+        self.select(target);
+    }
+
+    /// After the filter changed: each pane's selection stays where it
+    /// still shows, else goes to the pane's first shown row.
+    pub fn follow_filter(&mut self) {
+        let focus = self.focus;
+        for pane in [ClusterPane::Deployments, ClusterPane::Pods, ClusterPane::Events] {
+            let shown = self.shown(pane);
+            let kept = self.selected_in(pane).is_some_and(|i| shown.contains(&i));
+            if !kept && !shown.is_empty() {
+                self.focus = pane;
+                self.select(0);
             }
-            ClusterPane::Pods => self.selected_pod = Some(snapshot.pods[target].name.clone()),
-            ClusterPane::Events => self.selected_event = target,
         }
+        self.focus = focus;
     }
 
     /// Focus on the next (or previous) pane.

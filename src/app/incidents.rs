@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::filter::FilterInput;
 use crate::domain::incidents::{
     CorrelationOptions, Incident, IncidentRow, IncidentStatus, correlate, reselect,
 };
@@ -24,7 +25,7 @@ pub struct IncidentsState {
     /// The selected row as of the last refresh: found again by id, or by a
     /// signal it shares, when rows are rebuilt.
     pub selected: Option<IncidentRow>,
-    pub filter: String,
+    pub filter: FilterInput,
     pub filter_editing: bool,
     pub show_resolved: bool,
     pub options: CorrelationOptions,
@@ -45,7 +46,7 @@ impl IncidentsState {
             alertmanager,
             rows: Vec::new(),
             selected: None,
-            filter: String::new(),
+            filter: FilterInput::default(),
             filter_editing: false,
             show_resolved: false,
             options: CorrelationOptions::default(),
@@ -68,15 +69,14 @@ impl IncidentsState {
     }
 
     /// Indexes into `rows` of the rows shown: the resolved toggle, then the
-    /// filter (case-insensitive, over title, service, component, severity,
-    /// status and every label value).
+    /// filter (over title, service, component, severity, status and every
+    /// label value).
     pub fn visible(&self) -> Vec<usize> {
-        let needle = self.filter.to_lowercase();
         self.rows
             .iter()
             .enumerate()
             .filter(|(_, row)| self.show_resolved || row.status != IncidentStatus::Resolved)
-            .filter(|(_, row)| needle.is_empty() || matches_filter(row, &needle))
+            .filter(|(_, row)| self.filter.is_empty() || matches_filter(row, &self.filter))
             .map(|(i, _)| i)
             .collect()
     }
@@ -183,8 +183,8 @@ fn matches_exactly(silence: &Silence, labels: &std::collections::BTreeMap<String
             .all(|m| m.is_equal && !m.is_regex && labels.get(&m.name) == Some(&m.value))
 }
 
-fn matches_filter(row: &IncidentRow, needle: &str) -> bool {
-    let hit = |text: &str| text.to_lowercase().contains(needle);
+fn matches_filter(row: &IncidentRow, filter: &FilterInput) -> bool {
+    let hit = |text: &str| filter.matches(text);
     hit(&row.title)
         || row.service.as_deref().is_some_and(hit)
         || row.component.as_deref().is_some_and(hit)

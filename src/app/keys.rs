@@ -14,6 +14,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("0-7", "switch screen"),
             ("Tab / Shift-Tab", "next / previous screen"),
+            (
+                "mouse",
+                "click a tab or a row; the wheel scrolls the list under it",
+            ),
             ("?", "toggle this help"),
             (
                 ": / x",
@@ -36,7 +40,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("j k / Down Up", "move selection"),
             ("PgDn PgUp", "move by a page"),
             ("g G / Home End", "first / last row"),
-            ("/", "filter symbols (Enter keeps, Esc clears)"),
+            ("/", "filter symbols (Enter keeps, Esc clears; ~ starts a regex)"),
             ("s / S", "sort by next column / reverse order"),
             ("i", "detail chart interval 1s / 1m"),
             ("Esc", "clear filter, close help"),
@@ -47,6 +51,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("j k / Down Up", "select SLO"),
             ("g G / Home End", "first / last SLO"),
+            ("/", "filter by name or service (Enter keeps, Esc clears)"),
         ],
     ),
     (
@@ -68,6 +73,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("j k / Down Up", "select in the focused pane"),
             ("h l / Left Right", "focus deployments / pods / events"),
             ("PgDn PgUp / g G", "by a page / first / last"),
+            ("/", "filter every pane (Enter keeps, Esc clears)"),
         ],
     ),
     (
@@ -175,6 +181,9 @@ impl App {
         }
         if self.incidents.filter_editing {
             self.on_incident_filter_key(key);
+            return Vec::new();
+        }
+        if self.on_list_filter_key(key) {
             return Vec::new();
         }
         if self.show_help {
@@ -360,6 +369,11 @@ impl App {
             KeyCode::Char('G') | KeyCode::End => cluster.move_selection(isize::MAX),
             KeyCode::Char('l') | KeyCode::Right => cluster.cycle_focus(true),
             KeyCode::Char('h') | KeyCode::Left => cluster.cycle_focus(false),
+            KeyCode::Char('/') => cluster.filter_editing = true,
+            KeyCode::Esc => {
+                cluster.filter.clear();
+                cluster.follow_filter();
+            }
             _ => self.dirty = false,
         }
     }
@@ -370,6 +384,11 @@ impl App {
             KeyCode::Char('k') | KeyCode::Up => self.slos.move_selection(-1),
             KeyCode::Char('g') | KeyCode::Home => self.slos.move_selection(isize::MIN),
             KeyCode::Char('G') | KeyCode::End => self.slos.move_selection(isize::MAX),
+            KeyCode::Char('/') => self.slos.filter_editing = true,
+            KeyCode::Esc => {
+                self.slos.filter.clear();
+                self.slos.follow_filter();
+            }
             _ => self.dirty = false,
         }
     }
@@ -411,7 +430,7 @@ impl App {
         self.ensure_detail()
     }
 
-    fn move_selection(&mut self, delta: isize) -> Vec<Command> {
+    pub(super) fn move_selection(&mut self, delta: isize) -> Vec<Command> {
         let target = {
             let rows = self.prices.rows(self.now_ms, self.config.stale_after_ms);
             let Some(current) = self.prices.selected_index(&rows) else {

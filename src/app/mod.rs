@@ -9,9 +9,12 @@ pub mod dialog;
 pub mod dr;
 mod dr_view;
 pub mod environments;
+pub mod filter;
 pub mod incidents;
 mod incidents_view;
 pub mod keys;
+mod list_filter;
+pub mod mouse;
 pub mod msg;
 mod overview_view;
 pub mod prices;
@@ -219,6 +222,7 @@ impl App {
         }
         match msg {
             Msg::Key(key) => return self.on_key(key),
+            Msg::Mouse(mouse) => return self.on_mouse(mouse),
             Msg::Clock { now_ms } => {
                 self.now_ms = now_ms;
                 self.clock_text = format_clock(now_ms);

@@ -62,6 +62,8 @@ pub enum Link {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or wheel step, with what the frame on screen had under the pointer.
+    Mouse(crate::app::mouse::MouseMsg),
     /// Wall clock, Unix ms: ages, staleness and rates are computed against it.
     Clock {
         now_ms: i64,
@@ -265,6 +267,7 @@ impl Msg {
             | Msg::EnvironmentSummary { at_ms, .. }
             | Msg::EnvironmentSwitched { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
+            | Msg::Mouse(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }
             | Msg::ActionDone { .. }

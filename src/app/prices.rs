@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use market_data_agent::api::{Bar, BarInterval, Quote};
 use mdops_views::model::{Direction, PriceColumn, PriceRow};
 
+use super::filter::FilterInput;
 use crate::domain::price_history::PriceHistory;
 use crate::domain::rate::RateMeter;
 
@@ -57,7 +58,7 @@ pub struct PricesState {
     pub symbols: HashMap<String, SymbolState>,
     pub sort: PriceColumn,
     pub descending: bool,
-    pub filter: String,
+    pub filter: FilterInput,
     pub filter_editing: bool,
     /// Selected symbol by name, so the selection survives re-sorting.
     pub selected: Option<String>,
@@ -71,7 +72,7 @@ impl Default for PricesState {
             symbols: HashMap::new(),
             sort: PriceColumn::Symbol,
             descending: false,
-            filter: String::new(),
+            filter: FilterInput::default(),
             filter_editing: false,
             selected: None,
             detail: None,
@@ -130,7 +131,7 @@ impl PricesState {
         let mut rows: Vec<PriceRow<'_>> = self
             .symbols
             .iter()
-            .filter(|(symbol, _)| contains_ignore_case(symbol, &self.filter))
+            .filter(|(symbol, _)| self.filter.matches(symbol))
             .map(|(symbol, state)| row(symbol, state, now_ms, stale_after_ms))
             .collect();
         let column = self.sort;
@@ -153,15 +154,6 @@ impl PricesState {
             .and_then(|selected| rows.iter().position(|row| row.symbol == selected));
         Some(found.unwrap_or(0))
     }
-}
-
-/// Case-insensitive substring test without allocating (symbols are ASCII).
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn row<'a>(symbol: &'a str, state: &'a SymbolState, now_ms: i64, stale_after_ms: u64) -> PriceRow<'a> {

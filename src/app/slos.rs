@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::filter::FilterInput;
 use crate::domain::series::SeriesStore;
 use crate::domain::sli::{LocalSli, SloFigures};
 use crate::domain::slo::{AlertState, budget_remaining, burn_rate, evaluate, time_to_exhaustion};
@@ -45,6 +46,9 @@ pub struct SlosState {
     pub source_text: String,
     /// Set while the source fails: what and since when.
     pub problem: Option<String>,
+    /// Narrows the table by name and service.
+    pub filter: FilterInput,
+    pub filter_editing: bool,
 }
 
 /// Derived figures of one SLO, as the screen and the snapshot show them.
@@ -88,6 +92,8 @@ impl SlosState {
             queries,
             source_text: String::new(),
             problem: None,
+            filter: FilterInput::default(),
+            filter_editing: false,
         };
         state.source_text = state.describe_source(0);
         state
@@ -168,13 +174,46 @@ impl SlosState {
         })
     }
 
+    /// Indexes into `set.slos` of the SLOs the filter lets through.
+    pub fn visible(&self) -> Vec<usize> {
+        self.set
+            .slos
+            .iter()
+            .enumerate()
+            .filter(|(_, slo)| self.filter.matches_any([slo.name.as_str(), slo.service.as_str()]))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Position among the visible SLOs of the selected one: the first
+    /// visible one when the filter hides the selection.
+    pub fn selected_position(&self, visible: &[usize]) -> Option<usize> {
+        (!visible.is_empty()).then(|| visible.iter().position(|&i| i == self.selected).unwrap_or(0))
+    }
+
+    /// Moves the selection by `delta` visible rows (`isize::MIN` / `MAX`:
+    /// first / last).
     pub fn move_selection(&mut self, delta: isize) {
-        let last = self.set.slos.len().saturating_sub(1);
-        self.selected = match delta {
+        let visible = self.visible();
+        let Some(current) = self.selected_position(&visible) else {
+            return;
+        };
+        let last = visible.len() - 1;
+        let target = match delta {
             isize::MIN => 0,
             isize::MAX => last,
-            _ => self.selected.saturating_add_signed(delta).min(last),
+            _ => current.saturating_add_signed(delta).min(last),
         };
+        self.selected = visible[target];
+    }
+
+    /// After the filter changed: the selection stays where it still shows,
+    /// else goes to the first visible SLO.
+    pub fn follow_filter(&mut self) {
+        let visible = self.visible();
+        if let Some(position) = self.selected_position(&visible) {
+            self.selected = visible[position];
+        }
     }
 
     fn describe_source(&self, now_ms: i64) -> String {

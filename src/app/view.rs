@@ -6,10 +6,10 @@ use std::time::Duration;
 use crate::domain::slo::AlertLevel;
 use market_data_agent::api::{HealthStatus, SourceState};
 use mdops_views::model::{
-    ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, ClusterModel, DeploymentRow,
-    DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, HelpModel, LinkState,
-    NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel, SloDetailModel, SloRow,
-    SlosModel, SourceBadge, SourceRow, StatusModel, TabsModel, VerificationState,
+    ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, ClusterModel, ClusterPane,
+    DeploymentRow, DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, HelpModel,
+    LinkState, NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel,
+    SloDetailModel, SloRow, SlosModel, SourceBadge, SourceRow, StatusModel, TabsModel, VerificationState,
 };
 
 use super::runbooks::Verification;
@@ -135,10 +135,15 @@ impl App {
         let (deployments, pods, events) = match &cluster.snapshot {
             None => (Vec::new(), Vec::new(), Vec::new()),
             Some(snapshot) => (
-                snapshot
-                    .deployments
-                    .iter()
-                    .zip(&cluster.rollout_text)
+                cluster
+                    .shown(ClusterPane::Deployments)
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            &snapshot.deployments[i],
+                            cluster.rollout_text.get(i).map_or("", String::as_str),
+                        )
+                    })
                     .map(|(d, rollout)| DeploymentRow {
                         name: &d.name,
                         desired: d.desired,
@@ -151,9 +156,10 @@ impl App {
                         age: age(d.created_at_ms),
                     })
                     .collect(),
-                snapshot
-                    .pods
-                    .iter()
+                cluster
+                    .shown(ClusterPane::Pods)
+                    .into_iter()
+                    .map(|i| &snapshot.pods[i])
                     .map(|p| PodRow {
                         name: &p.name,
                         phase: &p.phase,
@@ -168,9 +174,10 @@ impl App {
                         healthy: p.healthy,
                     })
                     .collect(),
-                snapshot
-                    .events
-                    .iter()
+                cluster
+                    .shown(ClusterPane::Events)
+                    .into_iter()
+                    .map(|i| &snapshot.events[i])
                     .map(|e| EventRow {
                         age: age(e.last_seen_ms),
                         kind: &e.kind,
@@ -196,12 +203,21 @@ impl App {
 
     /// The filter of the screen's list, while typed or applied.
     fn filter_model(&self, screen: Screen) -> Option<FilterModel<'_>> {
-        let (text, editing) = match screen {
+        let (input, editing) = match screen {
             Screen::Prices => (&self.prices.filter, self.prices.filter_editing),
             Screen::Incidents => (&self.incidents.filter, self.incidents.filter_editing),
+            Screen::Slos => (&self.slos.filter, self.slos.filter_editing),
+            Screen::Cluster => match &self.cluster {
+                Some(cluster) => (&cluster.filter, cluster.filter_editing),
+                None => return None,
+            },
             _ => return None,
         };
-        (editing || !text.is_empty()).then_some(FilterModel { text, editing })
+        (editing || !input.is_empty()).then_some(FilterModel {
+            text: input.as_str(),
+            editing,
+            error: input.error(),
+        })
     }
 
     fn badge(&self, id: SourceId) -> SourceBadge<'_> {
@@ -341,11 +357,10 @@ impl App {
     fn slos_model(&self) -> SlosModel<'_> {
         let slos = &self.slos;
         let stale = slos.problem.is_some();
-        let rows = slos
-            .set
-            .slos
+        let visible = slos.visible();
+        let rows = visible
             .iter()
-            .enumerate()
+            .map(|&i| (i, &slos.set.slos[i]))
             .map(|(i, slo)| {
                 let summary = slos.summaries.get(i).and_then(Option::as_ref);
                 let figures = slos.figures.get(i).and_then(Option::as_ref);
@@ -377,8 +392,9 @@ impl App {
                 }
             })
             .collect::<Vec<_>>();
-        let selected = (!rows.is_empty()).then(|| slos.selected.min(rows.len() - 1));
-        let detail = selected.map(|i| {
+        let selected = slos.selected_position(&visible);
+        let detail = selected.map(|position| {
+            let i = visible[position];
             let slo = &slos.set.slos[i];
             let figures = slos.figures[i].as_ref();
             let failed = figures.and_then(|f| {

@@ -253,6 +253,7 @@ impl SourceMsg {
                 at_ms: *at_ms,
             },
             Msg::Key(_)
+            | Msg::Mouse(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
             | Msg::RunOutput { .. }

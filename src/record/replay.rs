@@ -14,7 +14,6 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use mdops_views::model::ReplayModel;
 use mdops_views::{Theme, ViewState};
-use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
@@ -25,6 +24,7 @@ use crate::app::slos::{SloSource, SlosState};
 use crate::app::{ActionSettings, App, AppConfig, IncidentSettings};
 use crate::cli::{GlobalArgs, ReplayArgs};
 use crate::config::Config;
+use crate::console::ConsoleTerminal;
 
 type FileSession = Session<BufReader<File>>;
 
@@ -48,9 +48,9 @@ pub async fn run(
         |n| n.to_string_lossy().into_owned(),
     );
     let fps = global.fps.unwrap_or(config.console.fps);
-    let mut terminal = ratatui::init();
+    let mut terminal = crate::console::init_terminal().context("taking over the terminal")?;
     let result = console(&mut terminal, &mut session, &name, theme, fps).await;
-    ratatui::restore();
+    crate::console::restore_terminal();
     for problem in session.problems() {
         eprintln!("mdops: {}: {problem}", args.file.display());
     }
@@ -112,7 +112,7 @@ pub fn builder(config: &Config) -> anyhow::Result<Build> {
 /// The select loop: terminal events, the replay's next due entry, the frame
 /// timer. Like the live console, it draws only when something changed.
 async fn console(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     session: &mut FileSession,
     name: &str,
     theme: &Theme,
@@ -132,6 +132,11 @@ async fn console(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => session.key(key, std::time::Instant::now())?,
+                Some(Ok(TermEvent::Mouse(mouse))) => {
+                    if let Some(mouse) = crate::console::mouse_msg(mouse, &view_state) {
+                        session.mouse(mouse);
+                    }
+                }
                 Some(Ok(TermEvent::Resize(..))) => frame_due = Some(Instant::now()),
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error).context("reading terminal events"),
@@ -164,7 +169,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 fn draw(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     session: &FileSession,
     name: &str,
     theme: &Theme,

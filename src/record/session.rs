@@ -133,6 +133,11 @@ impl<R: std::io::Read> Session<R> {
         Ok(())
     }
 
+    /// A click or wheel step: it acts on the app as in the live console.
+    pub fn mouse(&mut self, mouse: crate::app::mouse::MouseMsg) {
+        self.dispatch(Msg::Mouse(mouse));
+    }
+
     /// Pauses, and applies the next entry alone.
     pub fn step(&mut self, now: Instant) -> anyhow::Result<()> {
         self.clock.set_paused(true, now);
@@ -199,6 +204,7 @@ impl<R: std::io::Read> Session<R> {
         app.prices.descending = self.app.prices.descending;
         app.prices.filter = std::mem::take(&mut self.app.prices.filter);
         app.slos.selected = self.app.slos.selected;
+        app.slos.filter = std::mem::take(&mut self.app.slos.filter);
         self.app = app;
         self.reader = reader;
         self.applied_ms = self.start_ms;
@@ -317,6 +323,8 @@ impl<R: std::io::Read> Session<R> {
             || self.app.runbooks.output.is_some()
             || self.app.prices.filter_editing
             || self.app.incidents.filter_editing
+            || self.app.slos.filter_editing
+            || self.app.cluster.as_ref().is_some_and(|c| c.filter_editing)
     }
 }
 

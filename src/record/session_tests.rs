@@ -239,3 +239,21 @@ fn a_recording_cut_anywhere_replays_to_its_end() {
         assert!(s.paused(), "{context}: the end is reached");
     }
 }
+
+#[test]
+fn the_mouse_acts_on_the_replayed_app() {
+    use crate::app::mouse::{MouseAction, MouseMsg};
+    let t0 = Instant::now();
+    let mut s = session(recording(), 1.0, t0).unwrap();
+    let click = |hit| MouseMsg {
+        hit,
+        action: MouseAction::Click,
+    };
+    s.mouse(click(mdops_views::Hit::Tab(2)));
+    assert_eq!(s.app.screen, Screen::Slos);
+    s.mouse(click(mdops_views::Hit::Row {
+        list: mdops_views::List::Slos,
+        index: 2,
+    }));
+    assert_eq!(s.app.slos.selected, 2);
+}

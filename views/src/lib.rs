@@ -5,6 +5,7 @@
 //! [`ViewState`] it keeps between frames. Nothing here knows about tokio,
 //! HTTP or the app.
 
+mod hit;
 pub mod model;
 mod render;
 pub mod theme;
@@ -14,6 +15,7 @@ use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 pub use render::overview::EnvLayout;
+pub use hit::{Hit, List, hit_test};
 pub use theme::{ColorDepth, Theme, ThemeError};
 
 use model::{AppView, ClusterPane};
@@ -40,6 +42,8 @@ pub struct ViewState {
     cluster_page: [usize; 3],
     /// First action of the palette on screen.
     palette_offset: usize,
+    /// What the last frame drew where, for the mouse.
+    hits: hit::Hits,
 }
 
 impl ViewState {
@@ -51,6 +55,11 @@ impl ViewState {
     /// How many prices rows the last frame showed: the step for Page Up/Down.
     pub fn prices_page_rows(&self) -> usize {
         self.prices_page
+    }
+
+    /// What is under `(x, y)` in the last frame drawn.
+    pub fn hit(&self, x: u16, y: u16) -> Option<Hit> {
+        self.hits.at(x, y)
     }
 
     /// Index of the first SLO row on screen in the last frame.

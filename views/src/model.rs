@@ -629,6 +629,9 @@ pub struct FilterModel<'a> {
     pub text: &'a str,
     /// The user is typing (cursor shown) rather than the filter being applied.
     pub editing: bool,
+    /// Why the text is not a valid filter (a bad regex): shown beside it,
+    /// while the list shows nothing.
+    pub error: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]

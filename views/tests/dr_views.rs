@@ -281,3 +281,9 @@ fn verdicts_carry_their_colour() {
     assert_eq!(style_of(&bad, "NO DRILL").fg, theme.warn.fg);
     assert_eq!(style_of(&bad, "FAILED").fg, theme.critical.fg);
 }
+
+#[test]
+fn dr_300x80() {
+    let text = mdops_views::render_to_text(&view(one(Some(healthy()), None)), &Theme::default(), 300, 80);
+    assert_snapshot!(text);
+}

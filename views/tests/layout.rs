@@ -186,6 +186,7 @@ fn odd_input_never_panics() {
                     filter: Some(FilterModel {
                         text: "\u{1b}",
                         editing: true,
+                        error: None,
                     }),
                     message: Some(""),
                 },

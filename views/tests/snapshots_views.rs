@@ -99,6 +99,7 @@ fn prices_filter_being_typed() {
     view.status.filter = Some(FilterModel {
         text: "usd",
         editing: true,
+        error: None,
     });
     view.status.hints = &[("Enter", "apply"), ("Esc", "clear")];
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
@@ -114,6 +115,7 @@ fn prices_filter_applied() {
     view.status.filter = Some(FilterModel {
         text: "a",
         editing: false,
+        error: None,
     });
     assert_snapshot!(draw(&view, &theme(), 120, 30).backend());
 }
@@ -130,6 +132,7 @@ fn prices_no_match_for_filter() {
     view.status.filter = Some(FilterModel {
         text: "zzz",
         editing: false,
+        error: None,
     });
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
@@ -568,6 +571,7 @@ fn incidents_filtered_out() {
     view.status.filter = Some(FilterModel {
         text: "kafka",
         editing: false,
+        error: None,
     });
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
@@ -582,6 +586,7 @@ fn incidents_filter_applied() {
     view.status.filter = Some(FilterModel {
         text: "feed",
         editing: true,
+        error: None,
     });
     assert_snapshot!(draw(&view, &theme(), 100, 30).backend());
 }

@@ -187,6 +187,7 @@ fn filter_being_typed_is_accented() {
     view.status.filter = Some(FilterModel {
         text: "ab",
         editing: true,
+        error: None,
     });
     let buf = &draw_buffer(&view, &theme, 120, 30);
     assert!(has(cell(buf, "/ab"), theme.accent));

@@ -19,9 +19,10 @@ use crate::model::{ActionStatusModel, VerificationState};
 
 const MAX_CHECK_LINES: usize = 4;
 
-pub(super) fn render(buf: &mut Buffer, area: Rect, a: &ActionStatusModel, ctx: &Ctx) {
+/// Returns the rectangle the strip covers.
+pub(super) fn render(buf: &mut Buffer, area: Rect, a: &ActionStatusModel, ctx: &Ctx) -> Rect {
     if area.width < 8 || area.height < 3 {
-        return;
+        return Rect::ZERO;
     }
     let width = usize::from(area.width.saturating_sub(4));
     let summary = summary(a, width, ctx);
@@ -37,7 +38,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, a: &ActionStatusModel, ctx: &
     let title = Line::styled(" Last action ", ctx.theme.title);
     let inner = ctx.draw_box_styled(buf, rect, &title, None, ctx.theme.accent);
     if inner.width < 3 || inner.height == 0 {
-        return;
+        return rect;
     }
     let line_at = |i: usize| Rect::new(inner.x + 1, inner.y + i as u16, inner.width - 2, 1);
     let top = summary.len().min(usize::from(inner.height));
@@ -59,6 +60,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, a: &ActionStatusModel, ctx: &
         let l = Line::styled(format!("  {} {n} more", ctx.g.ellipsis), ctx.theme.muted);
         put_line(buf, line_at(top + shown), &l);
     }
+    rect
 }
 
 /// `restart deployment mda-agent · done in 0.4s · RECOVERED after 12s`;

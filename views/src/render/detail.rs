@@ -61,7 +61,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &DetailModel, ctx: &Ctx) {
         };
         // A tall narrow pane gets a chart of about square proportions (a
         // cell is twice as tall as wide), facts right below it.
-        let chart_h = (inner.height - rows).min((inner.width * 2 / 5).max(CHART_TALL_MIN));
+        let chart_h = (inner.height - rows).min(proportionate_height(inner.width));
         let chart = Rect {
             height: chart_h,
             ..inner
@@ -73,8 +73,20 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &DetailModel, ctx: &Ctx) {
         };
         (chart, facts, columns)
     };
+    // On a very tall terminal the chart keeps about square proportions
+    // rather than stretching down the whole pane.
+    let chart_area = Rect {
+        height: chart_area.height.min(proportionate_height(chart_area.width)),
+        ..chart_area
+    };
     chart(buf, chart_area, d, ctx);
     draw_facts(buf, facts_area, &facts, columns, label_w, ctx);
+}
+
+/// Rows of a chart `width` cells wide of about square proportions (a cell
+/// is twice as tall as wide), but never fewer than [`CHART_TALL_MIN`].
+pub(super) fn proportionate_height(width: u16) -> u16 {
+    (width * 2 / 5).max(CHART_TALL_MIN)
 }
 
 fn chart(buf: &mut Buffer, area: Rect, d: &DetailModel, ctx: &Ctx) {

@@ -28,6 +28,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 
+use crate::hit::Hit;
 use crate::model::{AppView, BodyModel};
 use crate::{Theme, ViewState};
 
@@ -110,6 +111,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
     if theme.base != Style::default() {
         buf.set_style(area, theme.base);
     }
+    state.hits.clear();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(buf, area, &ctx);
         return;
@@ -123,7 +125,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
     .areas(area);
 
     header::render(buf, header_area, &view.header, &ctx);
-    tabs::render(buf, tabs_area, &view.tabs, &ctx);
+    tabs::render(buf, tabs_area, &view.tabs, &ctx, state);
     let filter = view
         .status
         .filter
@@ -132,15 +134,16 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         .filter(|t| !t.is_empty());
     match &view.body {
         BodyModel::Prices(p) => prices::render(buf, body_area, p, filter, &ctx, state),
-        BodyModel::Slos(m) => slos::render(buf, body_area, m, &ctx, state),
+        BodyModel::Slos(m) => slos::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::Incidents(m) => incidents::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
-        BodyModel::Cluster(m) => cluster::render(buf, body_area, m, &ctx, state),
+        BodyModel::Cluster(m) => cluster::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
         BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx),
     }
     if let Some(a) = &view.action_status {
-        action_status::render(buf, body_area, a, &ctx);
+        let strip = action_status::render(buf, body_area, a, &ctx);
+        state.hits.push(strip, Hit::Overlay);
     }
     if let Some(d) = &view.dialog {
         dialog::render(buf, body_area, d, &ctx);
@@ -154,6 +157,30 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
     status::render(buf, status_area, &view.status, &ctx);
     if let Some(help) = &view.help {
         help::render(buf, area, help, &ctx);
+    }
+    // These take every key while open, so they take every click too.
+    if view.dialog.is_some() || view.palette.is_some() || view.output.is_some() || view.help.is_some() {
+        state.hits.push(area, Hit::Overlay);
+    }
+    if theme.ascii {
+        ascii_only(buf);
+    }
+}
+
+/// With ASCII glyphs every renderer draws ASCII; text from the model (a
+/// symbol, a pod's message, an app's `…`) may not be. A poor font shows
+/// `?` for those rather than garbage or a misaligned row.
+fn ascii_only(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        let sym = cell.symbol();
+        if !sym.is_ascii() {
+            let replacement = match sym {
+                "…" => ".",
+                "—" | "–" | "·" => "-",
+                _ => "?",
+            };
+            cell.set_symbol(replacement);
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use super::rows::{self, Window, row_area};
 use super::text::{self, change_pct, price, price_decimals, rate, volume};
 use super::{Ctx, centered_message, put_cell, side_by_side, stacked};
 use crate::ViewState;
+use crate::hit::{Hit, List};
 use crate::model::{Direction, PriceColumn, PriceRow, PricesModel};
 
 /// From this body width on, the detail pane sits right of the table.
@@ -76,6 +77,7 @@ fn table(
     let win = Window::scrolled(state.prices_offset, m.selected, m.rows.len(), visible);
     state.prices_offset = win.offset;
     state.prices_page = visible;
+    state.hits.push(area, Hit::List(List::Prices));
 
     if win.len == 0 {
         ctx.draw_box(buf, area, &title, None);
@@ -97,6 +99,14 @@ fn table(
     draw_header(buf, inner, &cols, m, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
         let row = row_area(inner, i);
+        let index = win.offset + i;
+        state.hits.push(
+            row,
+            Hit::Row {
+                list: List::Prices,
+                index,
+            },
+        );
         draw_row(buf, row, r, t, &cols, selected == Some(i), ctx);
     }
 }

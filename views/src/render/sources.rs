@@ -26,9 +26,14 @@ pub(super) fn height(sources: &[SourceRow], body_height: u16) -> u16 {
 
 pub(super) fn render(buf: &mut Buffer, area: Rect, sources: &[SourceRow], ctx: &Ctx) {
     let active = sources.iter().filter(|s| s.active).count();
-    let mut title = format!(" Sources · {} · {active} active ", sources.len());
+    let dot = ctx.g.dot;
+    let mut title = format!(" Sources {dot} {} {dot} {active} active ", sources.len());
     if sources.len() > MAX_ROWS {
-        title = format!(" Sources · {} of {} · {active} active ", MAX_ROWS, sources.len());
+        title = format!(
+            " Sources {dot} {} of {} {dot} {active} active ",
+            MAX_ROWS,
+            sources.len()
+        );
     }
     let inner = ctx.draw_box(buf, area, &Line::from(title), None);
     if inner.width == 0 {

@@ -1,4 +1,5 @@
-//! Bottom line: the filter being typed (`/abc▏`) or applied, a message, and
+//! Bottom line: the filter being typed (`/abc▏`) or applied and why it is
+//! invalid (a bad regex), a message, and
 //! key hints (dropped from the end, whole, when they do not fit).
 
 use ratatui::buffer::Buffer;
@@ -22,6 +23,10 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &StatusModel, ctx: &Ctx) {
         } else {
             line.spans.push(Span::styled("filter: ", t.muted));
             line.spans.push(Span::styled(text, t.accent));
+        }
+        if let Some(error) = f.error {
+            line.spans.push(Span::raw("  "));
+            line.spans.push(Span::styled(text::sanitize(error), t.critical));
         }
         line.spans.push(Span::raw("   "));
     }

@@ -20,6 +20,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Ctx, banner, centered_message, side_by_side, stacked, text};
+use crate::hit::List;
 use crate::model::{ClusterModel, ClusterPane};
 use crate::{ViewState, pane_index};
 use table::Pane;
@@ -41,7 +42,14 @@ const WIDE_MIN_WIDTH: u16 = 160;
 /// Events shown beside the deployments on wide terminals.
 const EVENT_ROWS_WIDE: usize = 12;
 
-pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, state: &mut ViewState) {
+pub(crate) fn render(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &ClusterModel,
+    filter: Option<&str>,
+    ctx: &Ctx,
+    state: &mut ViewState,
+) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -73,6 +81,7 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, 
     let ViewState {
         cluster_offset,
         cluster_page,
+        hits,
         ..
     } = state;
     for (i, (offset, page)) in cluster_offset.iter_mut().zip(cluster_page.iter_mut()).enumerate() {
@@ -106,6 +115,10 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, 
                 ("no warning events", th.ok),
             ),
         };
+        let empty = match filter {
+            Some(_) => ("nothing here matches the filter", th.muted),
+            None => empty,
+        };
         let pane = Pane {
             title: title(name, &counts, context, rect.width, focused, ctx),
             focused,
@@ -113,6 +126,8 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, 
             empty,
             offset,
             page,
+            hits,
+            list: List::Cluster(which),
         };
         match which {
             ClusterPane::Deployments => {

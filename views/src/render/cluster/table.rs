@@ -10,6 +10,7 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 
+use crate::hit::{Hit, Hits, List};
 use crate::render::rows::{self, Window, row_area};
 use crate::render::{Ctx, centered_message, put_cell, text};
 
@@ -78,6 +79,9 @@ pub(super) struct Pane<'l, 's> {
     pub offset: &'s mut usize,
     /// How many rows fitted.
     pub page: &'s mut usize,
+    /// Where the pane's click targets go, and which pane it is.
+    pub hits: &'s mut Hits,
+    pub list: List,
 }
 
 /// Draws a pane of `len` rows in `area`; `row(i)` formats row `i`.
@@ -100,6 +104,7 @@ pub(super) fn draw(
     let win = Window::scrolled(*pane.offset, selected, len, visible);
     *pane.offset = win.offset;
     *pane.page = visible;
+    pane.hits.push(area, Hit::List(pane.list));
     let border = if pane.focused {
         ctx.theme.accent
     } else {
@@ -130,6 +135,14 @@ pub(super) fn draw(
         if line.y >= inner.bottom() {
             break;
         }
+        let index = win.offset + n;
+        pane.hits.push(
+            line,
+            Hit::Row {
+                list: pane.list,
+                index,
+            },
+        );
         if let Some(style) = r.flag {
             put_cell(buf, line, line.x, line.y, ctx.g.stale, 1, false, style);
         }

@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 
 use super::{severity_style, status_style};
 use crate::ViewState;
+use crate::hit::{Hit, List};
 use crate::model::{IncidentRowModel, IncidentStatusModel, IncidentsModel};
 use crate::render::rows::{self, Window, row_area};
 use crate::render::{Ctx, centered_message, put_cell, text};
@@ -81,6 +82,7 @@ pub(super) fn render(
     let win = Window::scrolled(state.incidents_offset, m.selected, m.rows.len(), visible);
     state.incidents_offset = win.offset;
     state.incidents_page = visible;
+    state.hits.push(area, Hit::List(List::Incidents));
     let title = title_line(m, filter, area.width, ctx);
 
     if win.len == 0 {
@@ -101,6 +103,14 @@ pub(super) fn render(
     let selected = win.selected(m.selected);
     draw_header(buf, inner, &cols, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
+        let index = win.offset + i;
+        state.hits.push(
+            row_area(inner, i),
+            Hit::Row {
+                list: List::Incidents,
+                index,
+            },
+        );
         draw_row(buf, row_area(inner, i), r, t, &cols, selected == Some(i), ctx);
     }
 }
@@ -180,7 +190,8 @@ fn title_line<'a>(m: &IncidentsModel, filter: Option<&str>, width: u16, ctx: &Ct
 }
 
 /// Fixed columns at their widths, dropped until the title keeps its least
-/// width; the title takes what is left.
+/// width; the title takes what is left, up to its longest text, so on a very
+/// wide terminal the other columns stay next to it.
 fn plan_columns(avail: u16, texts: &[RowText]) -> Vec<Col> {
     let natural = |kind: Kind| -> u16 {
         let content = texts.iter().map(|t| t.width(kind)).max().unwrap_or(0);
@@ -208,7 +219,11 @@ fn plan_columns(avail: u16, texts: &[RowText]) -> Vec<Col> {
         }
         cols.retain(|c| c.kind != kind);
     }
-    let title_w = u32::from(avail).saturating_sub(fixed(&cols)).max(1);
+    let longest = texts.iter().map(|t| t.width(Kind::Title)).max().unwrap_or(0);
+    let longest = u32::try_from(longest)
+        .unwrap_or(u32::MAX)
+        .max(u32::from(TITLE_MIN));
+    let title_w = u32::from(avail).saturating_sub(fixed(&cols)).clamp(1, longest);
     if let Some(c) = cols.iter_mut().find(|c| c.kind == Kind::Title) {
         c.width = title_w.min(u32::from(u16::MAX)) as u16;
     }
@@ -348,9 +363,22 @@ mod tests {
     fn columns_drop_in_order_and_the_title_takes_the_rest() {
         use Kind::*;
         assert_eq!(kinds(120), ALL.to_vec());
-        let cols = plan_columns(120, &texts());
-        let used: u16 = 1 + cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1;
-        assert_eq!(used, 120, "the title takes the spare width");
+        let width_of = |avail: u16, texts: &[RowText]| -> u16 {
+            let cols = plan_columns(avail, texts);
+            1 + cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1
+        };
+        // The title takes the spare width up to its longest text.
+        let mut long = texts();
+        long[0].title = "x".repeat(200);
+        assert_eq!(width_of(120, &long), 120);
+        let wide = width_of(300, &texts());
+        let title = plan_columns(300, &texts())
+            .iter()
+            .find(|c| c.kind == Title)
+            .unwrap()
+            .width;
+        assert_eq!(title, TITLE_MIN, "a short title keeps its least width");
+        assert!(wide < 120, "{wide}");
         assert_eq!(kinds(58), vec![Severity, Status, Title, Age, Marks]);
         assert_eq!(kinds(40), vec![Severity, Status, Title]);
         assert_eq!(kinds(10), vec![Severity, Title]);

@@ -87,7 +87,8 @@ pub(super) fn render(
         break;
     }
     let text_h = fixed(&top, &queries, &note).min(inner.height);
-    let chart_h = inner.height - text_h;
+    // Square-ish rather than stretched down a very tall pane.
+    let chart_h = (inner.height - text_h).min(crate::render::detail::proportionate_height(inner.width));
 
     let mut y = inner.y;
     for l in &top {

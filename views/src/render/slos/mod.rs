@@ -30,7 +30,14 @@ pub(crate) const DEFAULT_PAGE_BURN: f64 = 14.4;
 /// Lines of the table besides its rows: borders, header and legend.
 const TABLE_CHROME: u16 = 4;
 
-pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &SlosModel, ctx: &Ctx, state: &mut ViewState) {
+pub(crate) fn render(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &SlosModel,
+    filter: Option<&str>,
+    ctx: &Ctx,
+    state: &mut ViewState,
+) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -39,7 +46,7 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &SlosModel, ctx: &Ctx, sta
     let page = page_burn(m);
     let show_detail = m.detail.is_some() && !m.rows.is_empty();
     let (table_area, detail_area) = split_detail(body, show_detail, m.rows.len(), TABLE_CHROME);
-    table::render(buf, table_area, m, page, ctx, state);
+    table::render(buf, table_area, m, page, filter, ctx, state);
     if let (Some(a), Some(d)) = (detail_area, &m.detail) {
         let row = m.selected.and_then(|i| m.rows.get(i));
         detail::render(buf, a, d, row, page, ctx);

@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 
 use super::fmt::{self, NO_TRAFFIC, PARTIAL};
 use crate::ViewState;
+use crate::hit::{Hit, List};
 use crate::model::{AlertLevelModel, BurnCell, SloRow, SlosModel};
 use crate::render::rows::{self, Window, row_area};
 use crate::render::{Ctx, centered_message, put_cell, text};
@@ -101,6 +102,7 @@ pub(super) fn render(
     area: Rect,
     m: &SlosModel,
     page: f64,
+    filter: Option<&str>,
     ctx: &Ctx,
     state: &mut ViewState,
 ) {
@@ -114,11 +116,16 @@ pub(super) fn render(
     let win = Window::scrolled(state.slos_offset, m.selected, m.rows.len(), visible);
     state.slos_offset = win.offset;
     state.slos_page = visible;
+    state.hits.push(area, Hit::List(List::Slos));
     let title = title_line(m, area.width, ctx);
 
     if win.len == 0 {
         ctx.draw_box(buf, area, &title, None);
-        centered_message(buf, inner, "no SLOs defined", ctx.theme.muted);
+        let msg = match filter {
+            Some(f) => format!("no SLO matches filter '{}'", text::sanitize(f)),
+            None => "no SLOs defined".to_string(),
+        };
+        centered_message(buf, inner, &msg, ctx.theme.muted);
         return;
     }
 
@@ -138,6 +145,14 @@ pub(super) fn render(
     draw_header(buf, inner, &cols, &labels, ctx);
     for (i, (r, t)) in window.iter().zip(&texts).enumerate() {
         let row = row_area(inner, i);
+        let index = win.offset + i;
+        state.hits.push(
+            row,
+            Hit::Row {
+                list: List::Slos,
+                index,
+            },
+        );
         draw_row(buf, row, r, t, &cols, page, selected == Some(i), ctx);
     }
     let legend_y = inner.y + 1 + window.len() as u16;
