@@ -18,6 +18,8 @@ pub struct Config {
     pub slo: SloSection,
     pub log: LogConfig,
     pub dr: DrSection,
+    /// Key bindings: a console action's name and its key spec(s).
+    pub keys: std::collections::BTreeMap<String, crate::app::keymap::KeySpecs>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -340,6 +342,11 @@ impl Config {
         if self.incidents.interval_ms < 200 {
             return Err(fail("incidents.interval_ms", "must be at least 200"));
         }
+        crate::app::keymap::Keymap::from_config(&self.keys).map_err(|why| ConfigError::Invalid {
+            origin: origin.to_string(),
+            location: String::new(),
+            message: why,
+        })?;
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }
@@ -421,6 +428,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("mine.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn keys_rebind_and_conflicts_name_both_bindings() {
+        let config = Config::parse(
+            "[keys]\nquit = \"<C-q>\"\nnext_screen = [\"<Tab>\", \"<F6>\"]\n",
+            "mine.toml",
+        )
+        .unwrap();
+        assert_eq!(config.keys.len(), 2);
+        let err = Config::parse("[keys]\nhelp = \"q\"\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "mine.toml: key conflict on every screen: `q` -> help (keys.help) and `q` -> quit (default) (the same key)"
+        );
+        let err = Config::parse("[keys]\nquit = \"<Ctrl-q>\"\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mine.toml: keys.quit: `<Ctrl-q>`"), "{err}");
     }
 
     #[test]

@@ -42,6 +42,28 @@ const WIDE_MIN_WIDTH: u16 = 160;
 const EVENT_ROWS_WIDE: usize = 12;
 
 pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, state: &mut ViewState) {
+    render_panes(buf, area, m, ctx, state, false);
+}
+
+/// Expanded: the focused pane over the whole body.
+pub(crate) fn render_focused(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &ClusterModel,
+    ctx: &Ctx,
+    state: &mut ViewState,
+) {
+    render_panes(buf, area, m, ctx, state, true);
+}
+
+fn render_panes(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &ClusterModel,
+    ctx: &Ctx,
+    state: &mut ViewState,
+    focused_only: bool,
+) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -66,7 +88,13 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &ClusterModel, ctx: &Ctx, 
     } else {
         0
     };
-    let areas = layout(body, lens, deployments_w, m.focus);
+    let areas = if focused_only {
+        let mut only = [None; 3];
+        only[pane_index(m.focus)] = Some(body);
+        only
+    } else {
+        layout(body, lens, deployments_w, m.focus)
+    };
     // The context goes in the title of the pane at the top left.
     let top_left = areas.iter().flatten().min_by_key(|r| (r.y, r.x)).copied();
     let th = ctx.theme;
