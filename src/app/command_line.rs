@@ -54,9 +54,10 @@ pub struct CommandLine {
 
 impl CommandLine {
     pub fn new(vocabulary: &Vocabulary) -> CommandLine {
-        let mut line = CommandLine::default();
-        line.candidates = candidates("", vocabulary);
-        line
+        CommandLine {
+            candidates: candidates("", vocabulary),
+            ..CommandLine::default()
+        }
     }
 
     pub fn push(&mut self, c: char, vocabulary: &Vocabulary) {

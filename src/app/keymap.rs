@@ -111,13 +111,13 @@ impl Key {
             code => code,
         };
         let key = Key { code, modifiers };
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            if let KeyCode::Char(c) = key.code {
-                return Ok(Key {
-                    code: KeyCode::Char(c.to_ascii_lowercase()),
-                    ..key
-                });
-            }
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && let KeyCode::Char(c) = key.code
+        {
+            return Ok(Key {
+                code: KeyCode::Char(c.to_ascii_lowercase()),
+                ..key
+            });
         }
         Ok(key)
     }
