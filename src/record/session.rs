@@ -317,6 +317,7 @@ impl<R: std::io::Read> Session<R> {
             || self.app.runbooks.output.is_some()
             || self.app.prices.filter_editing
             || self.app.incidents.filter_editing
+            || self.app.nav.command.is_some()
     }
 }
 

@@ -18,7 +18,7 @@ pub struct AppView<'a> {
     /// A confirmation or prompt for an action, drawn over the body; keys go
     /// to it while it is open.
     pub dialog: Option<DialogModel<'a>>,
-    /// The action palette (`:` / `x`), drawn over the body.
+    /// The action palette (`x`), drawn over the body.
     pub palette: Option<PaletteModel<'a>>,
     /// Output of an `exec` action, drawn over the body until closed.
     pub output: Option<OutputModel<'a>>,
