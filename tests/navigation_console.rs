@@ -182,6 +182,24 @@ fn a_conflicting_config_is_refused_at_start_naming_both_bindings() {
         stderr.contains("`g` -> top (default)") && stderr.contains("`g t` -> next_screen (keys.next_screen)"),
         "{stderr}"
     );
+
+    // A key taken from a runbook action (open-circuit is `O`) by a rebinding.
+    let runbook = ConfigFile::new("runbook", "[keys]\nfreeze = \"O\"\n");
+    let output = Command::new(mdops_bin())
+        .arg("--config")
+        .arg(&runbook.path)
+        .env("XDG_STATE_HOME", &runbook.dir)
+        .env("XDG_CONFIG_HOME", &runbook.dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "runbook action `open-circuit`: key `O` is already bound to `O` -> freeze (keys.freeze)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
