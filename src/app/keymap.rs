@@ -432,6 +432,17 @@ impl Keymap {
     /// equal or start the other's (a prefix would make the longer one
     /// unreachable or the shorter one wait forever).
     fn check(&self) -> Result<(), String> {
+        let ctrl_c = Key {
+            code: KeyCode::Char('c'),
+            modifiers: KeyModifiers::CONTROL,
+        };
+        if let Some(b) = self
+            .bindings
+            .iter()
+            .find(|b| b.action != Action::Quit && b.keys.first() == Some(&ctrl_c))
+        {
+            return Err(format!("{}: Ctrl-C always quits", b.describe()));
+        }
         for (i, a) in self.bindings.iter().enumerate() {
             for b in &self.bindings[..i] {
                 if !a.action.scope().meets(b.action.scope()) {
@@ -841,6 +852,9 @@ mod tests {
         );
         assert!(prefix.contains("`g` -> top (default)"), "{prefix}");
         assert!(prefix.contains("a prefix of the other"), "{prefix}");
+        let ctrl_c =
+            Keymap::from_config(&config(&[("quit", &["<C-q>"]), ("freeze", &["<C-c>"])])).unwrap_err();
+        assert_eq!(ctrl_c, "`Ctrl-C` -> freeze (keys.freeze): Ctrl-C always quits");
         // Different screens: no conflict.
         Keymap::from_config(&config(&[("backup", &["s"])])).unwrap();
         let unknown = Keymap::from_config(&config(&[("teleport", &["t"])])).unwrap_err();
