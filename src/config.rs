@@ -21,6 +21,8 @@ pub struct Config {
     /// Named environments (`[[environments]]`); empty: one implicit
     /// environment built from the sections above and the flags.
     pub environments: Vec<crate::environments::EnvironmentSection>,
+    /// Key bindings: a console action's name and its key spec(s).
+    pub keys: std::collections::BTreeMap<String, crate::app::keymap::KeySpecs>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -371,6 +373,11 @@ impl Config {
         if self.incidents.interval_ms < 200 {
             return Err(fail("incidents.interval_ms", "must be at least 200"));
         }
+        crate::app::keymap::Keymap::from_config(&self.keys).map_err(|why| ConfigError::Invalid {
+            origin: origin.to_string(),
+            location: String::new(),
+            message: why,
+        })?;
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }
@@ -456,6 +463,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("mine.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn keys_rebind_and_conflicts_name_both_bindings() {
+        let config = Config::parse(
+            "[keys]\nquit = \"<C-q>\"\nnext_screen = [\"<Tab>\", \"<F6>\"]\n",
+            "mine.toml",
+        )
+        .unwrap();
+        assert_eq!(config.keys.len(), 2);
+        let err = Config::parse("[keys]\nhelp = \"q\"\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "mine.toml: key conflict on every screen: `q` -> help (keys.help) and `q` -> quit (default) (the same key)"
+        );
+        let err = Config::parse("[keys]\nquit = \"<Ctrl-q>\"\n", "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mine.toml: keys.quit: `<Ctrl-q>`"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,27 @@ use crate::sgr::SgrWriter;
 use crate::sources::now_ms;
 use crate::upstream::Upstream;
 
+/// The theme drawn with, and the colour depth a theme `:theme` asks for
+/// is loaded at.
+pub struct Themes {
+    pub current: Theme,
+    pub color: crate::config::ColorMode,
+}
+
+impl Themes {
+    /// Loads the theme the app asked for, if any; a failure goes to the
+    /// status line and the current theme stays.
+    fn follow(&mut self, app: &mut App) {
+        let Some(name) = app.take_theme_request() else {
+            return;
+        };
+        match crate::appearance::load_theme(&name, self.color) {
+            Ok(theme) => self.current = theme,
+            Err(error) => app.notice = Some((format!("theme {name}: {error:#}"), app.now_ms)),
+        }
+    }
+}
+
 /// Messages applied before a frame is considered, so a burst of tick frames
 /// costs one draw rather than one per frame.
 const MAX_MSGS_PER_TURN: usize = 256;
@@ -38,7 +59,7 @@ pub async fn run(
     upstream: &mut Upstream,
     tx: mpsc::Sender<Msg>,
     mut rx: mpsc::Receiver<Msg>,
-    theme: &Theme,
+    mut theme: Themes,
     fps: u32,
 ) -> anyhow::Result<()> {
     let frame_interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
@@ -84,7 +105,8 @@ pub async fn run(
             _ = clock.tick() => dispatch(app, upstream, &tx, Msg::Clock { now_ms: now_ms() }),
             _ = sleep_until(frame_due) => {
                 app.take_dirty();
-                draw(terminal, app, theme, &mut view_state)?;
+                theme.follow(app);
+                draw(terminal, app, &theme.current, &mut view_state)?;
                 last_frame = Some(Instant::now());
                 frame_due = None;
             }

@@ -44,6 +44,8 @@ async fn start(
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let set = Arc::new(slo_set(config)?);
     let runbooks = Arc::new(config.actions.load_runbooks()?);
+    let keymap = crate::app::keymap::Keymap::from_config(&config.keys).map_err(anyhow::Error::msg)?;
+    keymap.check_runbooks(&runbooks).map_err(anyhow::Error::msg)?;
     let (upstream, slos) = Upstream::start(global, config, set, tx.clone()).await?;
     let app_config = AppConfig {
         target: upstream.target.clone(),
@@ -67,7 +69,8 @@ async fn start(
             agent_url: upstream.client.base().to_string(),
         },
     };
-    let app = App::new(app_config, slos, now_ms());
+    let mut app = App::new(app_config, slos, now_ms());
+    app.set_keymap(keymap);
     Ok((app, upstream, tx, rx))
 }
 
@@ -99,6 +102,10 @@ pub async fn console(
     };
     let fps = global.fps.unwrap_or(config.console.fps);
     let mut terminal = anyhow::Context::context(crate::console::init_terminal(), "taking over the terminal")?;
+    let theme = crate::console::Themes {
+        current: theme.clone(),
+        color: config.console.color,
+    };
     let result = crate::console::run(&mut terminal, &mut app, &mut upstream, tx, rx, theme, fps).await;
     crate::console::restore_terminal();
     upstream.shutdown().await;

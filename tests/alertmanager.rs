@@ -745,9 +745,9 @@ async fn the_console_lists_groups_then_silences_expires_and_acknowledges_through
         })
         .await;
 
-    // e: expire it, and Alertmanager says it is expired.
+    // E: expire it, and Alertmanager says it is expired.
     let id = silence.id.clone();
-    console.press('e');
+    console.press('E');
     console.press('\n');
     let done = console.outcome("expire").await;
     assert!(done.ends_with("expired"), "{done}");

@@ -460,7 +460,7 @@ fn expire_offers_the_rows_active_silences() {
         (detail.silences[0].id, detail.silences[0].state),
         ("bbbb", "active")
     );
-    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Char('E'));
     assert_eq!(app.view().dialog.unwrap().fields[0].value, "bbbb");
     let commands = key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -482,7 +482,7 @@ fn read_only_refuses_every_action_with_a_clear_message() {
     for (code, verb) in [
         ('a', "acknowledge"),
         ('s', "silence"),
-        ('e', "expire"),
+        ('E', "expire"),
         ('R', "resolve"),
     ] {
         assert!(key(&mut app, KeyCode::Char(code)).is_empty());

@@ -274,7 +274,7 @@ fn clicks_do_nothing_under_the_help_or_a_dialog() {
     key(&mut app, KeyCode::Esc);
     click(&mut app, row(List::Prices, 4));
     assert_eq!(selected_symbol(&app).as_deref(), Some("MSFT"));
-    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Char('x'));
     click(&mut app, row(List::Prices, 0));
     assert_eq!(
         selected_symbol(&app).as_deref(),

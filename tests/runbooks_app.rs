@@ -114,7 +114,7 @@ fn run_id(commands: &[Command]) -> (u64, mdops::actions::prepare::Request) {
 #[test]
 fn the_palette_lists_every_action_with_keys_and_why_some_cannot_run() {
     let mut app = app(Role::Operator, false);
-    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Char('x'));
     let view = app.view();
     let palette = view.palette.expect("the palette is open");
     assert_eq!(palette.target, Some("source sim"), "the selected quote's source");
@@ -266,7 +266,7 @@ fn read_only_refuses_what_mutates_and_allows_what_does_not() {
 fn a_source_action_needs_a_source_selected() {
     let mut app = app(Role::Operator, false);
     key(&mut app, KeyCode::Char('2'));
-    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Char('x'));
     let view = app.view();
     let palette = view.palette.unwrap();
     assert_eq!(palette.target, None);
@@ -274,7 +274,7 @@ fn a_source_action_needs_a_source_selected() {
     assert_eq!(circuit.disabled, Some("select a source first"));
     // Enter on a disabled item explains rather than acts.
     key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Char('x'));
     type_text(&mut app, "open");
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(

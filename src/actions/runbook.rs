@@ -265,14 +265,12 @@ impl Runbooks {
         self.actions.iter().find(|a| a.name == name)
     }
 
-    /// Two actions whose scopes meet on a screen may not share a key, nor
-    /// take a key the console already uses there.
+    /// Two actions whose scopes meet on a screen may not share a key. The
+    /// console's own keys are configurable: `Keymap::check_runbooks` checks
+    /// these against the keys in force when the console starts.
     fn check_keys(&self) -> Result<(), (String, String)> {
         for (i, a) in self.actions.iter().enumerate() {
             let Some(key) = a.key else { continue };
-            if let Some(builtin) = builtin_key_clash(a.scope, key) {
-                return Err((a.name.clone(), format!("key `{key}` is already {builtin}")));
-            }
             for b in &self.actions[..i] {
                 if b.key == Some(key) && scopes_meet(a.scope, b.scope) {
                     return Err((
@@ -295,34 +293,6 @@ fn scopes_meet(a: Scope, b: Scope) -> bool {
             (a, b),
             (Scope::Deployment, Scope::Pod) | (Scope::Pod, Scope::Deployment)
         )
-}
-
-/// The console's own key a runbook key would shadow on the screens of
-/// `scope`, worded for the error.
-fn builtin_key_clash(scope: Scope, key: char) -> Option<String> {
-    const GLOBAL: &str = "123456789q?:x/";
-    const PRICES: &str = "jkgGsSi";
-    const INCIDENTS: &str = "jkgGrasRe";
-    const CLUSTER: &str = "jkgGhl";
-    const SLOS: &str = "jkgG";
-    let screens: &[(&str, &str)] = match scope {
-        Scope::Deployment | Scope::Pod => &[("the cluster screen", CLUSTER)],
-        Scope::Source => &[("the prices screen", PRICES)],
-        Scope::Incident => &[("the incidents screen", INCIDENTS)],
-        Scope::Global => &[
-            ("the prices screen", PRICES),
-            ("the SLO screen", SLOS),
-            ("the incidents screen", INCIDENTS),
-            ("the cluster screen", CLUSTER),
-        ],
-    };
-    if GLOBAL.contains(key) {
-        return Some("a global key of the console".to_string());
-    }
-    screens
-        .iter()
-        .find(|(_, keys)| keys.contains(key))
-        .map(|(screen, _)| format!("a key of {screen}"))
 }
 
 fn action(raw: &RawAction) -> Result<Action, String> {
@@ -609,14 +579,6 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "mine.toml: action `b`: key `F` is already bound to action `a`"
-        );
-        let builtin = one(&format!(
-            "{BASE}key = \"j\"\nscope = \"global\"\nkind = \"agent.failover\"\n"
-        ))
-        .unwrap_err();
-        assert!(
-            builtin.reason.contains("already a key of the prices screen"),
-            "{builtin}"
         );
         // Different screens: no clash.
         Runbooks::parse(

@@ -20,9 +20,12 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ),
             ("?", "toggle this help"),
             (
-                ": / x",
-                "action palette: runbook actions, their keys, what they need",
+                ":",
+                "command mode: screen, env NAME, theme NAME, action (Tab completes)",
             ),
+            ("x", "action palette: runbook actions, their keys, what they need"),
+            ("f", "freeze updates (held, applied when f is pressed again)"),
+            ("e", "expand the focused panel (e / Esc restores)"),
             ("q / Ctrl-C", "quit"),
         ],
     ),
@@ -63,7 +66,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("r", "show / hide resolved"),
             ("a", "acknowledge (agent ack; ACK silence on alerts)"),
             ("s", "silence alerts (prompt: duration, comment, matchers)"),
-            ("e", "expire a silence of the incident"),
+            ("E", "expire a silence of the incident"),
             ("R", "resolve the agent incidents"),
         ],
     ),
@@ -131,7 +134,7 @@ pub const INCIDENT_HINTS: &[(&str, &str)] = &[
     ("?", "help"),
     ("a", "ack"),
     ("s", "silence"),
-    ("e", "expire"),
+    ("E", "expire"),
     ("R", "resolve"),
     ("r", "resolved"),
     ("/", "filter"),
@@ -187,23 +190,15 @@ impl App {
             return Vec::new();
         }
         if self.show_help {
-            if matches!(key.code, KeyCode::Char('?') | KeyCode::Esc | KeyCode::Char('q')) {
+            if self.closes_help(&key) {
                 self.show_help = false;
             }
             return Vec::new();
         }
+        if let Some(commands) = self.on_mapped_key(key) {
+            return commands;
+        }
         match key.code {
-            KeyCode::Char('q') => self.should_quit = true,
-            KeyCode::Char('?') => self.show_help = true,
-            KeyCode::Tab => self.screen = self.screen.next(),
-            KeyCode::BackTab => self.screen = self.screen.previous(),
-            KeyCode::Char(c @ '0'..='9') => {
-                let index = c as usize - '0' as usize;
-                if let Some(&screen) = Screen::ALL.get(index) {
-                    self.screen = screen;
-                }
-            }
-            KeyCode::Char(':' | 'x') => self.open_palette(),
             KeyCode::Char(c) if let Some(name) = self.runbook_key(c) => return self.start_action(&name),
             _ if self.screen == Screen::Overview => return self.on_overview_key(key),
             _ if self.screen == Screen::Prices => return self.on_prices_key(key),
@@ -216,7 +211,7 @@ impl App {
         Vec::new()
     }
 
-    fn on_incidents_key(&mut self, key: KeyEvent) {
+    pub(super) fn on_incidents_key(&mut self, key: KeyEvent) {
         use super::dialog::Dialog;
         let incidents = &mut self.incidents;
         match key.code {
@@ -237,7 +232,7 @@ impl App {
             }
             KeyCode::Char('a') => self.open_dialog("acknowledge", Dialog::ack),
             KeyCode::Char('s') => self.open_dialog("silence", |row, state, _| Dialog::silence(row, state)),
-            KeyCode::Char('e') => self.open_dialog("expire", |row, state, _| Dialog::expire(row, state)),
+            KeyCode::Char('E') => self.open_dialog("expire", |row, state, _| Dialog::expire(row, state)),
             KeyCode::Char('R') => self.open_dialog("resolve", |row, _, ctx| Dialog::resolve(row, ctx)),
             _ => self.dirty = false,
         }
@@ -317,7 +312,7 @@ impl App {
         }
     }
 
-    fn on_prices_key(&mut self, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn on_prices_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => self.move_selection(1),
             KeyCode::Char('k') | KeyCode::Up => self.move_selection(-1),
@@ -355,7 +350,7 @@ impl App {
         }
     }
 
-    fn on_cluster_key(&mut self, key: KeyEvent) {
+    pub(super) fn on_cluster_key(&mut self, key: KeyEvent) {
         let Some(cluster) = self.cluster.as_mut() else {
             self.dirty = false;
             return;
@@ -378,7 +373,7 @@ impl App {
         }
     }
 
-    fn on_slos_key(&mut self, key: KeyEvent) {
+    pub(super) fn on_slos_key(&mut self, key: KeyEvent) {
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => self.slos.move_selection(1),
             KeyCode::Char('k') | KeyCode::Up => self.slos.move_selection(-1),

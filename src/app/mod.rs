@@ -5,6 +5,7 @@
 
 pub mod capacity;
 pub mod cluster;
+pub mod command_line;
 pub mod dialog;
 pub mod dr;
 mod dr_view;
@@ -12,10 +13,12 @@ pub mod environments;
 pub mod filter;
 pub mod incidents;
 mod incidents_view;
+pub mod keymap;
 pub mod keys;
 mod list_filter;
 pub mod mouse;
 pub mod msg;
+pub mod navigation;
 mod overview_view;
 pub mod prices;
 pub mod runbooks;
@@ -162,6 +165,11 @@ pub struct App {
     /// When `health` was received.
     pub health_at_ms: Option<i64>,
     pub show_help: bool,
+    /// The keys in force (defaults, or the config's `[keys]`).
+    pub keymap: keymap::Keymap,
+    /// The help overlay's rows with the keys in force.
+    help: Vec<(&'static str, Vec<(String, &'static str)>)>,
+    pub nav: navigation::NavState,
     pub now_ms: i64,
     clock_text: String,
     should_quit: bool,
@@ -199,6 +207,9 @@ impl App {
             health: None,
             health_at_ms: None,
             show_help: false,
+            keymap: keymap::Keymap::default(),
+            help: keymap::Keymap::default().help(),
+            nav: navigation::NavState::default(),
             now_ms,
             clock_text: format_clock(now_ms),
             should_quit: false,
@@ -215,8 +226,18 @@ impl App {
         std::mem::take(&mut self.dirty)
     }
 
+    /// Uses `keymap` from now on (the config's `[keys]`).
+    pub fn set_keymap(&mut self, keymap: keymap::Keymap) {
+        self.help = keymap.help();
+        self.keymap = keymap;
+    }
+
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         self.dirty = true;
+        let msg = match self.hold(msg) {
+            navigation::Hold::Pass(msg) => msg,
+            navigation::Hold::Held(commands) => return commands,
+        };
         if let Some(at_ms) = msg.at_ms() {
             self.now_ms = self.now_ms.max(at_ms);
         }

@@ -28,12 +28,14 @@ const WHEEL_ROWS: isize = 3;
 
 impl App {
     pub(super) fn on_mouse(&mut self, mouse: MouseMsg) -> Vec<Command> {
-        // A dialog, the palette, an output pane or the help take the keys;
-        // the screen below them does not react to the mouse either.
+        // A dialog, the palette, an output pane, the help or the command
+        // prompt take the keys; the screen below does not react to the
+        // mouse either.
         let covered = self.dialog.is_some()
             || self.runbooks.palette.is_some()
             || self.runbooks.output.is_some()
-            || self.show_help;
+            || self.show_help
+            || self.nav.command.is_some();
         if covered {
             self.dirty = false;
             return Vec::new();

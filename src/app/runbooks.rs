@@ -1,4 +1,4 @@
-//! Runbook actions in the console: the palette (`:` / `x`), direct keys,
+//! Runbook actions in the console: the palette (`x`), direct keys,
 //! the confirmation (with a server-side dry run where the API has one),
 //! the run's output, and the watch for recovery afterwards.
 

@@ -7,14 +7,14 @@ use crate::domain::slo::AlertLevel;
 use market_data_agent::api::{HealthStatus, SourceState};
 use mdops_views::model::{
     ActionStatusModel, AlertLevelModel, AppView, BarsState, BodyModel, BurnCell, ClusterModel, ClusterPane,
-    DeploymentRow, DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, HelpModel,
-    LinkState, NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel,
-    SloDetailModel, SloRow, SlosModel, SourceBadge, SourceRow, StatusModel, TabsModel, VerificationState,
+    DeploymentRow, DetailModel, DialogModel, EventRow, FieldModel, FilterModel, HeaderModel, LinkState,
+    NotConfiguredModel, OutputModel, PaletteItem, PaletteModel, PodRow, PricesModel, SloDetailModel, SloRow,
+    SlosModel, SourceBadge, SourceRow, StatusModel, TabsModel, VerificationState,
 };
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS};
+use super::keys::{DIALOG_HINTS, DR_HINTS, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -53,7 +53,7 @@ impl App {
                     .map(|(text, _)| text.as_str())
                     .or(self.health_message()),
             },
-            help: self.show_help.then_some(HelpModel { sections: HELP }),
+            help: self.show_help.then(|| self.help_model()),
             dialog: self.dialog.as_ref().map(|d| DialogModel {
                 title: d.title,
                 lines: d.lines.clone(),
@@ -98,6 +98,7 @@ impl App {
                     .map(|c| (c.what, c.verdict, c.detail.as_str()))
                     .collect(),
             }),
+            nav: self.nav_model(),
         }
     }
 

@@ -325,6 +325,7 @@ impl<R: std::io::Read> Session<R> {
             || self.app.incidents.filter_editing
             || self.app.slos.filter_editing
             || self.app.cluster.as_ref().is_some_and(|c| c.filter_editing)
+            || self.app.nav.command.is_some()
     }
 }
 

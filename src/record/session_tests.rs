@@ -158,6 +158,21 @@ fn seeking_back_rebuilds_the_state_and_keeps_the_screen() {
 }
 
 #[test]
+fn the_command_prompt_takes_replay_keys_as_text() {
+    let t0 = Instant::now();
+    let mut s = session(recording(), 1.0, t0).unwrap();
+    s.key(key(':'), t0).unwrap();
+    for c in ['s', '-', '.', ' '] {
+        s.key(key(c), t0).unwrap();
+    }
+    assert_eq!(s.app.nav.command.as_ref().unwrap().input, "s-. ");
+    assert!(!s.paused(), "Space went to the prompt");
+    s.key(KeyEvent::from(KeyCode::Esc), t0).unwrap();
+    s.key(key(' '), t0).unwrap();
+    assert!(s.paused(), "the replay takes its keys again");
+}
+
+#[test]
 fn bars_come_from_the_recording_and_actions_are_refused() {
     let t0 = Instant::now();
     let bar = Bar {

@@ -14,8 +14,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
-pub use render::overview::EnvLayout;
 pub use hit::{Hit, List, hit_test};
+pub use render::overview::EnvLayout;
 pub use theme::{ColorDepth, Theme, ThemeError};
 
 use model::{AppView, ClusterPane};

@@ -18,13 +18,45 @@ pub struct AppView<'a> {
     /// A confirmation or prompt for an action, drawn over the body; keys go
     /// to it while it is open.
     pub dialog: Option<DialogModel<'a>>,
-    /// The action palette (`:` / `x`), drawn over the body.
+    /// The action palette (`x`), drawn over the body.
     pub palette: Option<PaletteModel<'a>>,
     /// Output of an `exec` action, drawn over the body until closed.
     pub output: Option<OutputModel<'a>>,
     /// The last action and its verification, drawn as a strip at the
     /// bottom of the body on every screen until it is dismissed.
     pub action_status: Option<ActionStatusModel<'a>>,
+    /// Command mode, the frozen marker and the expanded panel.
+    pub nav: NavModel<'a>,
+}
+
+/// Navigation drawn over the frame.
+#[derive(Debug, Clone, Default)]
+pub struct NavModel<'a> {
+    /// The `:` prompt, drawn in place of the status line.
+    pub command: Option<CommandLineModel<'a>>,
+    /// Updates are held: a marker starts the header.
+    pub frozen: Option<FrozenModel<'a>>,
+    /// The focused panel fills the body (prices chart, SLO or incident
+    /// detail, the focused cluster pane).
+    pub expanded: bool,
+}
+
+/// The command prompt and the completions of what is typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandLineModel<'a> {
+    pub input: &'a str,
+    pub candidates: Vec<&'a str>,
+    /// The candidate Tab put in the prompt.
+    pub selected: Option<usize>,
+    /// Why Enter was refused.
+    pub error: Option<&'a str>,
+}
+
+/// When the screen was frozen (formatted) and how many updates wait.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrozenModel<'a> {
+    pub since: &'a str,
+    pub held: usize,
 }
 
 /// Top line: what the console is connected to and how fresh the data is.
@@ -636,8 +668,20 @@ pub struct FilterModel<'a> {
 
 #[derive(Debug, Clone)]
 pub struct HelpModel<'a> {
-    /// `(section title, [(keys, what they do)])`.
-    pub sections: &'a [(&'a str, &'a [(&'a str, &'a str)])],
+    /// `(section title, [(keys, what they do)])`, the keys as bound now.
+    pub sections: Vec<(&'a str, Vec<(&'a str, &'a str)>)>,
+}
+
+impl<'a> HelpModel<'a> {
+    /// From a fixed table, such as the default keys' help.
+    pub fn of(table: &'a [(&'a str, &'a [(&'a str, &'a str)])]) -> HelpModel<'a> {
+        HelpModel {
+            sections: table
+                .iter()
+                .map(|(title, rows)| (*title, rows.to_vec()))
+                .collect(),
+        }
+    }
 }
 
 /// The DR screen: one column per environment, side by side, so a regional

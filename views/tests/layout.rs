@@ -190,11 +190,12 @@ fn odd_input_never_panics() {
                     }),
                     message: Some(""),
                 },
-                help: Some(HelpModel { sections }),
+                help: Some(HelpModel::of(sections)),
                 dialog: None,
                 palette: None,
                 output: None,
                 action_status: None,
+                nav: NavModel::default(),
             };
             draw(&view, &Theme::default(), w, h);
             let text = render_to_text(&view, &Theme::default(), w, h);

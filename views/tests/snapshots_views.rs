@@ -292,7 +292,7 @@ fn not_configured_long_text_wraps_at_60x20() {
 fn help_overlay_80x24() {
     let fx = Fixture::named();
     let mut view = prices_app(fx.prices(Some(0)));
-    view.help = Some(HelpModel { sections: HELP });
+    view.help = Some(HelpModel::of(HELP));
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
 
@@ -300,7 +300,7 @@ fn help_overlay_80x24() {
 fn help_overlay_120x40_one_column() {
     let fx = Fixture::named();
     let mut view = prices_app(fx.prices(Some(0)));
-    view.help = Some(HelpModel { sections: HELP });
+    view.help = Some(HelpModel::of(HELP));
     assert_snapshot!(draw(&view, &theme(), 120, 40).backend());
 }
 
@@ -308,7 +308,7 @@ fn help_overlay_120x40_one_column() {
 fn help_overlay_too_small_says_what_is_hidden() {
     let fx = Fixture::named();
     let mut view = prices_app(fx.prices(Some(0)));
-    view.help = Some(HelpModel { sections: HELP });
+    view.help = Some(HelpModel::of(HELP));
     assert_snapshot!(draw(&view, &theme(), 60, 14).backend());
 }
 

@@ -11,6 +11,7 @@ mod header;
 mod help;
 mod incidents;
 mod line_chart;
+mod nav;
 mod not_configured;
 mod output;
 pub(crate) mod overview;
@@ -124,6 +125,10 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
     ])
     .areas(area);
 
+    let header_area = match &view.nav.frozen {
+        Some(frozen) => nav::frozen_marker(buf, header_area, frozen, &ctx),
+        None => header_area,
+    };
     header::render(buf, header_area, &view.header, &ctx);
     tabs::render(buf, tabs_area, &view.tabs, &ctx, state);
     let filter = view
@@ -132,7 +137,9 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         .as_ref()
         .map(|f| f.text)
         .filter(|t| !t.is_empty());
+    let expanded = view.nav.expanded && nav::render_expanded(buf, body_area, &view.body, filter, &ctx, state);
     match &view.body {
+        _ if expanded => {}
         BodyModel::Prices(p) => prices::render(buf, body_area, p, filter, &ctx, state),
         BodyModel::Slos(m) => slos::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::Incidents(m) => incidents::render(buf, body_area, m, filter, &ctx, state),
@@ -155,6 +162,9 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         output::render(buf, body_area, o, &ctx);
     }
     status::render(buf, status_area, &view.status, &ctx);
+    if let Some(command) = &view.nav.command {
+        nav::command_line(buf, body_area, status_area, command, &ctx);
+    }
     if let Some(help) = &view.help {
         help::render(buf, area, help, &ctx);
     }

@@ -306,6 +306,7 @@ pub fn app<'a>(header: HeaderModel<'a>, body: BodyModel<'a>) -> AppView<'a> {
         palette: None,
         output: None,
         action_status: None,
+        nav: NavModel::default(),
     }
 }
 

@@ -50,6 +50,30 @@ pub(crate) fn render(
     ctx: &Ctx,
     state: &mut ViewState,
 ) {
+    render_panes(buf, area, m, filter, ctx, state, false);
+}
+
+/// Expanded: the focused pane over the whole body.
+pub(crate) fn render_focused(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &ClusterModel,
+    filter: Option<&str>,
+    ctx: &Ctx,
+    state: &mut ViewState,
+) {
+    render_panes(buf, area, m, filter, ctx, state, true);
+}
+
+fn render_panes(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &ClusterModel,
+    filter: Option<&str>,
+    ctx: &Ctx,
+    state: &mut ViewState,
+    focused_only: bool,
+) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -74,7 +98,13 @@ pub(crate) fn render(
     } else {
         0
     };
-    let areas = layout(body, lens, deployments_w, m.focus);
+    let areas = if focused_only {
+        let mut only = [None; 3];
+        only[pane_index(m.focus)] = Some(body);
+        only
+    } else {
+        layout(body, lens, deployments_w, m.focus)
+    };
     // The context goes in the title of the pane at the top left.
     let top_left = areas.iter().flatten().min_by_key(|r| (r.y, r.x)).copied();
     let th = ctx.theme;

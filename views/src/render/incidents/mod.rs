@@ -46,6 +46,18 @@ pub(crate) fn render(
     }
 }
 
+/// Expanded: the banner and the selected incident's detail over the whole
+/// body; `false` when there is no detail to show.
+pub(crate) fn render_detail(buf: &mut Buffer, area: Rect, m: &IncidentsModel, ctx: &Ctx) -> bool {
+    let Some(d) = m.detail.as_ref().filter(|_| !m.rows.is_empty()) else {
+        return false;
+    };
+    let banner_h = banner::render(buf, area, &m.problems, ctx);
+    let (_, body) = stacked(area, banner_h);
+    detail::render(buf, body, d, ctx);
+    true
+}
+
 /// SEV1 critical, SEV2 warn, SEV3 accent, SEV4 muted.
 pub(crate) fn severity_style(s: SeverityModel, ctx: &Ctx) -> Style {
     match s {

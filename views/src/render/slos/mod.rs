@@ -53,6 +53,19 @@ pub(crate) fn render(
     }
 }
 
+/// Expanded: the banner and the selected SLO's detail over the whole body;
+/// `false` when there is no detail to show.
+pub(crate) fn render_detail(buf: &mut Buffer, area: Rect, m: &SlosModel, ctx: &Ctx) -> bool {
+    let Some(d) = m.detail.as_ref().filter(|_| !m.rows.is_empty()) else {
+        return false;
+    };
+    let banner_h = m.problem.map_or(0, |p| banner::render(buf, area, &[p], ctx));
+    let (_, body) = stacked(area, banner_h);
+    let row = m.selected.and_then(|i| m.rows.get(i));
+    detail::render(buf, body, d, row, page_burn(m), ctx);
+    true
+}
+
 /// The burn rate drawn critical: the highest finite threshold above 1 of
 /// the detail model, else the workbook's 14.4.
 fn page_burn(m: &SlosModel) -> f64 {
