@@ -18,6 +18,7 @@ pub struct Config {
     pub slo: SloSection,
     pub log: LogConfig,
     pub dr: DrSection,
+    pub capacity: crate::capacity_config::CapacitySection,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -340,6 +341,7 @@ impl Config {
         if self.incidents.interval_ms < 200 {
             return Err(fail("incidents.interval_ms", "must be at least 200"));
         }
+        self.capacity.validate().map_err(|(key, message)| fail(&key, &message))?;
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }

@@ -3,6 +3,7 @@
 pub mod action_cli;
 pub mod actions;
 pub mod app;
+pub mod capacity_config;
 pub mod appearance;
 pub mod cli;
 pub mod config;

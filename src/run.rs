@@ -67,7 +67,8 @@ async fn start(
             agent_url: upstream.client.base().to_string(),
         },
     };
-    let app = App::new(app_config, slos, now_ms());
+    let mut app = App::new(app_config, slos, now_ms());
+    app.capacity = crate::app::capacity::CapacityState::new(config.capacity.clone());
     Ok((app, upstream, tx, rx))
 }
 
@@ -180,7 +181,8 @@ fn snapshot_ready(app: &App) -> bool {
         .as_ref()
         .is_none_or(|d| d.bars != crate::app::prices::BarsData::Loading);
     let slo_figures = app.slos.updated_at_ms.is_some();
-    answered && health_fresh && priced && detail_done && slo_figures
+    let forecast = app.capacity.updated_at_ms.is_some();
+    answered && health_fresh && priced && detail_done && slo_figures && forecast
 }
 
 /// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.

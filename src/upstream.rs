@@ -147,6 +147,13 @@ impl Upstream {
             Some(url) => {
                 let timeout = Duration::from_millis(config.prometheus.request_timeout_ms);
                 let prometheus = PrometheusClient::new(url, timeout)?;
+                tasks.spawn(crate::sources::capacity::run_prometheus(
+                    prometheus.clone(),
+                    url.to_string(),
+                    config.capacity.clone(),
+                    tx.clone(),
+                    Backoff::default(),
+                ));
                 let every = Duration::from_millis(config.prometheus.interval_ms);
                 let poller = slo_poller::run_prometheus_slos(
                     prometheus,
@@ -157,6 +164,7 @@ impl Upstream {
                 );
                 tasks.spawn(poller);
                 sources.push(SourceId::Prometheus);
+                sources.push(SourceId::Capacity);
                 SloSource::Prometheus { url: url.to_string() }
             }
             None => {
@@ -246,6 +254,11 @@ impl Upstream {
             }
             Command::SwitchEnvironment(name) => {
                 tracing::warn!(%name, "switching environments is not built yet");
+            }
+            Command::ForecastCapacity(job) => {
+                self.tasks.spawn(async move {
+                    let _ = tx.send(crate::sources::capacity::forecast(*job).await).await;
+                });
             }
             Command::FetchDr => {
                 self.tasks.spawn(async move {

@@ -4,6 +4,7 @@
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
 pub mod capacity;
+mod capacity_view;
 pub mod cluster;
 pub mod dialog;
 pub mod dr;
@@ -148,6 +149,7 @@ pub struct App {
     pub notice: Option<(String, i64)>,
     pub runbooks: RunbookState,
     pub dr: DrState,
+    pub capacity: capacity::CapacityState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -185,6 +187,7 @@ impl App {
             notice: None,
             runbooks: RunbookState::default(),
             dr: DrState::default(),
+            capacity: capacity::CapacityState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -227,6 +230,7 @@ impl App {
                 self.expire_run_status();
                 let mut commands = self.verify_run();
                 commands.extend(self.refresh_bars_if_due());
+                commands.extend(self.capacity_due());
                 return commands;
             }
             Msg::Link { source, link, at_ms } => {
@@ -234,6 +238,7 @@ impl App {
                 self.refresh_slo_problem(source);
                 self.refresh_incident_problem(source);
                 self.refresh_dr_problem(source);
+                self.refresh_capacity_problem(source);
             }
             Msg::AgentIncidents { incidents, at_ms } => {
                 self.touch(SourceId::AgentIncidents, at_ms);
@@ -263,6 +268,7 @@ impl App {
                 if let Some(cluster) = self.cluster.as_mut() {
                     cluster.apply(*snapshot);
                 }
+                self.reassess_capacity();
                 return self.verify_run();
             }
             Msg::Symbols { symbols, at_ms } => {
@@ -300,7 +306,9 @@ impl App {
                 self.touch(SourceId::AgentMetrics, at_ms);
                 self.refresh_slo_problem(SourceId::AgentMetrics);
                 self.slos.on_scrape(&exposition, at_ms);
-                return self.verify_run();
+                let mut commands = self.verify_run();
+                commands.extend(self.capacity_due());
+                return commands;
             }
             Msg::SloFigures { figures, at_ms } => {
                 self.touch(SourceId::Prometheus, at_ms);
@@ -309,6 +317,11 @@ impl App {
                 return self.verify_run();
             }
             Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
+            Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => self.on_capacity(outlooks, origin, at_ms),
         }
         Vec::new()
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::actions::engine::Outcome;
 use crate::actions::exec::OutputLine;
 use crate::actions::prepare::Request;
+use crate::domain::capacity_plan::{CapacityJob, Origin, Outlook};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
@@ -29,6 +30,8 @@ pub enum SourceId {
     Kubernetes,
     /// The agent's `/api/v1/dr`.
     AgentDr,
+    /// Prometheus range queries of the capacity forecasts.
+    Capacity,
 }
 
 impl SourceId {
@@ -42,6 +45,7 @@ impl SourceId {
             SourceId::Alertmanager => "alertmanager",
             SourceId::Kubernetes => "kubernetes",
             SourceId::AgentDr => "dr",
+            SourceId::Capacity => "capacity",
         }
     }
 }
@@ -146,6 +150,12 @@ pub enum Msg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    /// One round of capacity forecasts, per resource in `RESOURCES` order.
+    Capacity {
+        outlooks: Vec<Outlook>,
+        origin: Origin,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -175,6 +185,9 @@ pub enum Command {
     FetchDr,
     /// Points the console's sources at another configured environment.
     SwitchEnvironment(String),
+    /// Forecasts the local store's histories off the UI thread; a
+    /// `Msg::Capacity` brings the outlooks.
+    ForecastCapacity(Box<CapacityJob>),
 }
 
 /// What one confirmed action does.
@@ -242,7 +255,8 @@ impl Msg {
             | Msg::AgentIncidents { at_ms, .. }
             | Msg::Alerts { at_ms, .. }
             | Msg::Cluster { at_ms, .. }
-            | Msg::Dr { at_ms, .. } => Some(*at_ms),
+            | Msg::Dr { at_ms, .. }
+            | Msg::Capacity { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

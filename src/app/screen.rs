@@ -61,7 +61,7 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr => None,
+            Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr | Screen::Capacity => None,
             Screen::Overview => Some(Requirement {
                 purpose: "Every environment at a glance: health, SLOs, incidents, RPO/RTO, headroom",
                 how_to_configure: &["Being built."],
@@ -69,14 +69,6 @@ impl Screen {
             Screen::Timeline => Some(Requirement {
                 purpose: "What changed: SLO states, alerts, incidents, Kubernetes events, actions",
                 how_to_configure: &["Being built."],
-            }),
-            Screen::Capacity => Some(Requirement {
-                purpose: "Resource use, forecasts with bands, and time until limits",
-                how_to_configure: &[
-                    "This build does not read capacity data yet: nothing is shown rather than a guess.",
-                    "Source to come: Prometheus range queries (--prometheus URL), or the",
-                    "history mdops keeps from the agent's /metrics.",
-                ],
             }),
             Screen::Cluster => Some(Requirement {
                 purpose: "Deployments, pods and warning events of the agent's namespace",
@@ -105,11 +97,17 @@ mod tests {
     }
 
     #[test]
-    fn prices_slos_incidents_and_dr_are_live() {
+    fn prices_slos_incidents_capacity_and_dr_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
         assert_eq!(
             live,
-            [&Screen::Prices, &Screen::Slos, &Screen::Incidents, &Screen::Dr]
+            [
+                &Screen::Prices,
+                &Screen::Slos,
+                &Screen::Incidents,
+                &Screen::Capacity,
+                &Screen::Dr
+            ]
         );
     }
 }

@@ -244,6 +244,9 @@ impl App {
         if screen == Screen::Dr {
             return BodyModel::Dr(self.dr_model());
         }
+        if screen == Screen::Capacity {
+            return BodyModel::Capacity(self.capacity_model());
+        }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {
                 screen: screen.title(),

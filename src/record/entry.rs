@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
+use crate::domain::capacity_plan::{Origin, Outlook};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
@@ -148,6 +149,11 @@ pub enum SourceMsg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    Capacity {
+        outlooks: Vec<Outlook>,
+        origin: Origin,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -217,6 +223,15 @@ impl SourceMsg {
                 status: status.clone(),
                 at_ms: *at_ms,
             },
+            Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => SourceMsg::Capacity {
+                outlooks: outlooks.clone(),
+                origin: origin.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
@@ -252,6 +267,15 @@ impl SourceMsg {
             SourceMsg::AgentIncidents { incidents, at_ms } => Msg::AgentIncidents { incidents, at_ms },
             SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
             SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
+            SourceMsg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            },
             SourceMsg::Alerts {
                 groups,
                 silences,
