@@ -15,6 +15,7 @@ pub mod record;
 pub mod run;
 pub mod slo;
 pub mod snapshot;
+pub mod snapshot_capacity;
 pub mod snapshot_dr;
 pub mod sources;
 pub mod upstream;

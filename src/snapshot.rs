@@ -33,6 +33,8 @@ pub struct Report {
     pub screens: Vec<ScreenReport>,
     /// Null until the agent's DR status has been read.
     pub dr: Option<crate::snapshot_dr::DrReport>,
+    /// Null until the first capacity forecast.
+    pub capacity: Option<crate::snapshot_capacity::CapacityReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -245,6 +247,7 @@ impl Report {
             incidents: incident_reports(app),
             screens,
             dr: crate::snapshot_dr::DrReport::from_app(app),
+            capacity: crate::snapshot_capacity::CapacityReport::from_app(app),
         }
     }
 
@@ -356,6 +359,7 @@ impl Report {
             );
         }
         out.push_str(&crate::snapshot_dr::DrReport::markdown(self.dr.as_ref()));
+        out.push_str(&crate::snapshot_capacity::CapacityReport::markdown(self.capacity.as_ref()));
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -397,6 +401,13 @@ impl Report {
             width,
             30,
         ));
+        out.push_str("\n\n");
+        out.push_str(&mdops_views::render_to_text(
+            &app.view_of(Screen::Capacity),
+            theme,
+            width,
+            30,
+        ));
         out.push('\n');
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -432,6 +443,10 @@ fn live_detail(app: &App, screen: Screen) -> String {
             || "no DR status yet".to_string(),
             |s| format!("{} backups", s.backups.len()),
         ),
+        Screen::Capacity => {
+            let forecast = app.capacity.assessments.iter().flatten().count();
+            format!("{forecast} of 6 resources forecast")
+        }
         _ => format!("{} symbols", app.prices.symbols.len()),
     }
 }
