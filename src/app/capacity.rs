@@ -162,8 +162,9 @@ impl App {
         self.capacity.problem = self.sources[&source].problem("Prometheus (capacity)", shown);
     }
 
-    /// Without Prometheus: the store's histories to forecast, once the
-    /// interval has passed since the last round and none is running.
+    /// Without Prometheus, at a scrape (the store has just grown): its
+    /// histories to forecast, once the interval has passed since the last
+    /// round and none is running.
     pub(super) fn capacity_due(&mut self) -> Option<Command> {
         let SloSource::Local { store, every, .. } = &self.slos.source else {
             return None;

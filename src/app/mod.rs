@@ -230,7 +230,6 @@ impl App {
                 self.expire_run_status();
                 let mut commands = self.verify_run();
                 commands.extend(self.refresh_bars_if_due());
-                commands.extend(self.capacity_due());
                 return commands;
             }
             Msg::Link { source, link, at_ms } => {
