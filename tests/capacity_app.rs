@@ -106,7 +106,8 @@ fn without_prometheus_scrapes_ask_for_a_forecast_once_an_interval() {
         .expect("the first scrape asks for a forecast");
     assert_eq!(job.origin, Origin::Local);
     assert_eq!(job.histories.len(), 6);
-    assert_eq!(job.histories[1].len(), 1, "one memory sample so far");
+    assert_eq!(job.histories[1].1.len(), 1, "one memory sample so far");
+    assert_eq!(job.histories[2].0, Kind::Counter, "the store keeps counters");
     assert_eq!(job.settings.step_ms, Some(60_000));
     // The job, run as the runtime would: too short, and says by how much.
     let outlooks = job.run();

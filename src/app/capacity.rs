@@ -182,7 +182,7 @@ impl App {
             ..Settings::default()
         };
         Some(Command::ForecastCapacity(Box::new(CapacityJob {
-            histories: RESOURCES.iter().map(|r| r.from_store(store)).collect(),
+            histories: RESOURCES.iter().map(|r| (r.kind, r.from_store(store))).collect(),
             settings,
             origin: Origin::Local,
         })))

@@ -18,10 +18,11 @@ use super::forecast::{
 /// columns, few enough to record every minute.
 pub const CHART_POINTS: usize = 480;
 
-/// Histories to forecast, per resource in [`RESOURCES`] order.
+/// Histories to forecast, per resource in [`RESOURCES`] order, each with
+/// how to read it (Prometheus answers a counter as a rate already).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityJob {
-    pub histories: Vec<Vec<Sample>>,
+    pub histories: Vec<(Kind, Vec<Sample>)>,
     pub settings: Settings,
     pub origin: Origin,
 }
@@ -32,7 +33,7 @@ impl CapacityJob {
         RESOURCES
             .iter()
             .zip(&self.histories)
-            .map(|(r, samples)| outlook(r.name, samples, r.kind, &self.settings))
+            .map(|(r, (kind, samples))| outlook(r.name, samples, *kind, &self.settings))
             .collect()
     }
 }

@@ -16,7 +16,7 @@ use crate::capacity_config::CapacitySection;
 use crate::domain::backoff::Backoff;
 use crate::domain::capacity::{RESOURCES, from_matrix};
 use crate::domain::capacity_plan::{CapacityJob, Origin};
-use crate::domain::forecast::{Sample, Settings};
+use crate::domain::forecast::{Kind, Sample, Settings};
 
 /// Polls Prometheus every `interval_ms`, the first round at once; a failed
 /// query fails the round (banner, last forecasts kept) and is retried with
@@ -48,7 +48,7 @@ pub async fn gather(
 ) -> Result<CapacityJob, String> {
     let lookback_ms = settings.lookback_ms();
     let min_step_ms = settings.min_step_ms as i64;
-    let mut histories: Vec<Vec<Sample>> = Vec::with_capacity(RESOURCES.len());
+    let mut histories: Vec<(Kind, Vec<Sample>)> = Vec::with_capacity(RESOURCES.len());
     let mut step_ms = min_step_ms;
     for resource in RESOURCES {
         let query = resource.range_query(lookback_ms, min_step_ms);
@@ -64,7 +64,7 @@ pub async fn gather(
             )
             .await
             .map_err(|e| e.to_string())?;
-        histories.push(from_matrix(series.iter().map(|s| s.points.as_slice())));
+        histories.push((query.kind, from_matrix(series.iter().map(|s| s.points.as_slice()))));
     }
     Ok(CapacityJob {
         histories,
