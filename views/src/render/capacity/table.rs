@@ -157,7 +157,12 @@ fn fitting(all: Vec<Column>, width: u16) -> Vec<Column> {
 }
 
 pub(super) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx) {
-    let horizon = text::span(m.horizon);
+    let secs = m.horizon.as_secs();
+    let horizon = if secs % 86_400 == 0 && secs > 0 {
+        format!("{}d", secs / 86_400)
+    } else {
+        text::span(m.horizon)
+    };
     let title = Line::from(format!(" Capacity {} horizon {horizon} ", ctx.g.dot));
     let bottom = Line::from(" acc: MAPE, % in 80/95% bands ").style(ctx.theme.muted);
     let inner = ctx.draw_box(buf, area, &title, Some(&bottom));
