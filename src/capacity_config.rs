@@ -84,7 +84,10 @@ impl CapacitySection {
                 return fail(key, "must be a number, 0 or more");
             }
         }
-        for (key, value) in [("cpu_target", self.cpu_target), ("memory_target", self.memory_target)] {
+        for (key, value) in [
+            ("cpu_target", self.cpu_target),
+            ("memory_target", self.memory_target),
+        ] {
             if !(value > 0.0 && value <= 1.0) {
                 return fail(key, "must be above 0 and at most 1 (0.7 is 70%)");
             }

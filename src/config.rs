@@ -341,7 +341,9 @@ impl Config {
         if self.incidents.interval_ms < 200 {
             return Err(fail("incidents.interval_ms", "must be at least 200"));
         }
-        self.capacity.validate().map_err(|(key, message)| fail(&key, &message))?;
+        self.capacity
+            .validate()
+            .map_err(|(key, message)| fail(&key, &message))?;
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }

@@ -3,8 +3,8 @@
 pub mod action_cli;
 pub mod actions;
 pub mod app;
-pub mod capacity_config;
 pub mod appearance;
+pub mod capacity_config;
 pub mod cli;
 pub mod config;
 mod console;

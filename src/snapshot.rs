@@ -359,7 +359,9 @@ impl Report {
             );
         }
         out.push_str(&crate::snapshot_dr::DrReport::markdown(self.dr.as_ref()));
-        out.push_str(&crate::snapshot_capacity::CapacityReport::markdown(self.capacity.as_ref()));
+        out.push_str(&crate::snapshot_capacity::CapacityReport::markdown(
+            self.capacity.as_ref(),
+        ));
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(

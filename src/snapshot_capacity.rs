@@ -112,32 +112,41 @@ impl CapacityReport {
                     }),
                     used: assessment.and_then(|a| a.used),
                     model: modelled.map(|m| model_name(m.primary().prediction.model)),
-                    forecast: modelled.zip(assessment.and_then(|a| a.at_horizon)).map(|(m, h)| ForecastReport {
-                        median: h.median,
-                        p80: [h.bands[0].0, h.bands[0].1],
-                        p95: [h.bands[1].0, h.bands[1].1],
-                        trend_per_s: m.trend_per_s,
+                    forecast: modelled.zip(assessment.and_then(|a| a.at_horizon)).map(|(m, h)| {
+                        ForecastReport {
+                            median: h.median,
+                            p80: [h.bands[0].0, h.bands[0].1],
+                            p95: [h.bands[1].0, h.bands[1].1],
+                            trend_per_s: m.trend_per_s,
+                        }
                     }),
-                    time_to_limit: assessment.and_then(|a| a.time_to_limit).map(|t| t.iter().map(ttl).collect()),
+                    time_to_limit: assessment
+                        .and_then(|a| a.time_to_limit)
+                        .map(|t| t.iter().map(ttl).collect()),
                     accuracy: modelled.map_or_else(Vec::new, |m| {
                         let seasonal = m.seasonal.as_ref().map_err(|why| why.to_string());
-                        vec![accuracy("ETS/MSTL", seasonal.map(|s| &s.accuracy)), accuracy("linear", Ok(&m.linear.accuracy))]
+                        vec![
+                            accuracy("ETS/MSTL", seasonal.map(|s| &s.accuracy)),
+                            accuracy("linear", Ok(&m.linear.accuracy)),
+                        ]
                     }),
-                    recommendation: assessment.and_then(|a| a.recommendation.as_ref()).map(|r| match r {
-                        Ok(r) => RecommendationReport {
-                            replicas: Some(r.replicas),
-                            bound_by: Some(match r.bound_by {
-                                crate::domain::forecast::replicas::Resource::Cpu => "cpu",
-                                crate::domain::forecast::replicas::Resource::Memory => "memory",
-                            }),
-                            error: None,
-                        },
-                        Err(e) => RecommendationReport {
-                            replicas: None,
-                            bound_by: None,
-                            error: Some(e.clone()),
-                        },
-                    }),
+                    recommendation: assessment
+                        .and_then(|a| a.recommendation.as_ref())
+                        .map(|r| match r {
+                            Ok(r) => RecommendationReport {
+                                replicas: Some(r.replicas),
+                                bound_by: Some(match r.bound_by {
+                                    crate::domain::forecast::replicas::Resource::Cpu => "cpu",
+                                    crate::domain::forecast::replicas::Resource::Memory => "memory",
+                                }),
+                                error: None,
+                            },
+                            Err(e) => RecommendationReport {
+                                replicas: None,
+                                bound_by: None,
+                                error: Some(e.clone()),
+                            },
+                        }),
                     unavailable: why.map(ToString::to_string),
                     need_more_s: why.and_then(|w| w.need_more_ms).map(seconds),
                 }
@@ -166,7 +175,13 @@ impl CapacityReport {
         let span = |s: Option<f64>| s.map_or("-".to_string(), |s| human((s * 1000.0) as i64));
         for res in &r.resources {
             if let Some(why) = &res.unavailable {
-                let _ = writeln!(out, "| {} | {} | | | {} | | | |", res.name, num(res.current), why.replace('|', "/"));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | | | {} | | | |",
+                    res.name,
+                    num(res.current),
+                    why.replace('|', "/")
+                );
                 continue;
             }
             let forecast = res.forecast.as_ref().map_or("-".to_string(), |f| {
@@ -175,7 +190,12 @@ impl CapacityReport {
             let ttl = match res.time_to_limit.as_ref().and_then(|t| t.first()) {
                 None => "no limit".to_string(),
                 Some(t) if t.median_s.is_none() && t.earliest_s.is_none() => format!("not within {horizon}"),
-                Some(t) => format!("{} ({}–{})", span(t.median_s), span(t.earliest_s), span(t.latest_s)),
+                Some(t) => format!(
+                    "{} ({}–{})",
+                    span(t.median_s),
+                    span(t.earliest_s),
+                    span(t.latest_s)
+                ),
             };
             let accuracy: Vec<String> = res
                 .accuracy
@@ -190,10 +210,13 @@ impl CapacityReport {
                     None => format!("{} n/a", a.model),
                 })
                 .collect();
-            let replicas = res.recommendation.as_ref().map_or(String::new(), |r| match r.replicas {
-                Some(n) => format!("{n} ({})", r.bound_by.unwrap_or("")),
-                None => "unknown".to_string(),
-            });
+            let replicas = res
+                .recommendation
+                .as_ref()
+                .map_or(String::new(), |r| match r.replicas {
+                    Some(n) => format!("{n} ({})", r.bound_by.unwrap_or("")),
+                    None => "unknown".to_string(),
+                });
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -211,7 +234,10 @@ impl CapacityReport {
     }
 }
 
-fn accuracy(model: &'static str, backtest: Result<&Result<Accuracy, crate::domain::forecast::Unavailable>, String>) -> AccuracyReport {
+fn accuracy(
+    model: &'static str,
+    backtest: Result<&Result<Accuracy, crate::domain::forecast::Unavailable>, String>,
+) -> AccuracyReport {
     let backtest = backtest.and_then(|b| b.as_ref().map_err(ToString::to_string));
     match backtest {
         Ok(a) => AccuracyReport {
@@ -230,4 +256,3 @@ fn accuracy(model: &'static str, backtest: Result<&Result<Accuracy, crate::domai
         },
     }
 }
-

@@ -74,7 +74,12 @@ fn outlooks() -> Vec<Outlook> {
     vec![
         outlook("cpu", &series(&|d| 0.2 + 0.13 * d), Kind::Gauge, &settings),
         outlook("memory", &series(&|_| 1.0e8), Kind::Gauge, &settings),
-        outlook("http requests/s", &series(&|d| 100.0 + 10.0 * d), Kind::Gauge, &settings),
+        outlook(
+            "http requests/s",
+            &series(&|d| 100.0 + 10.0 * d),
+            Kind::Gauge,
+            &settings,
+        ),
         outlook("ws clients", &series(&|_| 3.0)[..3], Kind::Gauge, &settings),
         outlook("ticks/s", &series(&|_| 50.0), Kind::Gauge, &settings),
         outlook("backup storage", &[], Kind::Gauge, &settings),
@@ -120,7 +125,10 @@ fn without_prometheus_scrapes_ask_for_a_forecast_once_an_interval() {
         origin: Origin::Local,
         at_ms: T0 + 6_000,
     });
-    assert!(none(&app.update(scrape(T0 + 10_000, 30.0))), "not before the interval");
+    assert!(
+        none(&app.update(scrape(T0 + 10_000, 30.0))),
+        "not before the interval"
+    );
     let later = app.update(scrape(T0 + 61_000, 40.0));
     assert!(!none(&later), "due again after the interval");
 
@@ -236,7 +244,10 @@ fn a_failing_prometheus_is_a_banner_over_the_last_forecasts() {
         at_ms: T0,
     });
     let problem = app.capacity.problem.clone().unwrap();
-    assert!(problem.contains("HTTP 500") && problem.contains("no forecast yet"), "{problem}");
+    assert!(
+        problem.contains("HTTP 500") && problem.contains("no forecast yet"),
+        "{problem}"
+    );
     let origin = Origin::Prometheus {
         url: "http://127.0.0.1:9/".to_string(),
         lookback_ms: 4 * DAY,

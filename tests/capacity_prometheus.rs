@@ -123,7 +123,9 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     // Prometheus loads the blocks, then answers.
     let deadline = Instant::now() + Duration::from_secs(60);
     let job = loop {
-        match mdops::sources::capacity::gather(&client, url.clone(), &settings, mdops::sources::now_ms()).await {
+        match mdops::sources::capacity::gather(&client, url.clone(), &settings, mdops::sources::now_ms())
+            .await
+        {
             Ok(job) if job.histories.iter().all(|h| h.1.len() > 5_000) => break job,
             other => {
                 assert!(
@@ -136,8 +138,17 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
             }
         }
     };
-    assert_eq!(job.settings.step_ms, Some(120_000), "14 days within 11,000 points");
-    assert!(job.histories.iter().all(|h| h.0 == mdops::domain::forecast::Kind::Gauge), "rates and gauges");
+    assert_eq!(
+        job.settings.step_ms,
+        Some(120_000),
+        "14 days within 11,000 points"
+    );
+    assert!(
+        job.histories
+            .iter()
+            .all(|h| h.0 == mdops::domain::forecast::Kind::Gauge),
+        "rates and gauges"
+    );
 
     let started = Instant::now();
     let msg = mdops::sources::capacity::forecast(job).await;
@@ -151,15 +162,26 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     let BodyModel::Capacity(model) = app.view().body else {
         panic!("capacity screen");
     };
-    assert!(model.rows.iter().all(|r| r.unavailable.is_none()), "{:?}", model.rows);
+    assert!(
+        model.rows.iter().all(|r| r.unavailable.is_none()),
+        "{:?}",
+        model.rows
+    );
 
     // Memory: ~480 MiB now, 20 MiB a day towards 512 MiB: about 1.6 days,
     // a little sooner at the daily peaks.
     let memory = &model.rows[1];
-    assert!((memory.current.unwrap() / MIB - 480.0).abs() < 6.0, "{:?}", memory.current);
+    assert!(
+        (memory.current.unwrap() / MIB - 480.0).abs() < 6.0,
+        "{:?}",
+        memory.current
+    );
     let ttl = memory.time_to_limit.unwrap();
     let days = ttl.median.expect("within 7 days").as_secs_f64() / 86_400.0;
-    assert!((1.0..2.2).contains(&days), "memory reaches 512 MiB in {days} days");
+    assert!(
+        (1.0..2.2).contains(&days),
+        "memory reaches 512 MiB in {days} days"
+    );
     assert!(ttl.earliest.unwrap() <= ttl.median.unwrap());
     let [seasonal, linear] = memory.accuracy;
     let seasonal = seasonal.expect("14 days are enough for the daily season");
@@ -177,6 +199,9 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     let json: serde_json::Value = serde_json::from_str(&report).unwrap();
     let memory = &json["capacity"]["resources"][1];
     assert_eq!(memory["name"], "memory");
-    assert!(memory["time_to_limit"][0]["median_s"].as_f64().unwrap() > 86_400.0, "{memory}");
+    assert!(
+        memory["time_to_limit"][0]["median_s"].as_f64().unwrap() > 86_400.0,
+        "{memory}"
+    );
     assert!(memory["accuracy"][0]["mape_pct"].as_f64().is_some(), "{memory}");
 }

@@ -92,7 +92,11 @@ fn describe(origin: &Origin, outlooks: &[Outlook], at_ms: i64) -> String {
         .filter_map(|o| o.result.as_ref().ok())
         .max_by_key(|m| m.history_span_ms);
     let held = longest.map_or("no history yet".to_string(), |m| {
-        format!("{} of history at {} steps", human(m.history_span_ms), human(m.step_ms))
+        format!(
+            "{} of history at {} steps",
+            human(m.history_span_ms),
+            human(m.step_ms)
+        )
     });
     let when = super::format_clock(at_ms);
     match origin {
@@ -100,9 +104,9 @@ fn describe(origin: &Origin, outlooks: &[Outlook], at_ms: i64) -> String {
             "Prometheus {url}: range queries over {}, {held}; forecast at {when}",
             human(*lookback_ms)
         ),
-        Origin::Local => format!(
-            "the console's own scrapes of the agent (no Prometheus): {held}; forecast at {when}"
-        ),
+        Origin::Local => {
+            format!("the console's own scrapes of the agent (no Prometheus): {held}; forecast at {when}")
+        }
     }
 }
 
@@ -116,7 +120,10 @@ impl App {
             .iter()
             .map(|o| match &o.result {
                 Err(why) => (Some(why.to_string()), None),
-                Ok(m) => (None, m.seasonal.as_ref().err().map(|why| format!("ETS/MSTL: {why}"))),
+                Ok(m) => (
+                    None,
+                    m.seasonal.as_ref().err().map(|why| format!("ETS/MSTL: {why}")),
+                ),
             })
             .collect();
         capacity.source_text = describe(&origin, &outlooks, at_ms);
@@ -203,7 +210,8 @@ impl App {
     /// The resource with the least headroom; `None` until one is known.
     /// Soonest to reach its limit first, else the most used.
     pub fn tightest_headroom(&self) -> Option<Headroom> {
-        let assessments: Vec<Option<&Assessment>> = self.capacity.assessments.iter().map(Option::as_ref).collect();
+        let assessments: Vec<Option<&Assessment>> =
+            self.capacity.assessments.iter().map(Option::as_ref).collect();
         let at_ms = self.capacity.updated_at_ms?;
         let i = tightest(&assessments, at_ms)?;
         let a = assessments[i]?;

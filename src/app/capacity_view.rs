@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use mdops_views::model::{
-    AccuracyCell, CapacityChartModel, CapacityModel, CapacityRowModel, CapacityUnit, ForecastCell, TimeToLimitCell,
+    AccuracyCell, CapacityChartModel, CapacityModel, CapacityRowModel, CapacityUnit, ForecastCell,
+    TimeToLimitCell,
 };
 
 use super::App;
@@ -42,7 +43,12 @@ impl App {
             .and_then(|o| o.result.as_ref().ok())
             .map(|m| {
                 let assessment = c.assessments.get(selected).and_then(Option::as_ref);
-                chart(selected, m, assessment, c.why_text.get(selected).and_then(|w| w.1.as_deref()))
+                chart(
+                    selected,
+                    m,
+                    assessment,
+                    c.why_text.get(selected).and_then(|w| w.1.as_deref()),
+                )
             });
         CapacityModel {
             source: &c.source_text,
@@ -90,19 +96,23 @@ impl App {
                 latest: duration(t[0].latest),
             }),
             accuracy: [
-                outlook.and_then(|m| m.seasonal.as_ref().ok()).and_then(|s| cell(&s.accuracy)),
+                outlook
+                    .and_then(|m| m.seasonal.as_ref().ok())
+                    .and_then(|s| cell(&s.accuracy)),
                 outlook.and_then(|m| cell(&m.linear.accuracy)),
             ],
-            replicas: assessment.and_then(|a| a.recommendation.as_ref()).map(|r| match r {
-                Ok(r) => Ok((
-                    r.replicas,
-                    match r.bound_by {
-                        Bound::Cpu => "cpu",
-                        Bound::Memory => "mem",
-                    },
-                )),
-                Err(why) => Err(why.as_str()),
-            }),
+            replicas: assessment
+                .and_then(|a| a.recommendation.as_ref())
+                .map(|r| match r {
+                    Ok(r) => Ok((
+                        r.replicas,
+                        match r.bound_by {
+                            Bound::Cpu => "cpu",
+                            Bound::Memory => "mem",
+                        },
+                    )),
+                    Err(why) => Err(why.as_str()),
+                }),
             unavailable,
         }
     }

@@ -144,7 +144,10 @@ fn thin_history(points: &[(i64, f64)]) -> Vec<(i64, f64)> {
 fn thin_prediction(p: &Prediction) -> Prediction {
     let k = p.point.len().div_ceil(CHART_POINTS).max(1);
     let fold = |values: &[f64], f: fn(f64, f64) -> f64| -> Vec<f64> {
-        values.chunks(k).map(|c| c.iter().copied().reduce(f).unwrap_or(f64::NAN)).collect()
+        values
+            .chunks(k)
+            .map(|c| c.iter().copied().reduce(f).unwrap_or(f64::NAN))
+            .collect()
     };
     let band = |b: &Band| Band {
         lower: fold(&b.lower, f64::min),
@@ -163,7 +166,10 @@ fn thin_prediction(p: &Prediction) -> Prediction {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LimitOrigin {
     /// Summed over this many pods' specs; `limits` or `requests`.
-    Pods { count: usize, field: &'static str },
+    Pods {
+        count: usize,
+        field: &'static str,
+    },
     Config,
 }
 
@@ -215,7 +221,10 @@ pub fn resolve_limits(pods: Option<&[PodInfo]>, deployment: &str, configured: [f
             origin: LimitOrigin::Config,
         })
     };
-    let cpu = from_pods(|p| p.resources.cpu_limit_cores(), |p| p.resources.cpu_request_cores());
+    let cpu = from_pods(
+        |p| p.resources.cpu_limit_cores(),
+        |p| p.resources.cpu_request_cores(),
+    );
     let memory = from_pods(|p| p.resources.memory_limit(), |p| p.resources.memory_request());
     let pod = match (&cpu, &memory) {
         (Some(c), Some(m)) => Some(PodLimits {
@@ -386,9 +395,14 @@ mod tests {
         // The limit 160 is reached ~2 days after the last sample.
         let end = T0 + 4 * DAY - 5 * MIN;
         let t = time_to_limit(p, m.current, 160.0, Level::P80);
-        let Crossing::At(at) = t.median else { panic!("{t:?}") };
+        let Crossing::At(at) = t.median else {
+            panic!("{t:?}")
+        };
         let error_h = (at - (end + 2 * DAY)) as f64 / 3_600_000.0;
-        assert!((-(p.step_ms as f64) / 3.6e6..=0.1).contains(&error_h), "{error_h}h");
+        assert!(
+            (-(p.step_ms as f64) / 3.6e6..=0.1).contains(&error_h),
+            "{error_h}h"
+        );
     }
 
     #[test]
@@ -397,7 +411,12 @@ mod tests {
             step_ms: Some(MIN),
             ..Settings::default()
         };
-        let samples: Vec<Sample> = (0..3).map(|i| Sample { ts_ms: T0 + i * MIN, value: 1.0 }).collect();
+        let samples: Vec<Sample> = (0..3)
+            .map(|i| Sample {
+                ts_ms: T0 + i * MIN,
+                value: 1.0,
+            })
+            .collect();
         let o = outlook("ws clients", &samples, Kind::Gauge, &settings);
         let why = o.result.unwrap_err();
         assert_eq!(why.need_more_ms, Some(7 * MIN), "{why}");
@@ -416,9 +435,18 @@ mod tests {
         assert_eq!(l.per_resource[0].as_ref().unwrap().value, 1.0);
         assert_eq!(
             l.per_resource[1].as_ref().unwrap().origin,
-            LimitOrigin::Pods { count: 2, field: "limits" }
+            LimitOrigin::Pods {
+                count: 2,
+                field: "limits"
+            }
         );
-        assert_eq!(l.pod, Some(PodLimits { cpu_cores: 0.5, memory_bytes: 256.0 }));
+        assert_eq!(
+            l.pod,
+            Some(PodLimits {
+                cpu_cores: 0.5,
+                memory_bytes: 256.0
+            })
+        );
         assert_eq!(l.per_resource[3], None, "0 configured: no limit");
         assert_eq!(l.per_resource[4].as_ref().unwrap().origin, LimitOrigin::Config);
         // No limit on a pod: requests; nothing either: config.
@@ -426,12 +454,28 @@ mod tests {
         let l = resolve_limits(Some(&pods), "", CONFIGURED);
         assert_eq!(
             l.per_resource[0],
-            Some(Limit { value: 0.25, origin: LimitOrigin::Pods { count: 1, field: "requests" } })
+            Some(Limit {
+                value: 0.25,
+                origin: LimitOrigin::Pods {
+                    count: 1,
+                    field: "requests"
+                }
+            })
         );
         assert_eq!(l.per_resource[1].as_ref().unwrap().origin, LimitOrigin::Config);
         let l = resolve_limits(None, "market-data-agent", CONFIGURED);
-        assert_eq!(l.pod, Some(PodLimits { cpu_cores: 1.0, memory_bytes: 512.0 }));
-        assert!(l.per_resource[..2].iter().all(|l| l.as_ref().unwrap().origin == LimitOrigin::Config));
+        assert_eq!(
+            l.pod,
+            Some(PodLimits {
+                cpu_cores: 1.0,
+                memory_bytes: 512.0
+            })
+        );
+        assert!(
+            l.per_resource[..2]
+                .iter()
+                .all(|l| l.as_ref().unwrap().origin == LimitOrigin::Config)
+        );
     }
 
     #[test]
@@ -439,7 +483,9 @@ mod tests {
         let settings = Settings::default();
         let limits = resolve_limits(None, "", [200.0, 1e9, 1000.0, 0.0, 0.0, 0.0]);
         let cost = CostModel::default();
-        let m = outlook("cpu", &rising(4, 10.0), Kind::Gauge, &settings).result.unwrap();
+        let m = outlook("cpu", &rising(4, 10.0), Kind::Gauge, &settings)
+            .result
+            .unwrap();
         let now = T0 + 4 * DAY;
         let cpu = assess(0, &m, &limits, &cost);
         assert!((cpu.used.unwrap() - m.current / 200.0).abs() < 1e-12);
@@ -451,7 +497,10 @@ mod tests {
         assert_eq!(memory.time_to_limit.unwrap()[0].median, Crossing::NotWithin);
         let ws = assess(3, &m, &limits, &cost);
         assert!(ws.used.is_none() && ws.time_to_limit.is_none());
-        assert_eq!(tightest(&[Some(&memory), Some(&cpu), Some(&ws), None], now), Some(1));
+        assert_eq!(
+            tightest(&[Some(&memory), Some(&cpu), Some(&ws), None], now),
+            Some(1)
+        );
         assert_eq!(tightest(&[Some(&memory), Some(&ws)], now), Some(0), "most used");
         assert_eq!(tightest(&[Some(&ws), None], now), None);
         // The request rate row sizes replicas for its peak (~170 req/s).

@@ -64,7 +64,10 @@ pub async fn gather(
             )
             .await
             .map_err(|e| e.to_string())?;
-        histories.push((query.kind, from_matrix(series.iter().map(|s| s.points.as_slice()))));
+        histories.push((
+            query.kind,
+            from_matrix(series.iter().map(|s| s.points.as_slice())),
+        ));
     }
     Ok(CapacityJob {
         histories,

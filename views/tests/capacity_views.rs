@@ -21,7 +21,9 @@ fn line(t0: f64, hours: usize, f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
 
 fn chart() -> CapacityChartModel<'static> {
     let wave = |h: f64| 0.05 * (h / 24.0 * std::f64::consts::TAU).sin();
-    let history = line(T - 14.0 * 24.0 * HOUR, 14 * 24, |h| 0.4 + 0.02 * h / 24.0 + wave(h));
+    let history = line(T - 14.0 * 24.0 * HOUR, 14 * 24, |h| {
+        0.4 + 0.02 * h / 24.0 + wave(h)
+    });
     let ahead = |d: f64| line(T, 7 * 24, move |h| 0.68 + 0.02 * h / 24.0 + wave(h) + d);
     CapacityChartModel {
         name: "cpu",
@@ -37,7 +39,12 @@ fn chart() -> CapacityChartModel<'static> {
     }
 }
 
-fn row(name: &'static str, unit: CapacityUnit, current: f64, limit: Option<f64>) -> CapacityRowModel<'static> {
+fn row(
+    name: &'static str,
+    unit: CapacityUnit,
+    current: f64,
+    limit: Option<f64>,
+) -> CapacityRowModel<'static> {
     let at = current * 1.1;
     CapacityRowModel {
         name,
@@ -83,7 +90,12 @@ fn rows() -> Vec<CapacityRowModel<'static>> {
     });
     let mut http = row("http requests/s", CapacityUnit::PerSecond, 412.0, Some(1000.0));
     http.replicas = Some(Ok((3, "mem")));
-    let mut storage = row("backup storage", CapacityUnit::Bytes, 7.5e8, Some(1.073_741_824e9));
+    let mut storage = row(
+        "backup storage",
+        CapacityUnit::Bytes,
+        7.5e8,
+        Some(1.073_741_824e9),
+    );
     storage.time_to_limit = Some(TimeToLimitCell {
         median: Some(Duration::ZERO),
         earliest: Some(Duration::ZERO),
@@ -165,6 +177,7 @@ fn capacity_too_little_history() {
 
 #[test]
 fn capacity_prometheus_failing_keeps_the_last_forecasts() {
-    let problem = "Prometheus (capacity) unreachable since 11:58:02 UTC (HTTP 500; attempt 3): last forecasts shown";
+    let problem =
+        "Prometheus (capacity) unreachable since 11:58:02 UTC (HTTP 500; attempt 3): last forecasts shown";
     assert_snapshot!(draw(&view(model(rows(), Some(problem))), &Theme::default(), 120, 30).backend());
 }

@@ -36,7 +36,11 @@ impl PodResources {
 
 /// The pod's requests and limits; a quantity that cannot be read counts as unset.
 pub fn pod_resources(pod: &Pod) -> PodResources {
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let containers = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.as_slice())
+        .unwrap_or_default();
     let sum = |pick: &dyn Fn(&k8s_openapi::api::core::v1::ResourceRequirements) -> Option<u64>| {
         if containers.is_empty() {
             return None;

@@ -27,7 +27,11 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx)
     }
     let (source, body) = stacked(body, 1);
     put_str(buf, source.x, source.y, m.source, source.width, ctx.theme.muted);
-    if m.loading && m.rows.iter().all(|r| r.current.is_none() && r.unavailable.is_none()) {
+    if m.loading
+        && m.rows
+            .iter()
+            .all(|r| r.current.is_none() && r.unavailable.is_none())
+    {
         centered_message(buf, body, "waiting for the first forecast", ctx.theme.muted);
         return;
     }

@@ -36,9 +36,13 @@ fn columns(horizon: &str) -> Vec<Column> {
         cell,
     };
     vec![
-        col("Resource", 15, 0, false, |r, ctx| (r.name.to_string(), ctx.theme.base)),
+        col("Resource", 15, 0, false, |r, ctx| {
+            (r.name.to_string(), ctx.theme.base)
+        }),
         col("Now", 10, 1, true, |r, ctx| {
-            let s = r.current.map_or(text::MISSING.to_string(), |v| fmt::value(r.unit, v));
+            let s = r
+                .current
+                .map_or(text::MISSING.to_string(), |v| fmt::value(r.unit, v));
             (ctx.g.swap_missing(s), ctx.theme.base)
         }),
         col("Use", 5, 0, true, |r, ctx| match r.used {
@@ -49,7 +53,9 @@ fn columns(horizon: &str) -> Vec<Column> {
             Some(l) => (fmt::value(r.unit, l), ctx.theme.base),
             None => ("none".to_string(), ctx.theme.muted),
         }),
-        col("From", 6, 9, false, |r, ctx| (r.limit_source.to_string(), ctx.theme.muted)),
+        col("From", 6, 9, false, |r, ctx| {
+            (r.limit_source.to_string(), ctx.theme.muted)
+        }),
         Column {
             title: format!("In {horizon}"),
             ..col("", 10, 2, true, |r, ctx| match r.forecast {
@@ -62,7 +68,9 @@ fn columns(horizon: &str) -> Vec<Column> {
         Column {
             title: "To limit".to_string(),
             ..col("", 13, 0, true, |r, ctx| match r.time_to_limit {
-                Some(t) if t.median.is_none() && t.earliest.is_none() => ("not within".to_string(), ctx.theme.ok),
+                Some(t) if t.median.is_none() && t.earliest.is_none() => {
+                    ("not within".to_string(), ctx.theme.ok)
+                }
                 Some(t) => (fmt::until(t.median), until_style(t.earliest, ctx)),
                 None => (ctx.g.missing.to_string(), ctx.theme.muted),
             })
@@ -84,12 +92,21 @@ fn columns(horizon: &str) -> Vec<Column> {
     ]
 }
 
-fn band(r: &CapacityRowModel, ctx: &Ctx, pick: fn(&crate::model::ForecastCell) -> (f64, f64)) -> (String, Style) {
+fn band(
+    r: &CapacityRowModel,
+    ctx: &Ctx,
+    pick: fn(&crate::model::ForecastCell) -> (f64, f64),
+) -> (String, Style) {
     match &r.forecast {
         Some(f) => {
             let (lo, hi) = pick(f);
             (
-                format!("{}{}{}", fmt::value(r.unit, lo), ctx.g.dash, fmt::value(r.unit, hi)),
+                format!(
+                    "{}{}{}",
+                    fmt::value(r.unit, lo),
+                    ctx.g.dash,
+                    fmt::value(r.unit, hi)
+                ),
                 ctx.theme.muted,
             )
         }
@@ -104,11 +121,7 @@ fn accuracy(r: &CapacityRowModel, model: usize, ctx: &Ctx) -> (String, Style) {
         Some(a) => {
             let mape = a.mape.map_or(ctx.g.missing.to_string(), |m| format!("{m:.1}%"));
             (
-                format!(
-                    "{mape} {:.0}/{:.0}",
-                    a.coverage80 * 100.0,
-                    a.coverage95 * 100.0
-                ),
+                format!("{mape} {:.0}/{:.0}", a.coverage80 * 100.0, a.coverage95 * 100.0),
                 ctx.theme.base,
             )
         }
@@ -173,7 +186,16 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx)
     let cols = fitting(columns(&horizon), inner.width - 1);
     let mut x = inner.x + 1;
     for c in &cols {
-        put_cell(buf, inner, x, inner.y, &c.title, c.width, c.right, ctx.theme.header);
+        put_cell(
+            buf,
+            inner,
+            x,
+            inner.y,
+            &c.title,
+            c.width,
+            c.right,
+            ctx.theme.header,
+        );
         x += c.width + 1;
     }
     for (i, row) in m.rows.iter().enumerate() {
@@ -216,6 +238,9 @@ mod tests {
         assert_eq!(all.len(), 13);
         assert_eq!(titles(44), ["Resource", "Use", "To limit"]);
         let at_80 = titles(77);
-        assert!(at_80.contains(&"In 7d".to_string()) && !at_80.contains(&"95% band".to_string()), "{at_80:?}");
+        assert!(
+            at_80.contains(&"In 7d".to_string()) && !at_80.contains(&"95% band".to_string()),
+            "{at_80:?}"
+        );
     }
 }
