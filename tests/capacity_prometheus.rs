@@ -34,10 +34,13 @@ fn cpu_rate(days: f64) -> f64 {
     0.2 + 0.01 * days + 0.05 * (TAU * days).sin()
 }
 
+/// A metric's name, type and samples `(Unix s, value)`.
+type Family = (&'static str, &'static str, Vec<(i64, f64)>);
+
 /// 14 days of the six metrics, one sample a minute, ending `end_s`.
 fn openmetrics(end_s: i64) -> String {
     let start_s = end_s - 14 * DAY_S;
-    let mut families: Vec<(&str, &str, Vec<(i64, f64)>)> = vec![
+    let mut families: Vec<Family> = vec![
         ("process_cpu_seconds_total", "counter", Vec::new()),
         ("process_resident_memory_bytes", "gauge", Vec::new()),
         ("mda_http_requests_total", "counter", Vec::new()),
@@ -123,9 +126,7 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     // Prometheus loads the blocks, then answers.
     let deadline = Instant::now() + Duration::from_secs(60);
     let job = loop {
-        match mdops::sources::capacity::gather(&client, url.clone(), &settings, mdops::sources::now_ms())
-            .await
-        {
+        match mdops::sources::capacity::gather(&client, url.clone(), &settings, end_s * 1000).await {
             Ok(job) if job.histories.iter().all(|h| h.1.len() > 5_000) => break job,
             other => {
                 assert!(

@@ -171,7 +171,7 @@ fn fitting(all: Vec<Column>, width: u16) -> Vec<Column> {
 
 pub(super) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx) {
     let secs = m.horizon.as_secs();
-    let horizon = if secs % 86_400 == 0 && secs > 0 {
+    let horizon = if secs.is_multiple_of(86_400) && secs > 0 {
         format!("{}d", secs / 86_400)
     } else {
         text::span(m.horizon)
