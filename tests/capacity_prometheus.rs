@@ -96,12 +96,10 @@ fn app() -> App {
     App::new(config, SlosState::new(set, source), mdops::sources::now_ms())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
+/// A real Prometheus serving 14 days backfilled by promtool, ending at
+/// `end_s`; killed (its data removed) on drop.
+fn backfilled(end_s: i64) -> (Daemon, String) {
     let dir = scratch_dir("mdops-capacity-prom");
-    let now_s = mdops::sources::now_ms() / 1000;
-    // Ending a few minutes ago: the backfilled blocks lie wholly in the past.
-    let end_s = now_s - now_s % STEP_S - 5 * STEP_S;
     std::fs::write(dir.join("history.om"), openmetrics(end_s)).unwrap();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     run_tool_ok(
@@ -118,8 +116,20 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
         "--storage.tsdb.retention.time=30d".to_string(),
         format!("--web.listen-address=127.0.0.1:{port}"),
     ];
-    let prometheus = Daemon::start("prometheus", "prometheus", dir, &args);
-    let url = format!("http://127.0.0.1:{port}/");
+    let daemon = Daemon::start("prometheus", "prometheus", dir, &args);
+    (daemon, format!("http://127.0.0.1:{port}/"))
+}
+
+/// Ending a few minutes ago: the backfilled blocks lie wholly in the past.
+fn recent_end_s() -> i64 {
+    let now_s = mdops::sources::now_ms() / 1000;
+    now_s - now_s % STEP_S - 5 * STEP_S
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
+    let end_s = recent_end_s();
+    let (prometheus, url) = backfilled(end_s);
     let client = PrometheusClient::new(&url, Duration::from_secs(30)).unwrap();
     let settings = CapacitySection::default();
 
@@ -205,4 +215,41 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
         "{memory}"
     );
     assert!(memory["accuracy"][0]["mape_pct"].as_f64().is_some(), "{memory}");
+}
+
+/// The real binary against the backfilled Prometheus, in a terminal: screen
+/// 4 shows the six rows with use and time to limit, and the chart. Three
+/// days at 5-minute steps keep the forecasts quick in a debug build.
+#[test]
+fn the_console_shows_the_capacity_screen_from_prometheus() {
+    let (prometheus, url) = backfilled(recent_end_s());
+    let dir = scratch_dir("mdops-capacity-config");
+    let config = dir.join("mdops.toml");
+    std::fs::write(&config, "[capacity]\nlookback_hours = 72\nmin_step_ms = 300000\n").unwrap();
+    let command = format!(
+        "{} --fps 10 --prometheus {url} --config {}",
+        common::tmux::mdops_bin().display(),
+        config.display()
+    );
+    let tmux = common::tmux::Tmux::start(&command, 140, 36);
+    tmux.wait_for("the console", Duration::from_secs(30), |s| {
+        s.contains("4 Capacity")
+    });
+    tmux.keys(&["4"]);
+    let screen = tmux.wait_for("a forecast from Prometheus", Duration::from_secs(120), |s| {
+        s.contains("ETS/MSTL forecast") && s.contains("reached in")
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        screen.contains("Prometheus http://127.0.0.1"),
+        "{screen}\n{}",
+        prometheus.log("prometheus")
+    );
+    let memory = screen.lines().find(|l| l.contains("memory ")).unwrap();
+    assert!(memory.contains("MiB") && memory.contains('%'), "{memory}");
+    tmux.keys(&["j"]);
+    tmux.wait_for("memory's chart", Duration::from_secs(10), |s| {
+        s.contains("memory · ETS/MSTL forecast")
+    });
+    tmux.keys(&["q"]);
 }

@@ -10,8 +10,8 @@ use super::capacity::RESOURCES;
 use super::cluster::PodInfo;
 use super::forecast::replicas::{CostModel, PodLimits, Recommendation, recommend};
 use super::forecast::{
-    Accuracy, Band, Crossing, ForecastError, Kind, Level, Model, ModelRun, Prediction, Sample, Settings,
-    TimeToLimit, Unavailable, forecast, time_to_limit,
+    Accuracy, Band, Crossing, ForecastError, Kind, Level, MIN_LINEAR_POINTS, Model, ModelRun, Prediction,
+    Sample, Settings, TimeToLimit, Unavailable, forecast, time_to_limit,
 };
 
 /// Most points kept of a history or of a forecast: more than a chart's
@@ -92,6 +92,11 @@ pub fn outlook(resource: &str, samples: &[Sample], kind: Kind, settings: &Settin
     let result = forecast(samples, kind, settings)
         .map_err(|error| match error {
             ForecastError::TooShort(why) => why,
+            // A counter's single sample gives no rate yet.
+            ForecastError::NoData if !samples.is_empty() => Unavailable {
+                reason: "history too short: no rate from a single sample".to_string(),
+                need_more_ms: settings.step_ms.map(|s| s * MIN_LINEAR_POINTS as i64),
+            },
             ForecastError::NoData => Unavailable {
                 reason: "no data: the agent has not reported this metric".to_string(),
                 need_more_ms: None,
@@ -422,6 +427,8 @@ mod tests {
         assert_eq!(why.need_more_ms, Some(7 * MIN), "{why}");
         let o = outlook("ws clients", &[], Kind::Gauge, &settings);
         assert!(o.result.unwrap_err().reason.starts_with("no data"));
+        let o = outlook("ticks/s", &samples[..1], Kind::Counter, &settings);
+        assert_eq!(o.result.unwrap_err().need_more_ms, Some(10 * MIN), "no rate yet");
     }
 
     #[test]

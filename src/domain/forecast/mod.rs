@@ -23,6 +23,7 @@ mod seasonal;
 pub mod step;
 
 pub use crossing::{Crossing, TimeToLimit, time_to_limit};
+pub use linear::MIN_POINTS as MIN_LINEAR_POINTS;
 pub use prepare::{History, MAX_GRID_POINTS, Preparation};
 
 /// One sample: Unix ms and its value.
