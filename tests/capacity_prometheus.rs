@@ -218,8 +218,9 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
 }
 
 /// The real binary against the backfilled Prometheus, in a terminal: screen
-/// 4 shows the six rows with use and time to limit, and the chart. Three
-/// days at 5-minute steps keep the forecasts quick in a debug build.
+/// 4 shows the six rows with use, forecast, time to limit and accuracy, and
+/// the chart. Three days at 5-minute steps keep the forecasts quick in a
+/// debug build.
 #[test]
 fn the_console_shows_the_capacity_screen_from_prometheus() {
     let (prometheus, url) = backfilled(recent_end_s());
@@ -237,7 +238,7 @@ fn the_console_shows_the_capacity_screen_from_prometheus() {
     });
     tmux.keys(&["4"]);
     let screen = tmux.wait_for("a forecast from Prometheus", Duration::from_secs(120), |s| {
-        s.contains("ETS/MSTL forecast") && s.contains("reached in")
+        s.contains("ETS/MSTL forecast") && s.contains("range queries over 3d")
     });
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
@@ -245,8 +246,17 @@ fn the_console_shows_the_capacity_screen_from_prometheus() {
         "{screen}\n{}",
         prometheus.log("prometheus")
     );
+    // ~480 MiB of 512 MiB, its accuracy (MAPE) beside it.
     let memory = screen.lines().find(|l| l.contains("memory ")).unwrap();
-    assert!(memory.contains("MiB") && memory.contains('%'), "{memory}");
+    assert!(memory.contains("480.0 MiB") && memory.contains("94%"), "{memory}");
+    assert!(
+        memory.contains("512.0 MiB") && memory.matches('%').count() >= 2,
+        "{memory}"
+    );
+    assert!(
+        screen.contains("linear") && screen.contains("limit 1.00 cores"),
+        "{screen}"
+    );
     tmux.keys(&["j"]);
     tmux.wait_for("memory's chart", Duration::from_secs(10), |s| {
         s.contains("memory · ETS/MSTL forecast")

@@ -24,17 +24,28 @@ struct Column {
     /// Lower is kept longer.
     priority: u8,
     right: bool,
-    cell: fn(&CapacityRowModel, &Ctx) -> (String, Style),
+    cell: Cell,
 }
 
+type Cell = Box<dyn Fn(&CapacityRowModel, &Ctx) -> (String, Style)>;
+
 fn columns(horizon: &str) -> Vec<Column> {
-    let col = |title: &str, width, priority, right, cell| Column {
-        title: title.to_string(),
-        width,
-        priority,
-        right,
-        cell,
-    };
+    fn col(
+        title: &str,
+        width: u16,
+        priority: u8,
+        right: bool,
+        cell: impl Fn(&CapacityRowModel, &Ctx) -> (String, Style) + 'static,
+    ) -> Column {
+        Column {
+            title: title.to_string(),
+            width,
+            priority,
+            right,
+            cell: Box::new(cell),
+        }
+    }
+    let not_within = format!("not within {horizon}");
     vec![
         col("Resource", 15, 0, false, |r, ctx| {
             (r.name.to_string(), ctx.theme.base)
@@ -67,10 +78,8 @@ fn columns(horizon: &str) -> Vec<Column> {
         col("95% band", 21, 10, true, |r, ctx| band(r, ctx, |f| f.p95)),
         Column {
             title: "To limit".to_string(),
-            ..col("", 13, 0, true, |r, ctx| match r.time_to_limit {
-                Some(t) if t.median.is_none() && t.earliest.is_none() => {
-                    ("not within".to_string(), ctx.theme.ok)
-                }
+            ..col("", 13, 0, true, move |r, ctx| match r.time_to_limit {
+                Some(t) if t.median.is_none() && t.earliest.is_none() => (not_within.clone(), ctx.theme.ok),
                 Some(t) => (fmt::until(t.median), until_style(t.earliest, ctx)),
                 None => (ctx.g.missing.to_string(), ctx.theme.muted),
             })
