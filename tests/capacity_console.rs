@@ -43,9 +43,10 @@ fn a_fresh_agent_without_prometheus_needs_more_history() {
     let _ = std::fs::remove_dir_all(&state);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
-    let memory = &json["capacity"]["resources"][1];
-    assert_eq!(memory["name"], "memory");
-    let why = memory["unavailable"].as_str().unwrap();
-    assert!(why.contains("history too short"), "{memory}");
-    assert!(memory["need_more_s"].as_f64().unwrap() > 0.0, "{memory}");
+    // The embedded agent reports its WebSocket clients from the start.
+    let clients = &json["capacity"]["resources"][3];
+    assert_eq!(clients["name"], "ws clients");
+    let why = clients["unavailable"].as_str().unwrap();
+    assert!(why.contains("history too short"), "{clients}");
+    assert!(clients["need_more_s"].as_f64().unwrap() > 0.0, "{clients}");
 }
