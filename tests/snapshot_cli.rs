@@ -40,13 +40,21 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
         assert_eq!(price["source"], "sim");
     }
     let screens = report["screens"].as_array().unwrap();
-    assert_eq!(screens.len(), 6);
-    assert_eq!(screens[0]["status"], "live");
-    assert_eq!(screens[1]["status"], "live");
-    assert_eq!(screens[2]["status"], "live");
-    assert_eq!(screens[3]["status"], "not_configured");
-    assert_eq!(screens[4]["status"], "live");
-    assert_eq!(screens[5]["status"], "not_configured");
+    assert_eq!(screens.len(), 8);
+    let status = |name: &str| {
+        let screen = screens.iter().find(|s| s["name"] == name).unwrap();
+        screen["status"].as_str().unwrap().to_string()
+    };
+    for live in ["Prices", "SLOs", "Incidents", "Capacity", "DR"] {
+        assert_eq!(status(live), "live", "{live}");
+    }
+    assert_eq!(status("Cluster"), "not_configured");
+    assert_eq!(
+        report["capacity"]["resources"].as_array().map(Vec::len),
+        Some(6),
+        "{}",
+        report["capacity"]
+    );
     assert!(
         report["dr"]["rpo_target_s"].as_f64().is_some(),
         "{}",
@@ -80,7 +88,10 @@ fn text_and_markdown_snapshots_render_the_prices_panel() {
         text.contains("quotes-availability"),
         "the SLO screen is drawn: {text}"
     );
-    assert!(text.contains("Capacity: not configured"), "{text}");
+    assert!(
+        text.contains("Capacity · horizon 7d"),
+        "the capacity screen is drawn: {text}"
+    );
     assert!(
         text.contains("agent incidents"),
         "the incidents screen is drawn: {text}"
