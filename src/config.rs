@@ -23,6 +23,7 @@ pub struct Config {
     pub environments: Vec<crate::environments::EnvironmentSection>,
     /// Key bindings: a console action's name and its key spec(s).
     pub keys: std::collections::BTreeMap<String, crate::app::keymap::KeySpecs>,
+    pub capacity: crate::capacity_config::CapacitySection,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -378,6 +379,9 @@ impl Config {
             location: String::new(),
             message: why,
         })?;
+        self.capacity
+            .validate()
+            .map_err(|(key, message)| fail(&key, &message))?;
         if self.incidents.author.len() > 64 || self.incidents.author.chars().any(char::is_control) {
             return Err(fail("incidents.author", "at most 64 printable characters"));
         }

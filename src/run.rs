@@ -71,6 +71,7 @@ async fn start(
     };
     let mut app = App::new(app_config, slos, now_ms());
     app.set_keymap(keymap);
+    app.capacity = crate::app::capacity::CapacityState::new(config.capacity.clone());
     Ok((app, upstream, tx, rx))
 }
 
@@ -197,7 +198,15 @@ fn snapshot_ready(app: &App) -> bool {
     let cluster_backups = app.cluster.is_none() || app.dr.kube.is_some();
     let summarised = app.environments.entries.len() < 2
         || app.environments.entries.iter().all(|e| e.polled_at_ms.is_some());
-    answered && health_fresh && priced && detail_done && slo_figures && cluster_backups && summarised
+    let forecast = app.capacity.updated_at_ms.is_some();
+    answered
+        && health_fresh
+        && priced
+        && detail_done
+        && slo_figures
+        && cluster_backups
+        && summarised
+        && forecast
 }
 
 /// Prints the report; a closed pipe (`mdops snapshot | head`) is not an error.

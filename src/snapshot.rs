@@ -37,6 +37,8 @@ pub struct Report {
     pub environments: Vec<crate::snapshot_env::EnvironmentReport>,
     /// The newest entries of the console's audit log, oldest first.
     pub recent_actions: Vec<crate::snapshot_env::ActionReport>,
+    /// Null until the first capacity forecast.
+    pub capacity: Option<crate::snapshot_capacity::CapacityReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -251,6 +253,7 @@ impl Report {
             dr: crate::snapshot_dr::DrReport::from_app(app),
             environments: crate::snapshot_env::environments(app),
             recent_actions: Vec::new(),
+            capacity: crate::snapshot_capacity::CapacityReport::from_app(app),
         }
     }
 
@@ -362,6 +365,9 @@ impl Report {
             );
         }
         out.push_str(&crate::snapshot_dr::DrReport::markdown(self.dr.as_ref()));
+        out.push_str(&crate::snapshot_capacity::CapacityReport::markdown(
+            self.capacity.as_ref(),
+        ));
         out.push_str("\n### Other screens\n\n");
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -403,6 +409,13 @@ impl Report {
             width,
             30,
         ));
+        out.push_str("\n\n");
+        out.push_str(&mdops_views::render_to_text(
+            &app.view_of(Screen::Capacity),
+            theme,
+            width,
+            30,
+        ));
         out.push('\n');
         for screen in self.screens.iter().filter(|s| s.status != "live") {
             let _ = writeln!(
@@ -438,6 +451,10 @@ fn live_detail(app: &App, screen: Screen) -> String {
             || "no DR status yet".to_string(),
             |s| format!("{} backups", s.backups.len()),
         ),
+        Screen::Capacity => {
+            let forecast = app.capacity.assessments.iter().flatten().count();
+            format!("{forecast} of 6 resources forecast")
+        }
         _ => format!("{} symbols", app.prices.symbols.len()),
     }
 }

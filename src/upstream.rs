@@ -328,6 +328,11 @@ impl Upstream {
                 }
             }
             Command::SwitchEnvironment(name) => self.switch_to(name, &tx),
+            Command::ForecastCapacity(job) => {
+                self.tasks.spawn(async move {
+                    let _ = tx.send(crate::sources::capacity::forecast(*job).await).await;
+                });
+            }
             Command::FetchDr => {
                 self.tasks.spawn(async move {
                     // A failure here shows at the next poll; this read only
@@ -499,6 +504,7 @@ impl Plan {
         let (prometheus, slo) = match &env.prometheus {
             Some(url) => {
                 sources.push(SourceId::Prometheus);
+                sources.push(SourceId::Capacity);
                 (
                     Some(prometheus_client(url, config)?),
                     SloStart::Prometheus { url: url.clone() },
@@ -562,6 +568,15 @@ impl Plan {
         }
         match &self.prometheus {
             Some(prometheus) => {
+                if let SloStart::Prometheus { url } = &self.slo {
+                    tasks.spawn(crate::sources::capacity::run_prometheus(
+                        prometheus.clone(),
+                        url.clone(),
+                        config.capacity.clone(),
+                        tx.clone(),
+                        Backoff::default(),
+                    ));
+                }
                 let every = Duration::from_millis(config.prometheus.interval_ms);
                 tasks.spawn(slo_poller::run_prometheus_slos(
                     prometheus.clone(),

@@ -268,11 +268,11 @@ fn screens_switch_by_number_and_tab() {
     assert!(matches!(app.view().body, BodyModel::Incidents(_)));
     key(&mut app, KeyCode::Char('4'));
     match app.view().body {
-        BodyModel::NotConfigured(model) => {
-            assert_eq!(model.screen, "Capacity");
-            assert!(!model.how_to_configure.is_empty());
+        BodyModel::Capacity(model) => {
+            assert!(model.loading, "no forecast before the first round");
+            assert_eq!(model.rows.len(), 6);
         }
-        other => panic!("Capacity has no source in this build: {other:?}"),
+        other => panic!("Capacity is live: {other:?}"),
     }
 }
 

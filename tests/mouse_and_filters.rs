@@ -96,6 +96,7 @@ fn pod(name: &str, reason: Option<&str>) -> PodInfo {
         terminating: false,
         owner: None,
         restarted_at_ms: None,
+        resources: Default::default(),
     }
 }
 

@@ -296,7 +296,12 @@ fn a_rebound_key_works_the_old_one_does_nothing_and_help_shows_it() {
     let help = app.view().help.expect("help is open");
     let global = &help.sections[0].1;
     assert!(global.contains(&("Ctrl-Q", "quit")), "{global:?}");
-    let prices = &help.sections[1].1;
+    let prices = &help
+        .sections
+        .iter()
+        .find(|(title, _)| *title == "Prices")
+        .expect("a Prices section")
+        .1;
     assert!(prices.iter().any(|(keys, _)| *keys == "o / S"), "{prices:?}");
     key(&mut app, KeyCode::Char('q'));
     assert!(app.view().help.is_some(), "q is not quit any more");

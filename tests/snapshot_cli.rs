@@ -48,7 +48,7 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
             .unwrap_or_else(|| panic!("no screen {name}"))["status"]
             .clone()
     };
-    for live in ["Overview", "Prices", "SLOs", "Incidents", "DR"] {
+    for live in ["Overview", "Prices", "SLOs", "Incidents", "Capacity", "DR"] {
         assert_eq!(status(live), "live", "{live}");
     }
     assert_eq!(status("Cluster"), "not_configured", "no cluster is configured");
@@ -58,6 +58,12 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
     assert_eq!(environments[0]["active"], true);
     assert_eq!(environments[0]["health"], "ok");
     assert!(report["recent_actions"].is_array());
+    assert_eq!(
+        report["capacity"]["resources"].as_array().map(Vec::len),
+        Some(6),
+        "{}",
+        report["capacity"]
+    );
     assert!(
         report["dr"]["rpo_target_s"].as_f64().is_some(),
         "{}",
@@ -91,7 +97,10 @@ fn text_and_markdown_snapshots_render_the_prices_panel() {
         text.contains("quotes-availability"),
         "the SLO screen is drawn: {text}"
     );
-    assert!(text.contains("Capacity: not configured"), "{text}");
+    assert!(
+        text.contains("Capacity · horizon 7d"),
+        "the capacity screen is drawn: {text}"
+    );
     assert!(
         text.contains("agent incidents"),
         "the incidents screen is drawn: {text}"

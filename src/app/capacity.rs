@@ -1,8 +1,20 @@
-//! The capacity screen's state. The overview reads the tightest headroom.
+//! The capacity screen's state: the last forecasts, the limits they are
+//! measured against (pod specs when the cluster is watched, else config),
+//! and, without Prometheus, when to forecast the local store's history
+//! next. The overview reads the tightest headroom.
 
 use std::time::Duration;
 
-use super::App;
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::slos::SloSource;
+use super::{App, Command, SourceId};
+use crate::capacity_config::CapacitySection;
+use crate::domain::capacity::RESOURCES;
+use crate::domain::capacity_plan::{
+    Assessment, CapacityJob, Limits, Origin, Outlook, assess, resolve_limits, tightest, until,
+};
+use crate::domain::forecast::Settings;
 
 /// The resource closest to its limit.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,9 +27,201 @@ pub struct Headroom {
     pub time_to_limit: Option<Duration>,
 }
 
+/// The local store's grid: its history older than an hour is kept a point
+/// a minute, so a finer step would only interpolate.
+const LOCAL_STEP_MS: i64 = 60_000;
+
+#[derive(Debug)]
+pub struct CapacityState {
+    pub settings: CapacitySection,
+    /// Per resource in `RESOURCES` order; empty until the first round.
+    pub outlooks: Vec<Outlook>,
+    pub origin: Option<Origin>,
+    pub updated_at_ms: Option<i64>,
+    /// Derived from `outlooks` and the limits whenever either changes.
+    pub assessments: Vec<Option<Assessment>>,
+    pub limits: Limits,
+    pub selected: usize,
+    /// Why the source fails, worded for the banner.
+    pub problem: Option<String>,
+    /// Where the history comes from, for the screen.
+    pub source_text: String,
+    /// Per outlook: why it has no forecast, and why the seasonal model did
+    /// not run, in words.
+    pub why_text: Vec<(Option<String>, Option<String>)>,
+    /// A local forecast is running.
+    pending: bool,
+    next_due_ms: Option<i64>,
+}
+
+impl CapacityState {
+    pub fn new(settings: CapacitySection) -> CapacityState {
+        let limits = resolve_limits(None, &settings.deployment, settings.limits().map(|l| l.1));
+        CapacityState {
+            settings,
+            outlooks: Vec::new(),
+            origin: None,
+            updated_at_ms: None,
+            assessments: Vec::new(),
+            limits,
+            selected: 0,
+            problem: None,
+            source_text: "waiting for the first forecast".to_string(),
+            why_text: Vec::new(),
+            pending: false,
+            next_due_ms: None,
+        }
+    }
+
+    pub fn horizon(&self) -> Duration {
+        Duration::from_millis(self.settings.horizon_ms() as u64)
+    }
+}
+
+impl Default for CapacityState {
+    fn default() -> Self {
+        CapacityState::new(CapacitySection::default())
+    }
+}
+
+/// Where the histories came from and how much there was.
+fn describe(origin: &Origin, outlooks: &[Outlook], at_ms: i64) -> String {
+    use crate::domain::forecast::human;
+    let longest = outlooks
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .max_by_key(|m| m.history_span_ms);
+    let held = longest.map_or("no history yet".to_string(), |m| {
+        format!(
+            "{} of history at {} steps",
+            human(m.history_span_ms),
+            human(m.step_ms)
+        )
+    });
+    let when = super::format_clock(at_ms);
+    match origin {
+        Origin::Prometheus { url, lookback_ms } => format!(
+            "Prometheus {url}: range queries over {}, {held}; forecast at {when}",
+            human(*lookback_ms)
+        ),
+        Origin::Local => {
+            format!("the console's own scrapes of the agent (no Prometheus): {held}; forecast at {when}")
+        }
+    }
+}
+
 impl App {
+    pub(super) fn on_capacity(&mut self, outlooks: Vec<Outlook>, origin: Origin, at_ms: i64) {
+        if matches!(origin, Origin::Prometheus { .. }) {
+            self.touch(SourceId::Capacity, at_ms);
+        }
+        let capacity = &mut self.capacity;
+        capacity.why_text = outlooks
+            .iter()
+            .map(|o| match &o.result {
+                Err(why) => (Some(why.to_string()), None),
+                Ok(m) => (
+                    None,
+                    m.seasonal.as_ref().err().map(|why| format!("ETS/MSTL: {why}")),
+                ),
+            })
+            .collect();
+        capacity.source_text = describe(&origin, &outlooks, at_ms);
+        capacity.outlooks = outlooks;
+        capacity.origin = Some(origin);
+        capacity.updated_at_ms = Some(at_ms);
+        capacity.pending = false;
+        capacity.problem = None;
+        self.reassess_capacity();
+    }
+
+    /// The limits from the latest cluster snapshot (or config), and every
+    /// resource assessed against them.
+    pub(super) fn reassess_capacity(&mut self) {
+        let pods = self
+            .cluster
+            .as_ref()
+            .and_then(|c| c.snapshot.as_ref())
+            .map(|s| s.pods.as_slice());
+        let settings = &self.capacity.settings;
+        let limits = resolve_limits(pods, &settings.deployment, settings.limits().map(|l| l.1));
+        let cost = settings.cost_model();
+        self.capacity.assessments = self
+            .capacity
+            .outlooks
+            .iter()
+            .enumerate()
+            .map(|(i, o)| o.result.as_ref().ok().map(|m| assess(i, m, &limits, &cost)))
+            .collect();
+        self.capacity.limits = limits;
+    }
+
+    /// Words the banner while Prometheus fails; the last forecasts stay.
+    pub(super) fn refresh_capacity_problem(&mut self, source: SourceId) {
+        if source != SourceId::Capacity {
+            return;
+        }
+        let shown = if self.capacity.updated_at_ms.is_some() {
+            "last forecasts shown"
+        } else {
+            "no forecast yet"
+        };
+        self.capacity.problem = self.sources[&source].problem("Prometheus (capacity)", shown);
+    }
+
+    /// Without Prometheus, at a scrape (the store has just grown): its
+    /// histories to forecast, once the interval has passed since the last
+    /// round and none is running.
+    pub(super) fn capacity_due(&mut self) -> Option<Command> {
+        let SloSource::Local { store, every, .. } = &self.slos.source else {
+            return None;
+        };
+        let capacity = &mut self.capacity;
+        if capacity.pending || capacity.next_due_ms.is_some_and(|due| self.now_ms < due) {
+            return None;
+        }
+        capacity.pending = true;
+        capacity.next_due_ms = Some(self.now_ms + capacity.settings.interval_ms as i64);
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let settings = Settings {
+            horizon_ms: capacity.settings.horizon_ms(),
+            step_ms: Some(LOCAL_STEP_MS.max(every_ms)),
+            ..Settings::default()
+        };
+        Some(Command::ForecastCapacity(Box::new(CapacityJob {
+            histories: RESOURCES.iter().map(|r| (r.kind, r.from_store(store))).collect(),
+            settings,
+            origin: Origin::Local,
+        })))
+    }
+
+    pub(super) fn on_capacity_key(&mut self, key: KeyEvent) {
+        let last = RESOURCES.len() - 1;
+        let selected = &mut self.capacity.selected;
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => *selected = (*selected + 1).min(last),
+            KeyCode::Char('k') | KeyCode::Up => *selected = selected.saturating_sub(1),
+            KeyCode::Char('g') | KeyCode::Home => *selected = 0,
+            KeyCode::Char('G') | KeyCode::End => *selected = last,
+            _ => self.dirty = false,
+        }
+    }
+
     /// The resource with the least headroom; `None` until one is known.
+    /// Soonest to reach its limit first, else the most used.
     pub fn tightest_headroom(&self) -> Option<Headroom> {
-        None
+        let assessments: Vec<Option<&Assessment>> =
+            self.capacity.assessments.iter().map(Option::as_ref).collect();
+        let at_ms = self.capacity.updated_at_ms?;
+        let i = tightest(&assessments, at_ms)?;
+        let a = assessments[i]?;
+        Some(Headroom {
+            resource: RESOURCES[i].name,
+            used: a.used?,
+            time_to_limit: a
+                .time_to_limit
+                .and_then(|t| until(t[0].median, self.now_ms))
+                .map(|ms| Duration::from_millis(ms as u64)),
+        })
     }
 }

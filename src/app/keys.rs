@@ -80,6 +80,13 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Capacity",
+        &[
+            ("j k / Down Up", "select resource (its chart below)"),
+            ("g G / Home End", "first / last resource"),
+        ],
+    ),
+    (
         "DR",
         &[
             ("b", "take a backup now (runbook backup-now: confirmed, audited)"),
@@ -206,6 +213,7 @@ impl App {
             _ if self.screen == Screen::Incidents => self.on_incidents_key(key),
             _ if self.screen == Screen::Cluster => self.on_cluster_key(key),
             _ if self.screen == Screen::Dr => return self.on_dr_key(key),
+            _ if self.screen == Screen::Capacity => self.on_capacity_key(key),
             _ => self.dirty = false,
         }
         Vec::new()

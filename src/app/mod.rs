@@ -4,6 +4,7 @@
 //! I/O, so every behaviour of the console is tested by feeding messages.
 
 pub mod capacity;
+mod capacity_view;
 pub mod cluster;
 pub mod command_line;
 pub mod dialog;
@@ -158,6 +159,7 @@ pub struct App {
     pub dr: DrState,
     /// Every environment's last summary, the overview's selection, a switch under way.
     pub environments: environments::EnvironmentsState,
+    pub capacity: capacity::CapacityState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -202,6 +204,7 @@ impl App {
             runbooks: RunbookState::default(),
             dr: DrState::default(),
             environments,
+            capacity: capacity::CapacityState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -265,6 +268,7 @@ impl App {
                 self.refresh_slo_problem(source);
                 self.refresh_incident_problem(source);
                 self.refresh_dr_problem(source);
+                self.refresh_capacity_problem(source);
             }
             Msg::AgentIncidents { incidents, at_ms } => {
                 self.touch(SourceId::AgentIncidents, at_ms);
@@ -294,6 +298,7 @@ impl App {
                 if let Some(cluster) = self.cluster.as_mut() {
                     cluster.apply(*snapshot);
                 }
+                self.reassess_capacity();
                 return self.verify_run();
             }
             Msg::Symbols { symbols, at_ms } => {
@@ -331,7 +336,9 @@ impl App {
                 self.touch(SourceId::AgentMetrics, at_ms);
                 self.refresh_slo_problem(SourceId::AgentMetrics);
                 self.slos.on_scrape(&exposition, at_ms);
-                return self.verify_run();
+                let mut commands = self.verify_run();
+                commands.extend(self.capacity_due());
+                return commands;
             }
             Msg::SloFigures { figures, at_ms } => {
                 self.touch(SourceId::Prometheus, at_ms);
@@ -347,6 +354,11 @@ impl App {
                 at_ms,
             } => self.on_environment_summary(&environment, *summary, at_ms),
             Msg::EnvironmentSwitched { start, at_ms } => self.on_environment_switched(*start, at_ms),
+            Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => self.on_capacity(outlooks, origin, at_ms),
         }
         Vec::new()
     }

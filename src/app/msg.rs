@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::actions::engine::Outcome;
 use crate::actions::exec::OutputLine;
 use crate::actions::prepare::Request;
+use crate::domain::capacity_plan::{CapacityJob, Origin, Outlook};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::kube_backups::KubeBackups;
 use crate::domain::sli::SloFigures;
@@ -30,6 +31,8 @@ pub enum SourceId {
     Kubernetes,
     /// The agent's `/api/v1/dr`.
     AgentDr,
+    /// Prometheus range queries of the capacity forecasts.
+    Capacity,
 }
 
 impl SourceId {
@@ -43,6 +46,7 @@ impl SourceId {
             SourceId::Alertmanager => "alertmanager",
             SourceId::Kubernetes => "kubernetes",
             SourceId::AgentDr => "dr",
+            SourceId::Capacity => "capacity",
         }
     }
 }
@@ -166,6 +170,12 @@ pub enum Msg {
         start: Box<super::environments::EnvStart>,
         at_ms: i64,
     },
+    /// One round of capacity forecasts, per resource in `RESOURCES` order.
+    Capacity {
+        outlooks: Vec<Outlook>,
+        origin: Origin,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -195,6 +205,9 @@ pub enum Command {
     FetchDr,
     /// Points the console's sources at another configured environment.
     SwitchEnvironment(String),
+    /// Forecasts the local store's histories off the UI thread; a
+    /// `Msg::Capacity` brings the outlooks.
+    ForecastCapacity(Box<CapacityJob>),
 }
 
 /// What one confirmed action does.
@@ -265,7 +278,8 @@ impl Msg {
             | Msg::Dr { at_ms, .. }
             | Msg::KubeBackups { at_ms, .. }
             | Msg::EnvironmentSummary { at_ms, .. }
-            | Msg::EnvironmentSwitched { at_ms, .. } => Some(*at_ms),
+            | Msg::EnvironmentSwitched { at_ms, .. }
+            | Msg::Capacity { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Mouse(_)
             | Msg::Clock { .. }

@@ -185,6 +185,7 @@ impl App {
             Screen::Prices => self.prices.detail.is_some(),
             Screen::Slos | Screen::Incidents => true,
             Screen::Cluster => self.cluster.is_some(),
+            Screen::Capacity => self.capacity.updated_at_ms.is_some(),
             _ => false,
         };
         if expandable || self.nav.expanded {

@@ -61,18 +61,15 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Overview | Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr => None,
+            Screen::Overview
+            | Screen::Prices
+            | Screen::Slos
+            | Screen::Incidents
+            | Screen::Capacity
+            | Screen::Dr => None,
             Screen::Timeline => Some(Requirement {
                 purpose: "What changed: SLO states, alerts, incidents, Kubernetes events, actions",
                 how_to_configure: &["Being built."],
-            }),
-            Screen::Capacity => Some(Requirement {
-                purpose: "Resource use, forecasts with bands, and time until limits",
-                how_to_configure: &[
-                    "This build does not read capacity data yet: nothing is shown rather than a guess.",
-                    "Source to come: Prometheus range queries (--prometheus URL), or the",
-                    "history mdops keeps from the agent's /metrics.",
-                ],
             }),
             Screen::Cluster => Some(Requirement {
                 purpose: "Deployments, pods and warning events of the agent's namespace",
@@ -101,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn overview_prices_slos_incidents_and_dr_are_live() {
+    fn overview_prices_slos_incidents_capacity_and_dr_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
         assert_eq!(
             live,
@@ -110,6 +107,7 @@ mod tests {
                 &Screen::Prices,
                 &Screen::Slos,
                 &Screen::Incidents,
+                &Screen::Capacity,
                 &Screen::Dr
             ]
         );

@@ -265,6 +265,9 @@ impl App {
         if screen == Screen::Overview {
             return BodyModel::Overview(self.overview_model());
         }
+        if screen == Screen::Capacity {
+            return BodyModel::Capacity(self.capacity_model());
+        }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {
                 screen: screen.title(),

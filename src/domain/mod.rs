@@ -2,6 +2,7 @@
 
 pub mod backoff;
 pub mod capacity;
+pub mod capacity_plan;
 pub mod cluster;
 pub mod dr;
 pub mod env_summary;

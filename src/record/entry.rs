@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::environments::EnvStart;
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
+use crate::domain::capacity_plan::{Origin, Outlook};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::env_summary::EnvSummary;
 use crate::domain::kube_backups::KubeBackups;
@@ -166,6 +167,11 @@ pub enum SourceMsg {
         start: Box<EnvStart>,
         at_ms: i64,
     },
+    Capacity {
+        outlooks: Vec<Outlook>,
+        origin: Origin,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -252,6 +258,15 @@ impl SourceMsg {
                 start: start.clone(),
                 at_ms: *at_ms,
             },
+            Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => SourceMsg::Capacity {
+                outlooks: outlooks.clone(),
+                origin: origin.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Mouse(_)
             | Msg::Clock { .. }
@@ -299,6 +314,15 @@ impl SourceMsg {
                 at_ms,
             },
             SourceMsg::EnvironmentSwitched { start, at_ms } => Msg::EnvironmentSwitched { start, at_ms },
+            SourceMsg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            } => Msg::Capacity {
+                outlooks,
+                origin,
+                at_ms,
+            },
             SourceMsg::Alerts {
                 groups,
                 silences,

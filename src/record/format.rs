@@ -27,7 +27,7 @@ use std::io::{self, Read};
 use super::entry::Entry;
 
 pub const MAGIC: &[u8; 8] = b"MDOPSREC";
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 pub const HEADER_LEN: usize = MAGIC.len() + 2;
 /// Bytes before a frame's payload.
 pub const FRAME_HEADER_LEN: usize = 8;

@@ -289,6 +289,8 @@ impl<R: std::io::Read> Session<R> {
             Command::RecordVerification { .. } => None,
             // The recording carries the DR answers as they came.
             Command::FetchDr | Command::SwitchEnvironment(_) => None,
+            // The recording holds the forecasts the session made.
+            Command::ForecastCapacity(_) => None,
         }
     }
 

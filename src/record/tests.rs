@@ -198,7 +198,26 @@ pub(super) fn every_kind() -> Vec<Entry> {
                     generation: 4,
                     observed_generation: 4,
                 }],
-                pods: Vec::new(),
+                pods: vec![crate::domain::cluster::PodInfo {
+                    name: "mda-1".to_string(),
+                    phase: "Running".to_string(),
+                    ready_containers: 1,
+                    containers: 1,
+                    restarts: 0,
+                    node: None,
+                    reason: None,
+                    created_at_ms: None,
+                    healthy: true,
+                    terminating: false,
+                    owner: Some("mda".to_string()),
+                    restarted_at_ms: None,
+                    resources: crate::domain::cluster::PodResources {
+                        cpu_request_millis: Some(50),
+                        cpu_limit_millis: Some(500),
+                        memory_request_bytes: None,
+                        memory_limit_bytes: Some(268_435_456),
+                    },
+                }],
                 events: Vec::new(),
             }),
             at_ms: T0 + 3_000,
@@ -251,6 +270,14 @@ pub(super) fn every_kind() -> Vec<Entry> {
             }),
             at_ms: T0 + 5_000,
         },
+        SourceMsg::Capacity {
+            outlooks: capacity_outlooks(),
+            origin: crate::domain::capacity_plan::Origin::Prometheus {
+                url: "http://127.0.0.1:9090/".to_string(),
+                lookback_ms: 14 * 86_400_000,
+            },
+            at_ms: T0 + 4_000,
+        },
     ];
     let mut entries = vec![Entry {
         at_ms: T0,
@@ -272,6 +299,26 @@ pub(super) fn every_kind() -> Vec<Entry> {
         event: Event::Gap { dropped: 17 },
     });
     entries
+}
+
+/// A forecast of a short rising series, and a resource without history.
+fn capacity_outlooks() -> Vec<crate::domain::capacity_plan::Outlook> {
+    use crate::domain::capacity_plan::outlook;
+    use crate::domain::forecast::{Kind, Sample, Settings};
+    let samples: Vec<Sample> = (0..30)
+        .map(|i| Sample {
+            ts_ms: T0 + i * 60_000,
+            value: 100.0 + i as f64 + (i % 2) as f64,
+        })
+        .collect();
+    let settings = Settings {
+        horizon_ms: 3_600_000,
+        ..Settings::default()
+    };
+    vec![
+        outlook("memory", &samples, Kind::Gauge, &settings),
+        outlook("ws clients", &samples[..3], Kind::Gauge, &settings),
+    ]
 }
 
 pub(super) fn encode(entries: &[Entry]) -> Vec<u8> {
@@ -427,7 +474,7 @@ fn wrong_magic_and_version_are_errors() {
     let error = read_all(&future).unwrap_err();
     assert!(matches!(error, OpenError::Version { found } if found == format::VERSION + 1));
     assert!(
-        error.to_string().contains("this mdops reads version 1"),
+        error.to_string().contains("this mdops reads version 2"),
         "{error}"
     );
 }
@@ -457,6 +504,6 @@ fn the_encoding_is_pinned() {
     );
 }
 
-const PINNED_EVERY_KIND_CRC: u32 = 2_906_295_658;
+const PINNED_EVERY_KIND_CRC: u32 = 4_004_287_473;
 
 const PINNED_TICKS_FRAME: &str = "4e00000010d7185a80c0e285e368010201044141504c00000000005059408fc2f5285c4f5940713d0ad7a350594000000000000024400000000000489340000000000000594080c0e285e3680373696d80c0e285e368";

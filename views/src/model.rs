@@ -124,6 +124,7 @@ pub enum BodyModel<'a> {
     NotConfigured(NotConfiguredModel<'a>),
     Dr(DrModel<'a>),
     Overview(OverviewModel<'a>),
+    Capacity(CapacityModel<'a>),
 }
 
 /// The cluster screen: the namespace's deployments, pods and recent
@@ -950,4 +951,97 @@ pub struct MoverModel<'a> {
     pub symbol: &'a str,
     pub price: f64,
     pub change_pct: f64,
+}
+
+/// The capacity screen: per resource its use against its limit, the
+/// forecast at the horizon with its bands, time until the limit, how well
+/// each model forecast held-out history, and a chart of the selected one.
+#[derive(Debug, Clone)]
+pub struct CapacityModel<'a> {
+    /// Where the history comes from and how much of it there is.
+    pub source: &'a str,
+    /// The source fails: what and since when; the last forecasts stay.
+    pub problem: Option<&'a str>,
+    /// No forecast has run yet.
+    pub loading: bool,
+    pub horizon: Duration,
+    pub rows: Vec<CapacityRowModel<'a>>,
+    pub selected: Option<usize>,
+    pub chart: Option<CapacityChartModel<'a>>,
+}
+
+/// How a resource's figures are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityUnit {
+    Cores,
+    Bytes,
+    PerSecond,
+    Count,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityRowModel<'a> {
+    pub name: &'a str,
+    pub unit: CapacityUnit,
+    pub current: Option<f64>,
+    pub limit: Option<f64>,
+    /// Where the limit comes from: `pods`, `config`.
+    pub limit_source: &'a str,
+    /// Current use over the limit.
+    pub used: Option<f64>,
+    pub forecast: Option<ForecastCell>,
+    /// `None` without a limit or a forecast.
+    pub time_to_limit: Option<TimeToLimitCell>,
+    /// The seasonal (ETS/MSTL) model's backtest, then the linear one's.
+    pub accuracy: [Option<AccuracyCell>; 2],
+    /// Replicas for the peak forecast and the resource bounding them, or
+    /// why there is no recommendation; `None` on rows that size nothing.
+    pub replicas: Option<Result<(u32, &'static str), &'a str>>,
+    /// Why there is no forecast, with how much more history is needed.
+    pub unavailable: Option<&'a str>,
+}
+
+/// The forecast at the horizon: median, 80% and 95% bands `(low, high)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastCell {
+    pub median: f64,
+    pub p80: (f64, f64),
+    pub p95: (f64, f64),
+}
+
+/// When the limit is reached; `None` means not within the horizon, zero
+/// means it is reached already. `earliest` and `latest` bound the 80% band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeToLimitCell {
+    pub median: Option<Duration>,
+    pub earliest: Option<Duration>,
+    pub latest: Option<Duration>,
+}
+
+/// A backtest: mean absolute percentage error and the share of held-out
+/// values inside the 80% and 95% bands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccuracyCell {
+    pub mape: Option<f64>,
+    pub coverage80: f64,
+    pub coverage95: f64,
+}
+
+/// The selected resource's history and forecast, `(Unix ms, value)` points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityChartModel<'a> {
+    pub name: &'a str,
+    pub unit: CapacityUnit,
+    /// The model drawn as the median and bands, e.g. `ETS/MSTL`.
+    pub model: &'a str,
+    pub history: Vec<(f64, f64)>,
+    pub median: Vec<(f64, f64)>,
+    /// Lower and upper bounds of the 80% band, then of the 95% band.
+    pub bands: [Vec<(f64, f64)>; 4],
+    pub linear: Vec<(f64, f64)>,
+    pub limit: Option<f64>,
+    /// When the median forecast reaches the limit.
+    pub crossing_ms: Option<f64>,
+    /// Said under the chart, e.g. why the seasonal model did not run.
+    pub note: Option<&'a str>,
 }

@@ -7,11 +7,13 @@
 mod deployment;
 mod event;
 mod pod;
+mod resources;
 mod verdict;
 
 pub use deployment::{DeploymentInfo, Rollout, deployment_info};
 pub use event::{EventInfo, MAX_EVENTS, event_info};
 pub use pod::{PodInfo, RESTARTED_AT, pod_info};
+pub use resources::{PodResources, parse_quantity, pod_resources};
 pub use verdict::{Verdict, rollout_verdict};
 
 use k8s_openapi::api::apps::v1::Deployment;

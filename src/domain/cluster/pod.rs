@@ -40,6 +40,9 @@ pub struct PodInfo {
     /// The [`RESTARTED_AT`] annotation in Unix milliseconds: which rollout
     /// restart the pod was created for, on the console's clock.
     pub restarted_at_ms: Option<i64>,
+    /// Requests and limits from the spec, for the capacity screen.
+    #[serde(default)]
+    pub resources: super::PodResources,
 }
 
 /// The pod as the cluster screen shows it.
@@ -78,6 +81,7 @@ pub fn pod_info(pod: &Pod) -> PodInfo {
             .and_then(|a| a.get(RESTARTED_AT))
             .and_then(|value| Timestamp::from_str(value).ok())
             .map(|t| t.as_millisecond()),
+        resources: super::pod_resources(pod),
     }
 }
 

@@ -122,6 +122,7 @@ mod tests {
             terminating: false,
             owner: Some("web".to_string()),
             restarted_at_ms: None,
+            resources: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@ mod seasonal;
 pub mod step;
 
 pub use crossing::{Crossing, TimeToLimit, time_to_limit};
+pub use linear::MIN_POINTS as MIN_LINEAR_POINTS;
 pub use prepare::{History, MAX_GRID_POINTS, Preparation};
 
 /// One sample: Unix ms and its value.
@@ -42,7 +43,7 @@ pub enum Kind {
 }
 
 /// The two prediction-interval levels every forecast carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Level {
     P80,
     P95,
@@ -73,13 +74,13 @@ impl Level {
 }
 
 /// Bounds of a prediction interval, one per forecast point.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Band {
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Model {
     /// Daily pattern (MSTL) plus exponential smoothing of the rest (AutoETS).
     Seasonal,
@@ -89,7 +90,7 @@ pub enum Model {
 
 /// A forecast: `point[i]` at `start_ms + i * step_ms`, with its bands in
 /// [`Level::ALL`] order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     pub model: Model,
     pub start_ms: i64,
@@ -111,7 +112,7 @@ impl Prediction {
 }
 
 /// A model's forecast of history it was not shown.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Accuracy {
     /// Points held out.
     pub held_out: usize,
@@ -123,7 +124,7 @@ pub struct Accuracy {
 }
 
 /// Why a model (or its backtest) did not run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unavailable {
     pub reason: String,
     /// More history needed, when that is the reason.

@@ -2,6 +2,7 @@
 
 mod action_status;
 mod banner;
+mod capacity;
 mod cluster;
 mod detail;
 mod dialog;
@@ -147,6 +148,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::Cluster(m) => cluster::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
         BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx),
+        BodyModel::Capacity(m) => capacity::render(buf, body_area, m, &ctx),
     }
     if let Some(a) = &view.action_status {
         let strip = action_status::render(buf, body_area, a, &ctx);

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::{Ctx, cluster, detail, incidents, put_line, slos, text};
+use super::{Ctx, capacity, cluster, detail, incidents, put_line, slos, text};
 use crate::ViewState;
 use crate::model::{BodyModel, CommandLineModel, FrozenModel};
 
@@ -121,6 +121,7 @@ pub(super) fn render_expanded(
             cluster::render_focused(buf, area, m, filter, ctx, state);
             true
         }
+        BodyModel::Capacity(m) => capacity::render_chart(buf, area, m, ctx),
         BodyModel::NotConfigured(_) | BodyModel::Dr(_) | BodyModel::Overview(_) => false,
     }
 }
