@@ -24,7 +24,7 @@ use crate::sources::agent::{self, AgentClient};
 use crate::sources::alertmanager::AlertmanagerClient;
 use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::{dr, incidents, now_ms, scrape, slo_poller};
+use crate::sources::{audit, dr, incidents, now_ms, scrape, slo_poller};
 
 /// Environment variable holding the token for a remote agent's acting routes.
 pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
@@ -142,6 +142,7 @@ impl Upstream {
         };
 
         let tx_cluster = tx.clone();
+        let tx_audit = tx.clone();
         let prometheus = first_set(&[global.prometheus.as_deref(), Some(config.prometheus.url.as_str())]);
         let slo_source = match prometheus {
             Some(url) => {
@@ -176,6 +177,11 @@ impl Upstream {
             }
             None => None,
         };
+        tasks.spawn(audit::run_audit(
+            audit::Tail::new(config.actions.audit_path(), crate::domain::timeline::DEFAULT_CAP),
+            audit::AUDIT_INTERVAL,
+            tx_audit,
+        ));
         let engine = Engine {
             agent: client.clone(),
             alertmanager: alertmanager.clone(),

@@ -305,6 +305,7 @@ fn builtin_key_clash(scope: Scope, key: char) -> Option<String> {
     const INCIDENTS: &str = "jkgGrasRe";
     const CLUSTER: &str = "jkgGhl";
     const SLOS: &str = "jkgG";
+    const TIMELINE: &str = "jkgGsaicue";
     let screens: &[(&str, &str)] = match scope {
         Scope::Deployment | Scope::Pod => &[("the cluster screen", CLUSTER)],
         Scope::Source => &[("the prices screen", PRICES)],
@@ -314,6 +315,7 @@ fn builtin_key_clash(scope: Scope, key: char) -> Option<String> {
             ("the SLO screen", SLOS),
             ("the incidents screen", INCIDENTS),
             ("the cluster screen", CLUSTER),
+            ("the timeline screen", TIMELINE),
         ],
     };
     if GLOBAL.contains(key) {

@@ -16,6 +16,8 @@ pub mod prices;
 pub mod runbooks;
 pub mod screen;
 pub mod slos;
+pub mod timeline;
+mod timeline_view;
 mod view;
 
 use std::collections::HashMap;
@@ -148,6 +150,8 @@ pub struct App {
     pub notice: Option<(String, i64)>,
     pub runbooks: RunbookState,
     pub dr: DrState,
+    /// The "what changed" log and its screen's filters and selection.
+    pub timeline: timeline::TimelineState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -185,6 +189,7 @@ impl App {
             notice: None,
             runbooks: RunbookState::default(),
             dr: DrState::default(),
+            timeline: timeline::TimelineState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -211,6 +216,7 @@ impl App {
         if let Some(at_ms) = msg.at_ms() {
             self.now_ms = self.now_ms.max(at_ms);
         }
+        self.observe_for_timeline(&msg);
         match msg {
             Msg::Key(key) => return self.on_key(key),
             Msg::Clock { now_ms } => {
@@ -300,15 +306,19 @@ impl App {
                 self.touch(SourceId::AgentMetrics, at_ms);
                 self.refresh_slo_problem(SourceId::AgentMetrics);
                 self.slos.on_scrape(&exposition, at_ms);
+                self.observe_slo_levels(at_ms);
                 return self.verify_run();
             }
             Msg::SloFigures { figures, at_ms } => {
                 self.touch(SourceId::Prometheus, at_ms);
                 self.refresh_slo_problem(SourceId::Prometheus);
                 self.slos.on_figures(figures, at_ms);
+                self.observe_slo_levels(at_ms);
                 return self.verify_run();
             }
             Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
+            // The timeline took it above.
+            Msg::Audit { .. } => {}
         }
         Vec::new()
     }

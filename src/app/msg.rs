@@ -146,6 +146,12 @@ pub enum Msg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    /// Entries appended to the console's audit log since the last read
+    /// (by this console or any other mdops acting from this host).
+    Audit {
+        entries: Vec<crate::actions::audit::AuditEntry>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -242,7 +248,8 @@ impl Msg {
             | Msg::AgentIncidents { at_ms, .. }
             | Msg::Alerts { at_ms, .. }
             | Msg::Cluster { at_ms, .. }
-            | Msg::Dr { at_ms, .. } => Some(*at_ms),
+            | Msg::Dr { at_ms, .. }
+            | Msg::Audit { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::Bars { .. }

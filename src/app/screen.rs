@@ -61,13 +61,9 @@ impl Screen {
     /// for and how an operator will configure them. `None` for live screens.
     pub fn requirement(self) -> Option<Requirement> {
         match self {
-            Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr => None,
+            Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Dr | Screen::Timeline => None,
             Screen::Overview => Some(Requirement {
                 purpose: "Every environment at a glance: health, SLOs, incidents, RPO/RTO, headroom",
-                how_to_configure: &["Being built."],
-            }),
-            Screen::Timeline => Some(Requirement {
-                purpose: "What changed: SLO states, alerts, incidents, Kubernetes events, actions",
                 how_to_configure: &["Being built."],
             }),
             Screen::Capacity => Some(Requirement {
@@ -105,11 +101,17 @@ mod tests {
     }
 
     #[test]
-    fn prices_slos_incidents_and_dr_are_live() {
+    fn prices_slos_incidents_dr_and_timeline_are_live() {
         let live: Vec<_> = Screen::ALL.iter().filter(|s| s.requirement().is_none()).collect();
         assert_eq!(
             live,
-            [&Screen::Prices, &Screen::Slos, &Screen::Incidents, &Screen::Dr]
+            [
+                &Screen::Prices,
+                &Screen::Slos,
+                &Screen::Incidents,
+                &Screen::Dr,
+                &Screen::Timeline
+            ]
         );
     }
 }

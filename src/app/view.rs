@@ -14,7 +14,7 @@ use mdops_views::model::{
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS};
+use super::keys::{DIALOG_HINTS, DR_HINTS, HELP, HINTS, INCIDENT_HINTS, TIMELINE_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -43,6 +43,7 @@ impl App {
                 hints: match screen {
                     Screen::Incidents => INCIDENT_HINTS,
                     Screen::Dr => DR_HINTS,
+                    Screen::Timeline => TIMELINE_HINTS,
                     _ => HINTS,
                 },
                 filter: self.filter_model(screen),
@@ -198,6 +199,7 @@ impl App {
         let (text, editing) = match screen {
             Screen::Prices => (&self.prices.filter, self.prices.filter_editing),
             Screen::Incidents => (&self.incidents.filter, self.incidents.filter_editing),
+            Screen::Timeline => (&self.timeline.filter.text, self.timeline.filter_editing),
             _ => return None,
         };
         (editing || !text.is_empty()).then_some(FilterModel { text, editing })
@@ -243,6 +245,9 @@ impl App {
         }
         if screen == Screen::Dr {
             return BodyModel::Dr(self.dr_model());
+        }
+        if screen == Screen::Timeline {
+            return BodyModel::Timeline(self.timeline_model());
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {

@@ -12,3 +12,4 @@ pub mod selector;
 pub mod series;
 pub mod sli;
 pub mod slo;
+pub mod timeline;

@@ -10,6 +10,7 @@ use crate::app::{App, Link, Msg, SourceId};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
+use crate::actions::audit::AuditEntry;
 use crate::sources::alertmanager::{AlertGroup, Silence};
 
 /// One frame's payload.
@@ -148,6 +149,12 @@ pub enum SourceMsg {
         status: Box<DrStatus>,
         at_ms: i64,
     },
+    /// New audit entries: a replay's timeline shows the actions taken.
+    /// Last, so the variants before it keep their encoding.
+    Audit {
+        entries: Vec<AuditEntry>,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -217,6 +224,10 @@ impl SourceMsg {
                 status: status.clone(),
                 at_ms: *at_ms,
             },
+            Msg::Audit { entries, at_ms } => SourceMsg::Audit {
+                entries: entries.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Clock { .. }
             | Msg::ActionDone { .. }
@@ -252,6 +263,7 @@ impl SourceMsg {
             SourceMsg::AgentIncidents { incidents, at_ms } => Msg::AgentIncidents { incidents, at_ms },
             SourceMsg::Cluster { snapshot, at_ms } => Msg::Cluster { snapshot, at_ms },
             SourceMsg::Dr { status, at_ms } => Msg::Dr { status, at_ms },
+            SourceMsg::Audit { entries, at_ms } => Msg::Audit { entries, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

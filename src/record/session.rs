@@ -199,6 +199,7 @@ impl<R: std::io::Read> Session<R> {
         app.prices.descending = self.app.prices.descending;
         app.prices.filter = std::mem::take(&mut self.app.prices.filter);
         app.slos.selected = self.app.slos.selected;
+        app.timeline.keep_view(&mut self.app.timeline);
         self.app = app;
         self.reader = reader;
         self.applied_ms = self.start_ms;
@@ -317,6 +318,7 @@ impl<R: std::io::Read> Session<R> {
             || self.app.runbooks.output.is_some()
             || self.app.prices.filter_editing
             || self.app.incidents.filter_editing
+            || self.app.timeline.filter_editing
     }
 }
 

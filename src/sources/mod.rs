@@ -11,6 +11,7 @@ use crate::domain::backoff::Backoff;
 
 pub mod agent;
 pub mod alertmanager;
+pub mod audit;
 pub mod dr;
 pub mod incidents;
 pub mod kube;

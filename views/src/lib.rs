@@ -39,6 +39,10 @@ pub struct ViewState {
     cluster_page: [usize; 3],
     /// First action of the palette on screen.
     palette_offset: usize,
+    /// First row of the timeline on screen.
+    timeline_offset: usize,
+    /// How many timeline rows fitted in the last frame.
+    timeline_page: usize,
 }
 
 impl ViewState {
@@ -70,6 +74,11 @@ impl ViewState {
     /// How many incident rows the last frame showed: the step for Page Up/Down.
     pub fn incidents_page_rows(&self) -> usize {
         self.incidents_page
+    }
+
+    /// How many timeline rows the last frame showed: the step for Page Up/Down.
+    pub fn timeline_page_rows(&self) -> usize {
+        self.timeline_page
     }
 
     /// Index of the first row of a cluster pane on screen in the last frame.

@@ -21,6 +21,7 @@ mod sources;
 mod status;
 mod tabs;
 pub(crate) mod text;
+mod timeline;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -136,6 +137,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
         BodyModel::Cluster(m) => cluster::render(buf, body_area, m, &ctx, state),
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
+        BodyModel::Timeline(m) => timeline::render(buf, body_area, m, filter, &ctx, state),
     }
     if let Some(a) = &view.action_status {
         action_status::render(buf, body_area, a, &ctx);
