@@ -15,5 +15,6 @@ pub mod run;
 pub mod slo;
 pub mod snapshot;
 pub mod snapshot_dr;
+pub mod snapshot_timeline;
 pub mod sources;
 pub mod upstream;

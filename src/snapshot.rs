@@ -33,6 +33,8 @@ pub struct Report {
     pub screens: Vec<ScreenReport>,
     /// Null until the agent's DR status has been read.
     pub dr: Option<crate::snapshot_dr::DrReport>,
+    /// What changed: the newest events of the timeline.
+    pub timeline: crate::snapshot_timeline::TimelineReport,
 }
 
 #[derive(Debug, Serialize)]
@@ -245,6 +247,7 @@ impl Report {
             incidents: incident_reports(app),
             screens,
             dr: crate::snapshot_dr::DrReport::from_app(app),
+            timeline: crate::snapshot_timeline::TimelineReport::from_app(app),
         }
     }
 
@@ -432,6 +435,7 @@ fn live_detail(app: &App, screen: Screen) -> String {
             || "no DR status yet".to_string(),
             |s| format!("{} backups", s.backups.len()),
         ),
+        Screen::Timeline => format!("{} events", app.timeline.log.len()),
         _ => format!("{} symbols", app.prices.symbols.len()),
     }
 }

@@ -67,7 +67,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("j k / Down Up", "select event (newest first)"),
             ("PgDn PgUp / g G", "by a page / newest / oldest"),
-            ("s a i c u", "show / hide SLO, alert, incident, kube, action events"),
+            (
+                "s a i c u",
+                "show / hide SLO, alert, incident, kube, action events",
+            ),
             ("e", "environment: all, then each in turn"),
             ("/", "filter (Enter keeps, Esc clears)"),
             ("Enter", "go to the event's screen"),

@@ -17,7 +17,7 @@ pub mod runbooks;
 pub mod screen;
 pub mod slos;
 pub mod timeline;
-mod timeline_view;
+pub mod timeline_view;
 mod view;
 
 use std::collections::HashMap;

@@ -40,7 +40,12 @@ impl Default for TimelineState {
 impl TimelineState {
     /// Events shown, newest first.
     pub fn visible(&self) -> Vec<&Event> {
-        self.log.events().iter().rev().filter(|e| self.filter.matches(e)).collect()
+        self.log
+            .events()
+            .iter()
+            .rev()
+            .filter(|e| self.filter.matches(e))
+            .collect()
     }
 
     /// Index into `visible()` of the selection: the selected event while it
@@ -49,11 +54,10 @@ impl TimelineState {
         if visible.is_empty() {
             return None;
         }
-        let found = self.selected.as_ref().and_then(|(at, title)| {
-            visible
-                .iter()
-                .position(|e| e.at_ms == *at && e.title == *title)
-        });
+        let found = self
+            .selected
+            .as_ref()
+            .and_then(|(at, title)| visible.iter().position(|e| e.at_ms == *at && e.title == *title));
         Some(found.unwrap_or(0))
     }
 
@@ -105,7 +109,9 @@ impl App {
             .iter()
             .zip(&slos.summaries)
             .filter_map(|(slo, summary)| Some((slo.name.as_str(), &summary.as_ref()?.alert)));
-        self.timeline.log.observe_slos(&self.config.environment, at_ms, levels);
+        self.timeline
+            .log
+            .observe_slos(&self.config.environment, at_ms, levels);
     }
 
     pub(super) fn on_timeline_key(&mut self, key: KeyEvent) {
@@ -120,7 +126,12 @@ impl App {
             KeyCode::Char('G') | KeyCode::End => timeline.move_selection(isize::MAX),
             KeyCode::Char('/') => timeline.filter_editing = true,
             KeyCode::Char('e') => {
-                let names: Vec<String> = timeline.log.environments().into_iter().map(str::to_string).collect();
+                let names: Vec<String> = timeline
+                    .log
+                    .environments()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 timeline.filter.cycle_environment(&names);
             }

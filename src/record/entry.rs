@@ -5,12 +5,12 @@
 use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote};
 use serde::{Deserialize, Serialize};
 
+use crate::actions::audit::AuditEntry;
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
 use crate::domain::cluster::ClusterSnapshot;
 use crate::domain::sli::SloFigures;
 use crate::metrics_text::Exposition;
-use crate::actions::audit::AuditEntry;
 use crate::sources::alertmanager::{AlertGroup, Silence};
 
 /// One frame's payload.

@@ -288,7 +288,13 @@ fn incident_recording() -> Vec<u8> {
 }
 
 fn timeline_titles(s: &Session<Cursor<Vec<u8>>>) -> Vec<String> {
-    s.app.timeline.log.events().iter().map(|e| e.title.clone()).collect()
+    s.app
+        .timeline
+        .log
+        .events()
+        .iter()
+        .map(|e| e.title.clone())
+        .collect()
 }
 
 #[test]
@@ -311,7 +317,12 @@ fn the_timeline_is_rebuilt_from_the_recording_when_seeking_back() {
     s.app.update(Msg::Key(key('u')));
     s.key(key('^'), t0).unwrap();
     assert!(s.app.timeline.log.is_empty(), "{:?}", timeline_titles(&s));
-    assert!(!s.app.timeline.filter.shows_kind(crate::domain::timeline::Kind::Action));
+    assert!(
+        !s.app
+            .timeline
+            .filter
+            .shows_kind(crate::domain::timeline::Kind::Action)
+    );
     // At +1 min 30 s the action (in its own time) and the incident open.
     s.seek(T0 + 90_000, t0).unwrap();
     assert_eq!(timeline_titles(&s), end[..2]);

@@ -118,7 +118,11 @@ mod tests {
 
         let mut file = std::fs::File::create(&path).unwrap();
         write!(file, "{}{}{}", line("one"), line("two"), line("three")).unwrap();
-        assert_eq!(actions(&tail.read_new().unwrap()), ["two", "three"], "the newest of a first read");
+        assert_eq!(
+            actions(&tail.read_new().unwrap()),
+            ["two", "three"],
+            "the newest of a first read"
+        );
         assert!(tail.read_new().unwrap().is_empty(), "nothing new");
 
         let four = line("four");

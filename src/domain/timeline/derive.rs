@@ -96,7 +96,10 @@ impl Timeline {
                     kind: Kind::Slo,
                     level,
                     title: format!("SLO {name} {word}{was}"),
-                    detail: state.reason.clone().unwrap_or_else(|| "burn rates below every threshold".into()),
+                    detail: state
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "burn rates below every threshold".into()),
                     related: Related::Slos,
                     subject: name,
                 },
@@ -123,12 +126,25 @@ impl Timeline {
                 continue;
             }
             let level = alert_level(alert.labels.get("severity").map(String::as_str));
-            if firing.insert(alert.fingerprint.clone(), (title.clone(), level)).is_none() {
+            if firing
+                .insert(alert.fingerprint.clone(), (title.clone(), level))
+                .is_none()
+            {
                 let labels: Vec<String> = alert.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                started.push((alert.fingerprint.clone(), alert.starts_at, title, level, labels.join(" ")));
+                started.push((
+                    alert.fingerprint.clone(),
+                    alert.starts_at,
+                    title,
+                    level,
+                    labels.join(" "),
+                ));
             }
         }
-        let previous = self.seen(environment).alerts.replace(firing.clone()).unwrap_or_default();
+        let previous = self
+            .seen(environment)
+            .alerts
+            .replace(firing.clone())
+            .unwrap_or_default();
         started.sort_by_key(|s| s.1);
         for (fingerprint, starts_at, title, level, labels) in started {
             if previous.contains_key(&fingerprint) {
@@ -147,8 +163,10 @@ impl Timeline {
                 },
             );
         }
-        let mut gone: Vec<(&String, &(String, Level))> =
-            previous.iter().filter(|(fp, _)| !firing.contains_key(*fp)).collect();
+        let mut gone: Vec<(&String, &(String, Level))> = previous
+            .iter()
+            .filter(|(fp, _)| !firing.contains_key(*fp))
+            .collect();
         gone.sort();
         for (fingerprint, (title, _)) in gone {
             let when = ended
@@ -199,7 +217,12 @@ impl Timeline {
                 );
             };
             if was.is_none() {
-                add(self, incident.started_at, severity_level(incident.severity), "opened".to_string());
+                add(
+                    self,
+                    incident.started_at,
+                    severity_level(incident.severity),
+                    "opened".to_string(),
+                );
             }
             if let (Some(at), false) = (incident.acknowledged_at, was.is_some_and(|w| w.0)) {
                 let by = incident.acknowledged_by.as_deref().unwrap_or("?");
@@ -236,7 +259,14 @@ impl Timeline {
         let events: HashSet<_> = snapshot
             .events
             .iter()
-            .map(|e| (e.object.clone(), e.reason.clone(), e.message.clone(), e.last_seen_ms))
+            .map(|e| {
+                (
+                    e.object.clone(),
+                    e.reason.clone(),
+                    e.message.clone(),
+                    e.last_seen_ms,
+                )
+            })
             .collect();
         let previous_events = std::mem::replace(&mut seen.kube_events, events);
 
@@ -271,7 +301,14 @@ impl Timeline {
                 };
                 let title = format!("pod {} restarted ({restarts} -> {})", p.name, p.restarts);
                 let detail = p.reason.clone().unwrap_or_else(|| p.phase.clone());
-                self.add_kube(environment, at_ms, Level::Warning, title, detail, &format!("Pod/{}", p.name));
+                self.add_kube(
+                    environment,
+                    at_ms,
+                    Level::Warning,
+                    title,
+                    detail,
+                    &format!("Pod/{}", p.name),
+                );
             }
         }
         let mut fresh: Vec<_> = snapshot
@@ -289,8 +326,16 @@ impl Timeline {
             .collect();
         fresh.sort_by_key(|e| e.last_seen_ms);
         for e in fresh {
-            let level = if e.is_warning() { Level::Warning } else { Level::Info };
-            let times = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
+            let level = if e.is_warning() {
+                Level::Warning
+            } else {
+                Level::Info
+            };
+            let times = if e.count > 1 {
+                format!(" (x{})", e.count)
+            } else {
+                String::new()
+            };
             let title = format!("{} {}{times}", e.reason, e.object);
             self.add_kube(
                 environment,
@@ -303,7 +348,15 @@ impl Timeline {
         }
     }
 
-    fn add_kube(&mut self, environment: &str, at_ms: i64, level: Level, title: String, detail: String, subject: &str) {
+    fn add_kube(
+        &mut self,
+        environment: &str,
+        at_ms: i64,
+        level: Level,
+        title: String,
+        detail: String,
+        subject: &str,
+    ) {
         self.add(
             environment,
             New {

@@ -136,7 +136,11 @@ fn audit(phase: Phase, time: &str, result: &str) -> AuditEntry {
 #[test]
 fn slo_level_changes_are_events_and_a_repeated_level_adds_nothing() {
     let mut t = Timeline::new(100);
-    let (ok, page, ticket) = (slo(AlertLevel::Ok), slo(AlertLevel::Page), slo(AlertLevel::Ticket));
+    let (ok, page, ticket) = (
+        slo(AlertLevel::Ok),
+        slo(AlertLevel::Page),
+        slo(AlertLevel::Ticket),
+    );
     t.observe_slos(ENV, T0, [("latency", &ok), ("freshness", &ticket)]);
     t.observe_slos(ENV, T0 + MIN, [("latency", &ok), ("freshness", &ticket)]);
     t.observe_slos(ENV, T0 + 2 * MIN, [("latency", &page), ("freshness", &ticket)]);
@@ -151,7 +155,12 @@ fn slo_level_changes_are_events_and_a_repeated_level_adds_nothing() {
     );
     let page_event = &t.events()[1];
     assert_eq!(
-        (page_event.level, page_event.kind, page_event.related, page_event.at_ms),
+        (
+            page_event.level,
+            page_event.kind,
+            page_event.related,
+            page_event.at_ms
+        ),
         (Level::Critical, Kind::Slo, Related::Slos, T0 + 2 * MIN)
     );
     assert!(page_event.detail.contains("14.4"), "{}", page_event.detail);
@@ -205,7 +214,11 @@ fn incidents_open_are_acknowledged_and_resolve_once_at_the_agents_times() {
             incident("MSFT", Some(T0 + 2 * MIN), Some(T0 + 4 * MIN)),
         ],
     );
-    let got: Vec<(i64, &str)> = t.events().iter().map(|e| (e.at_ms - T0, e.title.as_str())).collect();
+    let got: Vec<(i64, &str)> = t
+        .events()
+        .iter()
+        .map(|e| (e.at_ms - T0, e.title.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -233,13 +246,25 @@ fn cluster_rollouts_scaling_restarts_and_events_show_once() {
     let warning = event("Warning", "BackOff", T0 - MIN);
     let routine = event("Normal", "Pulled", T0 - MIN);
     // The baseline: only the warning, which has a time of its own.
-    t.observe_cluster(ENV, T0, &snapshot(2, Rollout::Complete, 0, vec![warning.clone(), routine]));
-    t.observe_cluster(ENV, T0 + MIN, &snapshot(2, Rollout::Complete, 0, vec![warning.clone()]));
+    t.observe_cluster(
+        ENV,
+        T0,
+        &snapshot(2, Rollout::Complete, 0, vec![warning.clone(), routine]),
+    );
+    t.observe_cluster(
+        ENV,
+        T0 + MIN,
+        &snapshot(2, Rollout::Complete, 0, vec![warning.clone()]),
+    );
     let progressing = Rollout::Progressing {
         reason: "ReplicaSetUpdated".into(),
     };
     let scaled = event("Normal", "ScalingReplicaSet", T0 + 2 * MIN);
-    t.observe_cluster(ENV, T0 + 2 * MIN, &snapshot(3, progressing, 1, vec![warning, scaled]));
+    t.observe_cluster(
+        ENV,
+        T0 + 2 * MIN,
+        &snapshot(3, progressing, 1, vec![warning, scaled]),
+    );
     t.observe_cluster(
         ENV,
         T0 + 3 * MIN,
@@ -265,10 +290,18 @@ fn cluster_rollouts_scaling_restarts_and_events_show_once() {
             (2 * MIN, "rollout of mda started", Level::Info),
             (2 * MIN, "pod mda-1 restarted (0 -> 1)", Level::Warning),
             (2 * MIN, "ScalingReplicaSet Pod/mda-1 (x2)", Level::Info),
-            (3 * MIN, "rollout of mda stalled: ProgressDeadlineExceeded", Level::Critical),
+            (
+                3 * MIN,
+                "rollout of mda stalled: ProgressDeadlineExceeded",
+                Level::Critical
+            ),
         ]
     );
-    assert!(t.events().iter().all(|e| e.kind == Kind::Kube && e.related == Related::Cluster));
+    assert!(
+        t.events()
+            .iter()
+            .all(|e| e.kind == Kind::Kube && e.related == Related::Cluster)
+    );
 }
 
 #[test]
@@ -293,12 +326,27 @@ fn audit_entries_are_finished_actions_and_verifications_once() {
         got,
         [
             ("restart mda-agent by ana: ok", Level::Info, Related::Cluster),
-            ("restart mda-agent: not recovered", Level::Critical, Related::Cluster),
-            ("restart mda-agent by ana: error", Level::Warning, Related::Cluster),
+            (
+                "restart mda-agent: not recovered",
+                Level::Critical,
+                Related::Cluster
+            ),
+            (
+                "restart mda-agent by ana: error",
+                Level::Warning,
+                Related::Cluster
+            ),
         ]
     );
-    assert_eq!(t.events()[0].at_ms, audit_time_ms("2027-01-15T08:00:01.000Z").unwrap());
-    assert_eq!(t.events()[2].at_ms, T0 + 2 * MIN, "an unreadable time: when it was read");
+    assert_eq!(
+        t.events()[0].at_ms,
+        audit_time_ms("2027-01-15T08:00:01.000Z").unwrap()
+    );
+    assert_eq!(
+        t.events()[2].at_ms,
+        T0 + 2 * MIN,
+        "an unreadable time: when it was read"
+    );
     assert!(t.events()[2].detail.contains("HTTP 403"));
 }
 
@@ -341,7 +389,11 @@ fn filters_by_kind_environment_and_case_insensitive_text() {
     let page = slo(AlertLevel::Page);
     t.observe_slos("prod-eu", T0, [("latency", &page)]);
     t.observe_incidents("prod-us", &[incident("AAPL", None, None)]);
-    t.observe_alerts("prod-us", T0, &[group(vec![alert("a1", "warning", T0, T0 + MIN * 60)])]);
+    t.observe_alerts(
+        "prod-us",
+        T0,
+        &[group(vec![alert("a1", "warning", T0, T0 + MIN * 60)])],
+    );
     let shown = |f: &Filter| -> Vec<&str> {
         t.events()
             .iter()

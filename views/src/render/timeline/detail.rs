@@ -21,14 +21,12 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &TimelineDetail, ctx: &Ctx
     }
     let width = inner.width as usize;
     let dot = ctx.g.dot;
-    let mut lines: Vec<Line> = vec![
-        Line::from(vec![
-            Span::styled(d.level.label(), level_style(d.level, ctx)),
-            Span::styled(format!(" {dot} {} {dot} ", d.kind.label()), th.muted),
-            Span::raw(text::sanitize(d.environment)),
-            Span::styled(format!(" {dot} {}", text::sanitize(&d.when)), th.muted),
-        ]),
-    ];
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        Span::styled(d.level.label(), level_style(d.level, ctx)),
+        Span::styled(format!(" {dot} {} {dot} ", d.kind.label()), th.muted),
+        Span::raw(text::sanitize(d.environment)),
+        Span::styled(format!(" {dot} {}", text::sanitize(&d.when)), th.muted),
+    ])];
     for l in text::wrap(&text::sanitize(d.title), width) {
         lines.push(Line::styled(l, Style::new().patch(th.title)));
     }
@@ -46,12 +44,32 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, d: &TimelineDetail, ctx: &Ctx
     ]));
     let room = inner.height as usize;
     let hidden = lines.len().saturating_sub(room);
-    let shown = if hidden > 0 { room.saturating_sub(1) } else { lines.len() };
+    let shown = if hidden > 0 {
+        room.saturating_sub(1)
+    } else {
+        lines.len()
+    };
     for (i, line) in lines.iter().take(shown).enumerate() {
-        put_line(buf, Rect { y: inner.y + i as u16, height: 1, ..inner }, line);
+        put_line(
+            buf,
+            Rect {
+                y: inner.y + i as u16,
+                height: 1,
+                ..inner
+            },
+            line,
+        );
     }
     if hidden > 0 {
         let more = Line::styled(format!("{} more lines", lines.len() - shown), th.muted);
-        put_line(buf, Rect { y: inner.y + shown as u16, height: 1, ..inner }, &more);
+        put_line(
+            buf,
+            Rect {
+                y: inner.y + shown as u16,
+                height: 1,
+                ..inner
+            },
+            &more,
+        );
     }
 }

@@ -56,12 +56,14 @@ fn bar_line<'a>(m: &'a TimelineModel, width: u16, ctx: &Ctx) -> Line<'a> {
             th.muted.add_modifier(Modifier::CROSSED_OUT)
         };
         line.spans.push(Span::styled(key, th.accent));
-        line.spans.push(Span::styled(format!(":{} ", kind.label()), style));
+        line.spans
+            .push(Span::styled(format!(":{} ", kind.label()), style));
     }
     line.spans.push(Span::styled(format!("{dot} "), th.muted));
     line.spans.push(Span::styled("e", th.accent));
     let env = m.environment.unwrap_or("all");
-    line.spans.push(Span::raw(format!(":env {} ", super::text::sanitize(env))));
+    line.spans
+        .push(Span::raw(format!(":env {} ", super::text::sanitize(env))));
     let hidden: Vec<&str> = m
         .kinds
         .iter()
@@ -95,7 +97,7 @@ fn kind_marker(kind: TimelineKind, ctx: &Ctx) -> &'static str {
         TimelineKind::Alert => ("▲", "!"),
         TimelineKind::Incident => ("●", "#"),
         TimelineKind::Kube => ("■", "@"),
-        TimelineKind::Action => ("▶", ">"),
+        TimelineKind::Action => ("»", "+"),
     };
     if ctx.theme.ascii { ascii } else { unicode }
 }

@@ -104,28 +104,40 @@ fn title_line<'a>(m: &TimelineModel, filter: Option<&str>, ctx: &Ctx) -> Line<'a
     } else {
         format!("{dot} {} ", m.total)
     };
-    let mut line = Line::from(vec![Span::styled(" Timeline ", th.title), Span::styled(count, th.muted)]);
+    let mut line = Line::from(vec![
+        Span::styled(" Timeline ", th.title),
+        Span::styled(count, th.muted),
+    ]);
     if m.dropped > 0 {
-        line.spans
-            .push(Span::styled(format!("{dot} {} oldest dropped ", m.dropped), th.muted));
+        line.spans.push(Span::styled(
+            format!("{dot} {} oldest dropped ", m.dropped),
+            th.muted,
+        ));
     }
     if let Some(f) = filter {
         let f = text::truncate(&text::sanitize(f), 20, ctx.g.ellipsis);
-        line.spans.push(Span::styled(format!("{dot} filter '{f}' "), th.accent));
+        line.spans
+            .push(Span::styled(format!("{dot} filter '{f}' "), th.accent));
     }
     line
 }
 
 /// Columns at their natural widths, dropped until the title keeps its
 /// least width; the title takes what is left.
-fn plan_columns(avail: u16, window: &[TimelineRow], several_environments: bool, ctx: &Ctx) -> Vec<(Col, u16)> {
+fn plan_columns(
+    avail: u16,
+    window: &[TimelineRow],
+    several_environments: bool,
+    ctx: &Ctx,
+) -> Vec<(Col, u16)> {
     let env_w = window
         .iter()
         .map(|r| text::width(r.environment).min(ENV_MAX))
         .max()
         .unwrap_or(0)
         .max(3) as u16;
-    let kind_w = (text::width(kind_marker(crate::model::TimelineKind::Slo, ctx)) + 1 + "incident".len()) as u16;
+    let kind_w =
+        (text::width(kind_marker(crate::model::TimelineKind::Slo, ctx)) + 1 + "incident".len()) as u16;
     let mut cols: Vec<(Col, u16)> = ALL
         .iter()
         .filter(|&&c| c != Col::Env || several_environments)
@@ -171,7 +183,16 @@ fn draw_row(buf: &mut Buffer, area: Rect, r: &TimelineRow, cols: &[(Col, u16)], 
     let y = area.y;
     for (x, col, w) in column_xs(area, cols) {
         match col {
-            Col::Time => put_cell(buf, area, x, y, &text::clock_of_ms(r.at_ms as f64), w, false, th.muted),
+            Col::Time => put_cell(
+                buf,
+                area,
+                x,
+                y,
+                &text::clock_of_ms(r.at_ms as f64),
+                w,
+                false,
+                th.muted,
+            ),
             Col::Age => put_cell(buf, area, x, y, &age(r.age), w, true, th.muted),
             Col::Kind => {
                 let s = format!("{} {}", kind_marker(r.kind, ctx), r.kind.label());
@@ -181,7 +202,16 @@ fn draw_row(buf: &mut Buffer, area: Rect, r: &TimelineRow, cols: &[(Col, u16)], 
                 let s = text::truncate(&text::sanitize(r.environment), usize::from(w), ctx.g.ellipsis);
                 put_cell(buf, area, x, y, &s, w, false, th.muted);
             }
-            Col::Level => put_cell(buf, area, x, y, r.level.label(), w, false, level_style(r.level, ctx)),
+            Col::Level => put_cell(
+                buf,
+                area,
+                x,
+                y,
+                r.level.label(),
+                w,
+                false,
+                level_style(r.level, ctx),
+            ),
             Col::Title => {
                 let s = text::truncate(&text::sanitize(r.title), usize::from(w), ctx.g.ellipsis);
                 put_cell(buf, area, x, y, &s, w, false, Style::new());
