@@ -58,9 +58,11 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
     );
     recording.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
     recording.keys(&["7"]);
-    recording.wait_for("the incident on the live timeline", Duration::from_secs(20), |s| {
-        s.contains(OPENED)
-    });
+    recording.wait_for(
+        "the incident on the live timeline",
+        Duration::from_secs(20),
+        |s| s.contains(OPENED),
+    );
     recording.keys(&["3"]);
     recording.wait_for("the triggered anomaly", Duration::from_secs(10), |s| {
         s.contains("Price anomaly on AAPL") && s.contains("triggered")
@@ -99,9 +101,11 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
         s.contains("REPLAY") && s.contains("x10") && s.contains("PAUSED")
     });
     replay.keys(&["7"]);
-    let timeline = replay.wait_for("the incident on the replay's timeline", Duration::from_secs(10), |s| {
-        s.contains("Timeline") && s.contains(OPENED) && s.contains(ACKED) && s.contains(ACTION)
-    });
+    let timeline = replay.wait_for(
+        "the incident on the replay's timeline",
+        Duration::from_secs(10),
+        |s| s.contains("Timeline") && s.contains(OPENED) && s.contains(ACKED) && s.contains(ACTION),
+    );
     // Newest first: the action and the ack above the opening.
     let line_of = |text: &str| timeline.lines().position(|l| l.contains(text));
     assert!(line_of(ACKED) < line_of(OPENED), "{timeline}");
@@ -114,9 +118,11 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
         s.contains("filter 'opened'") && s.contains(OPENED) && !s.contains(ACKED)
     });
     replay.keys(&["Enter"]);
-    replay.wait_for("the incident on the incidents screen", Duration::from_secs(5), |s| {
-        s.contains("Incidents") && s.contains("Price anomaly on AAPL") && s.contains("acked by")
-    });
+    replay.wait_for(
+        "the incident on the incidents screen",
+        Duration::from_secs(5),
+        |s| s.contains("Incidents") && s.contains("Price anomaly on AAPL") && s.contains("acked by"),
+    );
 
     replay.keys(&["q"]);
     assert_eq!(replay.wait_for_file("exit", Duration::from_secs(15)).trim(), "0");
