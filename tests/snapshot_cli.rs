@@ -95,7 +95,11 @@ fn json_snapshot_has_the_audit_logs_actions_on_its_timeline() {
         .output()
         .expect("mdops runs");
     let _ = std::fs::remove_dir_all(&state);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     let events = report["timeline"]["events"].as_array().unwrap();
     let action = events
