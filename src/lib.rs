@@ -20,5 +20,6 @@ pub mod snapshot;
 pub mod snapshot_capacity;
 pub mod snapshot_dr;
 pub mod snapshot_env;
+pub mod snapshot_timeline;
 pub mod sources;
 pub mod upstream;

@@ -39,6 +39,8 @@ pub struct Report {
     pub recent_actions: Vec<crate::snapshot_env::ActionReport>,
     /// Null until the first capacity forecast.
     pub capacity: Option<crate::snapshot_capacity::CapacityReport>,
+    /// What changed: the newest events of the timeline.
+    pub timeline: crate::snapshot_timeline::TimelineReport,
 }
 
 #[derive(Debug, Serialize)]
@@ -254,6 +256,7 @@ impl Report {
             environments: crate::snapshot_env::environments(app),
             recent_actions: Vec::new(),
             capacity: crate::snapshot_capacity::CapacityReport::from_app(app),
+            timeline: crate::snapshot_timeline::TimelineReport::from_app(app),
         }
     }
 
@@ -455,6 +458,7 @@ fn live_detail(app: &App, screen: Screen) -> String {
             let forecast = app.capacity.assessments.iter().flatten().count();
             format!("{forecast} of 6 resources forecast")
         }
+        Screen::Timeline => format!("{} events", app.timeline.log.len()),
         _ => format!("{} symbols", app.prices.symbols.len()),
     }
 }

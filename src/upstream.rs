@@ -27,7 +27,7 @@ use crate::sources::alertmanager::AlertmanagerClient;
 use crate::sources::environments::SummaryPoller;
 use crate::sources::kube::{self, ClusterUpdate, KubeConnection, KubeTarget};
 use crate::sources::prometheus::PrometheusClient;
-use crate::sources::{dr, incidents, now_ms, scrape, slo_poller};
+use crate::sources::{audit, dr, incidents, now_ms, scrape, slo_poller};
 
 /// Environment variable holding the token for a remote agent's acting routes.
 pub const AGENT_TOKEN_VAR: &str = "MDOPS_AGENT_TOKEN";
@@ -138,6 +138,12 @@ impl Upstream {
         let client = clients[active].clone();
         let mut env_tasks = JoinSet::new();
         let sources = plan.spawn(&client, kube.as_ref(), config, &slos, &tx, &mut env_tasks);
+        // The console's own audit log, whatever the environment.
+        tasks.spawn(audit::run_audit(
+            audit::Tail::new(config.actions.audit_path(), crate::domain::timeline::DEFAULT_CAP),
+            audit::AUDIT_INTERVAL,
+            tx.clone(),
+        ));
         let engine = Engine {
             agent: client.clone(),
             alertmanager: plan.alertmanager.clone(),

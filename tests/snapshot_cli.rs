@@ -48,7 +48,15 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
             .unwrap_or_else(|| panic!("no screen {name}"))["status"]
             .clone()
     };
-    for live in ["Overview", "Prices", "SLOs", "Incidents", "Capacity", "DR"] {
+    for live in [
+        "Overview",
+        "Prices",
+        "SLOs",
+        "Incidents",
+        "Capacity",
+        "DR",
+        "Timeline",
+    ] {
         assert_eq!(status(live), "live", "{live}");
     }
     assert_eq!(status("Cluster"), "not_configured", "no cluster is configured");
@@ -64,6 +72,8 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
         "{}",
         report["capacity"]
     );
+    assert!(report["timeline"]["held"].is_u64(), "{}", report["timeline"]);
+    assert!(report["timeline"]["events"].is_array());
     assert!(
         report["dr"]["rpo_target_s"].as_f64().is_some(),
         "{}",
@@ -85,6 +95,42 @@ fn json_snapshot_of_the_embedded_agent_has_every_panel() {
         assert!(["ok", "ticket", "page"].contains(&slo["alert"].as_str().unwrap()));
     }
     assert!(report["slo_source"].as_str().unwrap().starts_with("local scrape"));
+}
+
+/// An action in the audit log shows on the report's timeline, at its time.
+#[test]
+fn json_snapshot_has_the_audit_logs_actions_on_its_timeline() {
+    let state = std::env::temp_dir().join(format!("mdops-snapshot-audit-{}", std::process::id()));
+    std::fs::create_dir_all(state.join("mdops")).unwrap();
+    std::fs::write(
+        state.join("mdops").join("audit.jsonl"),
+        "{\"time\":\"2027-01-15T08:00:01.000Z\",\"phase\":\"finished\",\"user\":\"ann\",\"context\":{},\
+         \"action\":\"failover\",\"kind\":\"agent.failover\",\"target\":null,\"params\":{},\"dry_run\":false,\
+         \"result\":\"ok\",\"error\":null,\"duration_ms\":30,\"message\":null}\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mdops"))
+        .args(["snapshot", "--format", "json"])
+        .env("XDG_STATE_HOME", &state)
+        .env("XDG_CONFIG_HOME", &state)
+        .output()
+        .expect("mdops runs");
+    let _ = std::fs::remove_dir_all(&state);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let events = report["timeline"]["events"].as_array().unwrap();
+    let action = events
+        .iter()
+        .find(|e| e["kind"] == "action")
+        .unwrap_or_else(|| panic!("no action on the timeline: {}", report["timeline"]));
+    assert_eq!(action["title"], "failover by ann: ok");
+    assert_eq!(action["at"], "2027-01-15T08:00:01.000Z");
+    assert_eq!(action["environment"], "local");
+    assert_eq!(action["screen"], "Prices");
 }
 
 #[test]

@@ -87,6 +87,20 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Timeline",
+        &[
+            ("j k / Down Up", "select event (newest first)"),
+            ("PgDn PgUp / g G", "by a page / newest / oldest"),
+            (
+                "s a i c u",
+                "show / hide SLO, alert, incident, kube, action events",
+            ),
+            ("E", "environment: all, then each in turn"),
+            ("/", "filter (Enter keeps, Esc clears)"),
+            ("Enter", "go to the event's screen"),
+        ],
+    ),
+    (
         "DR",
         &[
             ("b", "take a backup now (runbook backup-now: confirmed, audited)"),
@@ -156,6 +170,16 @@ pub const DR_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// Hints on the status line of the timeline screen.
+pub const TIMELINE_HINTS: &[(&str, &str)] = &[
+    ("?", "help"),
+    ("s a i c u", "kinds"),
+    ("E", "env"),
+    ("/", "filter"),
+    ("Enter", "go to"),
+    ("q", "quit"),
+];
+
 /// Hints inside a dialog.
 pub const DIALOG_HINTS: &[(&str, &str)] = &[("Enter", "confirm"), ("Esc", "cancel"), ("Tab", "next field")];
 
@@ -196,6 +220,10 @@ impl App {
         if self.on_list_filter_key(key) {
             return Vec::new();
         }
+        if self.timeline.filter_editing {
+            self.on_timeline_filter_key(key);
+            return Vec::new();
+        }
         if self.show_help {
             if self.closes_help(&key) {
                 self.show_help = false;
@@ -214,6 +242,7 @@ impl App {
             _ if self.screen == Screen::Cluster => self.on_cluster_key(key),
             _ if self.screen == Screen::Dr => return self.on_dr_key(key),
             _ if self.screen == Screen::Capacity => self.on_capacity_key(key),
+            _ if self.screen == Screen::Timeline => self.on_timeline_key(key),
             _ => self.dirty = false,
         }
         Vec::new()

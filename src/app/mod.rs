@@ -11,7 +11,7 @@ pub mod dialog;
 pub mod dr;
 mod dr_view;
 pub mod environments;
-pub mod filter;
+pub use crate::domain::filter;
 pub mod incidents;
 mod incidents_view;
 pub mod keymap;
@@ -25,6 +25,8 @@ pub mod prices;
 pub mod runbooks;
 pub mod screen;
 pub mod slos;
+pub mod timeline;
+pub mod timeline_view;
 mod view;
 
 use std::collections::HashMap;
@@ -160,6 +162,8 @@ pub struct App {
     /// Every environment's last summary, the overview's selection, a switch under way.
     pub environments: environments::EnvironmentsState,
     pub capacity: capacity::CapacityState,
+    /// The "what changed" log and its screen's filters and selection.
+    pub timeline: timeline::TimelineState,
     /// Why an incident source is failing, worded for the screen.
     incident_problem_text: HashMap<SourceId, String>,
     pub sources: HashMap<SourceId, SourceStatus>,
@@ -205,6 +209,7 @@ impl App {
             dr: DrState::default(),
             environments,
             capacity: capacity::CapacityState::default(),
+            timeline: timeline::TimelineState::default(),
             incident_problem_text: HashMap::new(),
             sources,
             health: None,
@@ -244,6 +249,7 @@ impl App {
         if let Some(at_ms) = msg.at_ms() {
             self.now_ms = self.now_ms.max(at_ms);
         }
+        self.observe_for_timeline(&msg);
         match msg {
             Msg::Key(key) => return self.on_key(key),
             Msg::Mouse(mouse) => return self.on_mouse(mouse),
@@ -336,6 +342,7 @@ impl App {
                 self.touch(SourceId::AgentMetrics, at_ms);
                 self.refresh_slo_problem(SourceId::AgentMetrics);
                 self.slos.on_scrape(&exposition, at_ms);
+                self.observe_slo_levels(at_ms);
                 let mut commands = self.verify_run();
                 commands.extend(self.capacity_due());
                 return commands;
@@ -344,6 +351,7 @@ impl App {
                 self.touch(SourceId::Prometheus, at_ms);
                 self.refresh_slo_problem(SourceId::Prometheus);
                 self.slos.on_figures(figures, at_ms);
+                self.observe_slo_levels(at_ms);
                 return self.verify_run();
             }
             Msg::Dr { status, at_ms } => self.on_dr(*status, at_ms),
@@ -359,6 +367,8 @@ impl App {
                 origin,
                 at_ms,
             } => self.on_capacity(outlooks, origin, at_ms),
+            // The timeline took it above.
+            Msg::Audit { .. } => {}
         }
         Vec::new()
     }

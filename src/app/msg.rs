@@ -176,6 +176,12 @@ pub enum Msg {
         origin: Origin,
         at_ms: i64,
     },
+    /// Entries appended to the console's audit log since the last read
+    /// (by this console or any other mdops acting from this host).
+    Audit {
+        entries: Vec<crate::actions::audit::AuditEntry>,
+        at_ms: i64,
+    },
 }
 
 /// Work the app asks the runtime to do; results come back as `Msg`.
@@ -279,7 +285,8 @@ impl Msg {
             | Msg::KubeBackups { at_ms, .. }
             | Msg::EnvironmentSummary { at_ms, .. }
             | Msg::EnvironmentSwitched { at_ms, .. }
-            | Msg::Capacity { at_ms, .. } => Some(*at_ms),
+            | Msg::Capacity { at_ms, .. }
+            | Msg::Audit { at_ms, .. } => Some(*at_ms),
             Msg::Key(_)
             | Msg::Mouse(_)
             | Msg::Clock { .. }

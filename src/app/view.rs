@@ -14,7 +14,7 @@ use mdops_views::model::{
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, DR_HINTS, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS};
+use super::keys::{DIALOG_HINTS, DR_HINTS, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS, TIMELINE_HINTS};
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -44,6 +44,7 @@ impl App {
                     Screen::Incidents => INCIDENT_HINTS,
                     Screen::Dr => DR_HINTS,
                     Screen::Overview => OVERVIEW_HINTS,
+                    Screen::Timeline => TIMELINE_HINTS,
                     _ => HINTS,
                 },
                 filter: self.filter_model(screen),
@@ -212,6 +213,7 @@ impl App {
                 Some(cluster) => (&cluster.filter, cluster.filter_editing),
                 None => return None,
             },
+            Screen::Timeline => (&self.timeline.filter.text, self.timeline.filter_editing),
             _ => return None,
         };
         (editing || !input.is_empty()).then_some(FilterModel {
@@ -267,6 +269,9 @@ impl App {
         }
         if screen == Screen::Capacity {
             return BodyModel::Capacity(self.capacity_model());
+        }
+        if screen == Screen::Timeline {
+            return BodyModel::Timeline(self.timeline_model());
         }
         if let Some(requirement) = screen.requirement() {
             return BodyModel::NotConfigured(NotConfiguredModel {

@@ -5,6 +5,7 @@
 use market_data_agent::api::{Bar, BarInterval, DrStatus, Health, Incident, Quote};
 use serde::{Deserialize, Serialize};
 
+use crate::actions::audit::AuditEntry;
 use crate::app::environments::EnvStart;
 use crate::app::slos::SloSource;
 use crate::app::{App, Link, Msg, SourceId};
@@ -172,6 +173,12 @@ pub enum SourceMsg {
         origin: Origin,
         at_ms: i64,
     },
+    /// New audit entries: a replay's timeline shows the actions taken.
+    /// Last, so the variants before it keep their encoding.
+    Audit {
+        entries: Vec<AuditEntry>,
+        at_ms: i64,
+    },
 }
 
 impl SourceMsg {
@@ -267,6 +274,10 @@ impl SourceMsg {
                 origin: origin.clone(),
                 at_ms: *at_ms,
             },
+            Msg::Audit { entries, at_ms } => SourceMsg::Audit {
+                entries: entries.clone(),
+                at_ms: *at_ms,
+            },
             Msg::Key(_)
             | Msg::Mouse(_)
             | Msg::Clock { .. }
@@ -323,6 +334,7 @@ impl SourceMsg {
                 origin,
                 at_ms,
             },
+            SourceMsg::Audit { entries, at_ms } => Msg::Audit { entries, at_ms },
             SourceMsg::Alerts {
                 groups,
                 silences,

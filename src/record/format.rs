@@ -12,7 +12,10 @@
 //! (`cargo bench --bench record`).
 //! postcard is not self-describing, so any change to a recorded type
 //! changes the format: `the_encoding_is_pinned` (in the tests of this
-//! module's parent) fails, and `VERSION` goes up.
+//! module's parent) fails, and `VERSION` goes up, unless the change only
+//! appends a variant to `SourceMsg`: frames of the older variants keep
+//! their bytes, and an older reader skips a new variant's frame as one
+//! whose payload does not read, reporting it.
 //!
 //! Reading: a file cut inside its header or its last frame reads as the
 //! frames before the cut; that is how a recording that was killed ends, so

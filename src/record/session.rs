@@ -205,6 +205,7 @@ impl<R: std::io::Read> Session<R> {
         app.prices.filter = std::mem::take(&mut self.app.prices.filter);
         app.slos.selected = self.app.slos.selected;
         app.slos.filter = std::mem::take(&mut self.app.slos.filter);
+        app.timeline.keep_view(&mut self.app.timeline);
         self.app = app;
         self.reader = reader;
         self.applied_ms = self.start_ms;
@@ -328,6 +329,7 @@ impl<R: std::io::Read> Session<R> {
             || self.app.slos.filter_editing
             || self.app.cluster.as_ref().is_some_and(|c| c.filter_editing)
             || self.app.nav.command.is_some()
+            || self.app.timeline.filter_editing
     }
 }
 

@@ -272,3 +272,93 @@ fn the_mouse_acts_on_the_replayed_app() {
     }));
     assert_eq!(s.app.slos.selected, 2);
 }
+
+/// An agent incident opening at +1 min and resolving at +2 min, and an
+/// audit entry of +1 s read at +90 s: the timeline as the replay shows it.
+fn incident_recording() -> Vec<u8> {
+    use market_data_agent::api::{Incident, IncidentStatus, Severity};
+    let incident = |resolved: bool| Incident {
+        id: "inc-1".to_string(),
+        title: "Price anomaly on AAPL".to_string(),
+        severity: Severity::Sev2,
+        status: if resolved {
+            IncidentStatus::Resolved
+        } else {
+            IncidentStatus::Triggered
+        },
+        labels: Default::default(),
+        dedup_key: "price_anomaly:symbol:AAPL".to_string(),
+        started_at: T0 + 60_000,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: resolved.then_some(T0 + 120_000),
+        resolved_by: resolved.then(|| "auto".to_string()),
+        timeline: Vec::new(),
+    };
+    let incidents = |at_ms: i64, resolved: bool| {
+        msg(
+            at_ms,
+            SourceMsg::AgentIncidents {
+                incidents: vec![incident(resolved)],
+                at_ms,
+            },
+        )
+    };
+    let audit = every_kind()
+        .into_iter()
+        .find_map(|e| match e.event {
+            Event::Msg(m @ SourceMsg::Audit { .. }) => Some(m),
+            _ => None,
+        })
+        .expect("every kind has an audit message");
+    let mut entries = vec![every_kind().remove(0)];
+    entries[0].at_ms = T0;
+    entries.push(incidents(T0 + 60_500, false));
+    entries.push(incidents(T0 + 62_500, false));
+    entries.push(msg(T0 + 90_000, audit));
+    entries.push(incidents(T0 + 120_500, true));
+    encode(&entries)
+}
+
+fn timeline_titles(s: &Session<Cursor<Vec<u8>>>) -> Vec<String> {
+    s.app
+        .timeline
+        .log
+        .events()
+        .iter()
+        .map(|e| e.title.clone())
+        .collect()
+}
+
+#[test]
+fn the_timeline_is_rebuilt_from_the_recording_when_seeking_back() {
+    let t0 = Instant::now();
+    let mut s = session(incident_recording(), 1.0, t0).unwrap();
+    s.key(key(' '), t0).unwrap();
+    s.key(key('}'), t0).unwrap();
+    let end = timeline_titles(&s);
+    assert_eq!(
+        end,
+        [
+            "restart mda-agent by ann: ok",
+            "SEV2 Price anomaly on AAPL opened",
+            "SEV2 Price anomaly on AAPL resolved by auto",
+        ]
+    );
+    // The viewer's filter survives the rebuild.
+    s.app.update(Msg::Key(key('7')));
+    s.app.update(Msg::Key(key('u')));
+    s.key(key('^'), t0).unwrap();
+    assert!(s.app.timeline.log.is_empty(), "{:?}", timeline_titles(&s));
+    assert!(
+        !s.app
+            .timeline
+            .filter
+            .shows_kind(crate::domain::timeline::Kind::Action)
+    );
+    // At +1 min 30 s the action (in its own time) and the incident open.
+    s.seek(T0 + 90_000, t0).unwrap();
+    assert_eq!(timeline_titles(&s), end[..2]);
+    s.seek(T0 + 200_000, t0).unwrap();
+    assert_eq!(timeline_titles(&s), end, "replayed again, nothing doubled");
+}

@@ -278,6 +278,24 @@ pub(super) fn every_kind() -> Vec<Entry> {
             },
             at_ms: T0 + 4_000,
         },
+        SourceMsg::Audit {
+            entries: vec![crate::actions::audit::AuditEntry {
+                time: "2027-01-15T08:00:01.000Z".to_string(),
+                phase: crate::actions::audit::Phase::Finished,
+                user: "ann".to_string(),
+                context: labels(&[("namespace", "mda")]),
+                action: "restart".to_string(),
+                kind: "kube.restart".to_string(),
+                target: Some("mda-agent".to_string()),
+                params: BTreeMap::new(),
+                dry_run: false,
+                result: Some("ok".to_string()),
+                error: None,
+                duration_ms: Some(412),
+                message: None,
+            }],
+            at_ms: T0 + 4_000,
+        },
     ];
     let mut entries = vec![Entry {
         at_ms: T0,
@@ -504,6 +522,6 @@ fn the_encoding_is_pinned() {
     );
 }
 
-const PINNED_EVERY_KIND_CRC: u32 = 4_004_287_473;
+const PINNED_EVERY_KIND_CRC: u32 = 3_000_270_104;
 
 const PINNED_TICKS_FRAME: &str = "4e00000010d7185a80c0e285e368010201044141504c00000000005059408fc2f5285c4f5940713d0ad7a350594000000000000024400000000000489340000000000000594080c0e285e3680373696d80c0e285e368";

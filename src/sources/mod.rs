@@ -11,6 +11,7 @@ use crate::domain::backoff::Backoff;
 
 pub mod agent;
 pub mod alertmanager;
+pub mod audit;
 pub mod capacity;
 pub mod dr;
 pub mod environments;

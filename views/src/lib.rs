@@ -44,6 +44,10 @@ pub struct ViewState {
     palette_offset: usize,
     /// What the last frame drew where, for the mouse.
     hits: hit::Hits,
+    /// First row of the timeline on screen.
+    timeline_offset: usize,
+    /// How many timeline rows fitted in the last frame.
+    timeline_page: usize,
 }
 
 impl ViewState {
@@ -80,6 +84,11 @@ impl ViewState {
     /// How many incident rows the last frame showed: the step for Page Up/Down.
     pub fn incidents_page_rows(&self) -> usize {
         self.incidents_page
+    }
+
+    /// How many timeline rows the last frame showed: the step for Page Up/Down.
+    pub fn timeline_page_rows(&self) -> usize {
+        self.timeline_page
     }
 
     /// Index of the first row of a cluster pane on screen in the last frame.

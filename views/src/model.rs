@@ -125,6 +125,97 @@ pub enum BodyModel<'a> {
     Dr(DrModel<'a>),
     Overview(OverviewModel<'a>),
     Capacity(CapacityModel<'a>),
+    Timeline(TimelineModel<'a>),
+}
+
+/// The "what changed" screen: one time axis of SLO state changes, alerts,
+/// agent incidents, cluster events and audited actions, newest first.
+#[derive(Debug, Clone)]
+pub struct TimelineModel<'a> {
+    /// Events after the filters, newest first.
+    pub rows: Vec<TimelineRow<'a>>,
+    /// Events held before the filters.
+    pub total: usize,
+    /// Events dropped because the log was full (the oldest go first).
+    pub dropped: u64,
+    /// Index into `rows`.
+    pub selected: Option<usize>,
+    /// Every kind with its toggle key and whether it is shown.
+    pub kinds: Vec<(TimelineKind, &'a str, bool)>,
+    /// The environment shown; `None`: every one.
+    pub environment: Option<&'a str>,
+    /// More than one environment is on the log: the column is worth its room.
+    pub several_environments: bool,
+    pub detail: Option<TimelineDetail<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKind {
+    Slo,
+    Alert,
+    Incident,
+    Kube,
+    Action,
+}
+
+impl TimelineKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TimelineKind::Slo => "slo",
+            TimelineKind::Alert => "alert",
+            TimelineKind::Incident => "incident",
+            TimelineKind::Kube => "kube",
+            TimelineKind::Action => "action",
+        }
+    }
+}
+
+/// How much an event matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineLevel {
+    Critical,
+    Warning,
+    Info,
+    /// Recovered or resolved.
+    Ok,
+}
+
+impl TimelineLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            TimelineLevel::Critical => "crit",
+            TimelineLevel::Warning => "warn",
+            TimelineLevel::Info => "info",
+            TimelineLevel::Ok => "ok",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow<'a> {
+    /// Unix ms: the renderer formats only the rows it draws.
+    pub at_ms: i64,
+    /// Since the event.
+    pub age: Duration,
+    pub kind: TimelineKind,
+    pub environment: &'a str,
+    pub level: TimelineLevel,
+    pub title: &'a str,
+}
+
+/// Everything about the selected event.
+#[derive(Debug, Clone)]
+pub struct TimelineDetail<'a> {
+    /// e.g. `2026-11-27 08:05:12 UTC (3m ago)`.
+    pub when: String,
+    pub kind: TimelineKind,
+    pub level: TimelineLevel,
+    pub environment: &'a str,
+    pub title: &'a str,
+    pub detail: &'a str,
+    pub subject: &'a str,
+    /// The screen Enter jumps to, e.g. `Incidents`.
+    pub related: &'a str,
 }
 
 /// The cluster screen: the namespace's deployments, pods and recent

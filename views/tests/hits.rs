@@ -179,7 +179,7 @@ fn overlays_take_every_click() {
     );
 
     let mut help = prices_app(fx.prices(Some(2)));
-    help.help = Some(HelpModel { sections: HELP });
+    help.help = Some(HelpModel::of(HELP));
     let mut dialog = prices_app(fx.prices(Some(2)));
     dialog.dialog = Some(ack_dialog());
     for view in [help, dialog] {

@@ -24,6 +24,7 @@ mod sources;
 mod status;
 mod tabs;
 pub(crate) mod text;
+mod timeline;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -149,6 +150,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
         BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx),
         BodyModel::Capacity(m) => capacity::render(buf, body_area, m, &ctx),
+        BodyModel::Timeline(m) => timeline::render(buf, body_area, m, filter, &ctx, state),
     }
     if let Some(a) = &view.action_status {
         let strip = action_status::render(buf, body_area, a, &ctx);

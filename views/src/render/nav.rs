@@ -122,6 +122,8 @@ pub(super) fn render_expanded(
             true
         }
         BodyModel::Capacity(m) => capacity::render_chart(buf, area, m, ctx),
-        BodyModel::NotConfigured(_) | BodyModel::Dr(_) | BodyModel::Overview(_) => false,
+        BodyModel::NotConfigured(_) | BodyModel::Dr(_) | BodyModel::Overview(_) | BodyModel::Timeline(_) => {
+            false
+        }
     }
 }

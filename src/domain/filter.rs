@@ -125,6 +125,22 @@ impl FilterInput {
     }
 }
 
+impl From<&str> for FilterInput {
+    fn from(text: &str) -> FilterInput {
+        FilterInput {
+            text: text.to_string(),
+            parsed: Filter::parse(text),
+        }
+    }
+}
+
+/// Two inputs are equal when their text is: the parse follows from it.
+impl PartialEq for FilterInput {
+    fn eq(&self, other: &FilterInput) -> bool {
+        self.text == other.text
+    }
+}
+
 impl PartialEq<&str> for FilterInput {
     fn eq(&self, other: &&str) -> bool {
         self.text == *other
