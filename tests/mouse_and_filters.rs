@@ -197,6 +197,27 @@ fn a_click_found_on_the_drawn_frame_switches_to_that_tab() {
 }
 
 #[test]
+fn clicking_an_overview_tile_opens_its_screen() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('0'));
+    // Found on the drawn frame: the incidents tile of the one environment.
+    let incidents = mdops_views::model::OverviewTile::Incidents.index();
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+    let mut state = ViewState::default();
+    mdops_views::render_buffer(&mut buf, &app.view(), &Theme::default(), &mut state);
+    let hit = (0..24)
+        .flat_map(|y| (0..80).map(move |x| (x, y)))
+        .find_map(|(x, y)| state.hit(x, y).filter(|h| *h == Hit::Tile(incidents)))
+        .expect("the incidents tile is drawn");
+    let commands = click(&mut app, hit);
+    assert_eq!(app.screen, Screen::Incidents);
+    assert!(commands.is_empty(), "the active environment: no switch");
+    // A tile target from an older frame does nothing on another screen.
+    click(&mut app, Hit::Tile(0));
+    assert_eq!(app.screen, Screen::Incidents);
+}
+
+#[test]
 fn clicking_a_price_row_selects_it_and_fetches_its_bars() {
     let mut app = app();
     let symbols = price_symbols(&app.view());

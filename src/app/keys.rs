@@ -16,7 +16,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("Tab / Shift-Tab", "next / previous screen"),
             (
                 "mouse",
-                "click a tab or a row; the wheel scrolls the list under it",
+                "click a tab, a row or an overview tile; the wheel scrolls the list under it",
             ),
             ("?", "toggle this help"),
             (

@@ -3,6 +3,7 @@
 //! pure: a click on a tab switches screen, a click on a row selects it, the
 //! wheel moves the selection of the list under the pointer.
 
+use mdops_views::model::OverviewTile;
 use mdops_views::{Hit, List};
 
 use super::{App, Command, Screen};
@@ -57,6 +58,10 @@ impl App {
                 } else {
                     self.scroll_list(list, step)
                 };
+            }
+            Hit::Tile(index) if self.screen == Screen::Overview && step == 0 => {
+                let tiles = OverviewTile::ALL.len();
+                return self.open_tile(index / tiles, OverviewTile::ALL[index % tiles]);
             }
             Hit::List(list) if self.shows(list) => {
                 self.focus_list(list);

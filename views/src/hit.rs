@@ -28,7 +28,8 @@ pub enum Hit {
     /// Inside `list`'s box but not on a row (borders, header, empty space):
     /// the wheel scrolls it, a click focuses it.
     List(List),
-    /// Tile `usize` of the overview, in the order the overview's model lists them.
+    /// Tile `usize` of the overview: environment index times the tiles per
+    /// environment (`OverviewTile::ALL`), plus the tile's index.
     Tile(usize),
     /// A dialog, the palette, an output pane or the help covers the screen:
     /// keys go to it, and so a click must not act on what is below.

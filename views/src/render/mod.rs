@@ -148,7 +148,7 @@ pub(crate) fn draw(buf: &mut Buffer, view: &AppView, theme: &Theme, state: &mut 
         BodyModel::NotConfigured(m) => not_configured::render(buf, body_area, m, &ctx),
         BodyModel::Cluster(m) => cluster::render(buf, body_area, m, filter, &ctx, state),
         BodyModel::Dr(m) => dr::render(buf, body_area, m, &ctx),
-        BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx),
+        BodyModel::Overview(m) => overview::render(buf, body_area, m, &ctx, state),
         BodyModel::Capacity(m) => capacity::render(buf, body_area, m, &ctx),
         BodyModel::Timeline(m) => timeline::render(buf, body_area, m, filter, &ctx, state),
     }

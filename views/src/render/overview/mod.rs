@@ -10,8 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Ctx, put_line, text};
+use crate::ViewState;
+use crate::hit::Hit;
 use crate::model::{
-    EnvOverviewModel, HealthLevel, ObjectiveModel, ObjectiveState, OverviewModel, TileBody, TileModel,
+    EnvOverviewModel, HealthLevel, ObjectiveModel, ObjectiveState, OverviewModel, OverviewTile, TileBody,
+    TileModel,
 };
 
 /// Narrowest environment column before environments stack.
@@ -94,7 +97,7 @@ fn row_heights(needs: &[u16], total: u16) -> Vec<u16> {
     heights
 }
 
-pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &OverviewModel, ctx: &Ctx) {
+pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &OverviewModel, ctx: &Ctx, state: &mut ViewState) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -108,6 +111,8 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &OverviewModel, ctx: &Ctx)
         for (tile, &rect) in env.tiles.iter().zip(place.tiles.iter()) {
             let selected = m.selected == (i, tile.kind);
             render_tile(buf, rect, tile, selected, ctx);
+            let index = i * OverviewTile::ALL.len() + tile.kind.index();
+            state.hits.push(rect, Hit::Tile(index));
         }
     }
 }
