@@ -137,7 +137,7 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let job = loop {
         match mdops::sources::capacity::gather(&client, url.clone(), &settings, end_s * 1000).await {
-            Ok(job) if job.histories.iter().all(|h| h.1.len() > 5_000) => break job,
+            Ok(job) if job.histories.iter().all(|h| h.1.len() > 1_900) => break job,
             other => {
                 assert!(
                     Instant::now() < deadline,
@@ -151,8 +151,8 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     };
     assert_eq!(
         job.settings.step_ms,
-        Some(120_000),
-        "14 days within 11,000 points"
+        Some(600_000),
+        "the configured finest step, well within 11,000 points"
     );
     assert!(
         job.histories
@@ -164,7 +164,7 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     let started = Instant::now();
     let msg = mdops::sources::capacity::forecast(job).await;
     eprintln!(
-        "forecast of the six resources over 14 days at 2m steps: {:.2}s (this build)",
+        "forecast of the six resources over 14 days at 10m steps: {:.2}s (this build)",
         started.elapsed().as_secs_f64()
     );
     let mut app = app();

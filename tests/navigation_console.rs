@@ -54,7 +54,7 @@ fn slo_screen(s: &str) -> bool {
 
 #[test]
 fn command_mode_completes_and_switches_screens() {
-    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 120, 32);
+    let tmux = Tmux::start(&format!("'{}' --screen prices", mdops_bin().display()), 120, 32);
     tmux.wait_for("live prices", Duration::from_secs(30), |s| s.contains("AAPL"));
 
     tmux.keys(&[":", "s"]);
@@ -121,7 +121,11 @@ fn rebound_keys_work_and_the_help_shows_them() {
         "[keys]\nquit = \"<C-q>\"\nnext_screen = \"g t\"\ntop = \"g g\"\n",
     );
     let tmux = Tmux::start(
-        &format!("'{}' --config '{}'", mdops_bin().display(), config.path.display()),
+        &format!(
+            "'{}' --screen prices --config '{}'",
+            mdops_bin().display(),
+            config.path.display()
+        ),
         120,
         40,
     );
@@ -204,7 +208,7 @@ fn a_conflicting_config_is_refused_at_start_naming_both_bindings() {
 
 #[test]
 fn freeze_holds_the_prices_and_releases_them() {
-    let tmux = Tmux::start(&format!("'{}'", mdops_bin().display()), 140, 40);
+    let tmux = Tmux::start(&format!("'{}' --screen prices", mdops_bin().display()), 140, 40);
     let first = tmux.wait_for("live prices", Duration::from_secs(30), |s| {
         s.contains("AAPL") && price_lines(s).len() >= 10
     });

@@ -13,7 +13,7 @@ use common::tmux::{Tmux, mdops_bin};
 /// COLORTERM are unset unless given), with `args`.
 fn start(env: &str, args: &str, w: u16, h: u16) -> Tmux {
     let command = format!(
-        "env -u NO_COLOR -u COLORTERM {env} '{}' {args}",
+        "env -u NO_COLOR -u COLORTERM {env} '{}' --screen prices {args}",
         mdops_bin().display()
     );
     let tmux = Tmux::start(&command, w, h);
