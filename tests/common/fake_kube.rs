@@ -54,6 +54,25 @@ pub enum Resource {
 }
 
 impl Resource {
+    const ALL: [Resource; 6] = [
+        Resource::Deployments,
+        Resource::Pods,
+        Resource::Events,
+        Resource::CronJobs,
+        Resource::VeleroSchedules,
+        Resource::VeleroBackups,
+    ];
+
+    /// Where a namespace's objects of this kind are listed and watched.
+    fn collection_path(self) -> String {
+        let root = if self.group().is_empty() { "api" } else { "apis" };
+        format!(
+            "/{root}/{}/namespaces/{{namespace}}/{}",
+            self.api_version(),
+            self.plural()
+        )
+    }
+
     fn api_version(self) -> &'static str {
         match self {
             Resource::Deployments => "apps/v1",
@@ -401,56 +420,19 @@ fn serve(listener: TcpListener, store: Shared) -> Running {
 }
 
 fn router(store: Shared) -> Router {
-    let deployments = "/apis/apps/v1/namespaces/{namespace}/deployments";
-    Router::new()
-        .route(
-            deployments,
+    let mut router = Router::new();
+    for resource in Resource::ALL {
+        router = router.route(
+            &resource.collection_path(),
             get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::Deployments, s, p, q)
+                move |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
+                    collection(resource, s, p, q)
                 },
             ),
-        )
-        .route(
-            "/api/v1/namespaces/{namespace}/pods",
-            get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::Pods, s, p, q)
-                },
-            ),
-        )
-        .route(
-            "/api/v1/namespaces/{namespace}/events",
-            get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::Events, s, p, q)
-                },
-            ),
-        )
-        .route(
-            "/apis/batch/v1/namespaces/{namespace}/cronjobs",
-            get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::CronJobs, s, p, q)
-                },
-            ),
-        )
-        .route(
-            "/apis/velero.io/v1/namespaces/{namespace}/schedules",
-            get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::VeleroSchedules, s, p, q)
-                },
-            ),
-        )
-        .route(
-            "/apis/velero.io/v1/namespaces/{namespace}/backups",
-            get(
-                |s: State<Shared>, p: UrlPath<String>, q: Query<HashMap<String, String>>| {
-                    collection(Resource::VeleroBackups, s, p, q)
-                },
-            ),
-        )
+        );
+    }
+    let deployments = Resource::Deployments.collection_path();
+    router
         .route(
             &format!("{deployments}/{{name}}"),
             get(get_deployment).patch(patch_deployment),
