@@ -1,36 +1,18 @@
 //! Behaviour of the console's `App`, driven by messages alone: no terminal,
 //! no network.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use market_data_agent::api::{Bar, BarInterval, Quote};
-use mdops::app::slos::SlosState;
-use mdops::app::{App, AppConfig, Command, Link, Msg, Screen, SourceId};
+use mdops::app::{App, Command, Link, Msg, Screen, SourceId};
 use mdops::slo::SloSet;
 use mdops_views::model::{BodyModel, BurnCell, Direction, LinkState, PriceColumn, PricesModel};
 
 const T0: i64 = 1_800_000_000_000;
 
 fn app() -> App {
-    let set = Arc::new(SloSet::embedded());
-    let source = SlosState::local(
-        &set,
-        Duration::from_secs(3 * 86_400),
-        10_000,
-        Duration::from_secs(5),
-    );
-    let config = AppConfig {
-        target: "agent test".to_string(),
-        environment: "local".to_string(),
-        environments: vec!["local".to_string()],
-        stale_after_ms: 5_000,
-        sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
-        incidents: mdops::app::IncidentSettings::default(),
-        actions: mdops::app::ActionSettings::default(),
-    };
-    App::new(config, SlosState::new(set, source), T0)
+    common::local_app(common::app_config(), T0)
 }
 
 fn quote(symbol: &str, price: f64, ts: i64) -> Quote {

@@ -2,16 +2,13 @@
 //! alone: tab and row clicks, the wheel, overlays that take the clicks,
 //! and the shared filter (substring or `~regex`) on every list screen.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use market_data_agent::api::Quote;
 use mdops::app::mouse::{MouseAction, MouseMsg};
-use mdops::app::slos::SlosState;
 use mdops::app::{ActionSettings, App, AppConfig, Command, Msg, Screen, SourceId};
 use mdops::domain::cluster::{ClusterSnapshot, DeploymentInfo, EventInfo, PodInfo, Rollout};
-use mdops::slo::SloSet;
 use mdops_views::model::{AppView, BodyModel, ClusterPane};
 use mdops_views::{Hit, List, Theme, ViewState};
 use ratatui::buffer::Buffer;
@@ -20,26 +17,15 @@ use ratatui::layout::Rect;
 const T0: i64 = 1_800_000_000_000;
 
 fn app() -> App {
-    let set = Arc::new(SloSet::embedded());
-    let source = SlosState::local(
-        &set,
-        Duration::from_secs(3 * 86_400),
-        10_000,
-        Duration::from_secs(5),
-    );
     let config = AppConfig {
-        target: "agent test".to_string(),
-        environment: "local".to_string(),
-        environments: vec!["local".to_string()],
-        stale_after_ms: 5_000,
         sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::Kubernetes],
-        incidents: mdops::app::IncidentSettings::default(),
         actions: ActionSettings {
             kube: Some(("test".to_string(), "mda".to_string())),
             ..ActionSettings::default()
         },
+        ..common::app_config()
     };
-    let mut app = App::new(config, SlosState::new(set, source), T0);
+    let mut app = common::local_app(config, T0);
     let symbols = ["AAPL", "BTC-USD", "ETH-USD", "ETH-BTC", "MSFT"];
     app.update(Msg::Symbols {
         symbols: symbols.iter().map(|s| s.to_string()).collect(),

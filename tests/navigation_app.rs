@@ -1,38 +1,25 @@
 //! Command mode, rebound keys, freeze and expand, driven by messages alone
 //! as the console's loop drives them.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use market_data_agent::api::Quote;
 use mdops::app::keymap::{KeySpecs, Keymap};
-use mdops::app::slos::SlosState;
-use mdops::app::{App, AppConfig, Command, Msg, Screen, SourceId};
-use mdops::slo::SloSet;
+use mdops::app::{App, AppConfig, Command, Msg, Screen};
 use mdops_views::model::BodyModel;
 
 const T0: i64 = 1_800_000_000_000;
 
 fn app() -> App {
-    let set = Arc::new(SloSet::embedded());
-    let source = SlosState::local(
-        &set,
-        Duration::from_secs(3 * 86_400),
-        10_000,
-        Duration::from_secs(5),
-    );
     let config = AppConfig {
-        target: "agent test".to_string(),
         environment: "prod-us".to_string(),
         environments: vec!["prod-us".to_string(), "prod-eu".to_string()],
-        stale_after_ms: 5_000,
-        sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
-        incidents: mdops::app::IncidentSettings::default(),
-        actions: mdops::app::ActionSettings::default(),
+        ..common::app_config()
     };
-    App::new(config, SlosState::new(set, source), T0)
+    common::local_app(config, T0)
 }
 
 fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Command> {

@@ -110,3 +110,31 @@ impl Drop for Daemon {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The settings of a pure `App` under test: one local environment reading
+/// the agent's API, stream and metrics; tests change what they need.
+pub fn app_config() -> mdops::app::AppConfig {
+    use mdops::app::SourceId;
+    mdops::app::AppConfig {
+        target: "agent test".to_string(),
+        environment: "local".to_string(),
+        environments: vec!["local".to_string()],
+        stale_after_ms: 5_000,
+        sources: vec![SourceId::AgentApi, SourceId::AgentStream, SourceId::AgentMetrics],
+        incidents: mdops::app::IncidentSettings::default(),
+        actions: mdops::app::ActionSettings::default(),
+    }
+}
+
+/// An `App` at `now_ms` with the built-in SLOs computed from local scrapes.
+pub fn local_app(config: mdops::app::AppConfig, now_ms: i64) -> mdops::app::App {
+    use mdops::app::slos::SlosState;
+    let set = std::sync::Arc::new(mdops::slo::SloSet::embedded());
+    let source = SlosState::local(
+        &set,
+        std::time::Duration::from_secs(3 * 86_400),
+        10_000,
+        std::time::Duration::from_secs(5),
+    );
+    mdops::app::App::new(config, SlosState::new(set, source), now_ms)
+}
