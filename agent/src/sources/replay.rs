@@ -185,10 +185,14 @@ pub(crate) async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut start_ms = now_ms();
+    // Kept open from one pass of a loop to the next: dropping it between
+    // passes would show the source as down for the moment of the reopen.
+    let mut open_feed = None;
     loop {
         let file = match tokio::fs::File::open(&spec.path).await {
             Ok(file) => file,
             Err(e) => {
+                open_feed = None;
                 opener.register(&control.name);
                 control.fail(
                     Failure::ConnectFailed,
@@ -200,13 +204,13 @@ pub(crate) async fn run(
                 }
             }
         };
-        let feed = opener.open(&control.name);
+        let feed = open_feed.get_or_insert_with(|| opener.open(&control.name));
         control.set_connected(true);
-        let Some(last_ms) = play(file, &spec, &control, &feed, start_ms, &mut stop).await else {
+        let Some(last_ms) = play(file, &spec, &control, feed, start_ms, &mut stop).await else {
             return;
         };
         if !spec.looped {
-            drop(feed);
+            drop(open_feed.take());
             control.set_connected(false);
             tracing::info!(source = &*control.name, "replay finished");
             let _ = stop.wait_for(|s| *s).await;
