@@ -17,7 +17,7 @@ use crate::cli::{ActionArgs, GlobalArgs};
 use crate::config::Config;
 use crate::sources::agent::AgentClient;
 use crate::sources::alertmanager::AlertmanagerClient;
-use crate::upstream::{first_set, remote_agent_token};
+use crate::upstream::environment_token;
 
 /// Exit code of a refusal or a usage error (nothing ran).
 const REFUSED: u8 = 2;
@@ -37,19 +37,30 @@ pub async fn run(global: &GlobalArgs, config: &Config, args: &ActionArgs) -> any
         );
         return Ok(ExitCode::from(REFUSED));
     };
-    let agent_url = first_set(&[global.agent.as_deref(), Some(config.agent.url.as_str())])
-        .context("mdops action acts on a running agent: give --agent URL (or agent.url)")?;
+    // The environment the console would start on: `--env`, else the first.
+    let (mut environments, active) = crate::environments::resolve(global, config)?;
+    let environment = environments.swap_remove(active);
+    let agent_url = environment.agent.as_deref().with_context(|| {
+        if environment.named {
+            format!(
+                "mdops action acts on a running agent: environment `{}` has none (environments[].agent)",
+                environment.name
+            )
+        } else {
+            "mdops action acts on a running agent: give --agent URL (or agent.url)".to_string()
+        }
+    })?;
     let timeout = Duration::from_millis(config.agent.request_timeout_ms);
-    let agent =
-        AgentClient::new(agent_url, timeout)?.with_token(remote_agent_token(&config.agent.token_file)?);
-    let alertmanager = first_set(&[
-        global.alertmanager.as_deref(),
-        Some(config.alertmanager.url.as_str()),
-    ])
-    .map(|url| AlertmanagerClient::new(url, Duration::from_millis(config.alertmanager.request_timeout_ms)))
-    .transpose()?;
-    let kube = match crate::upstream::kube_target(global, config) {
-        Some(target) => Some(crate::sources::kube::connect(&target).await?),
+    let agent = AgentClient::new(agent_url, timeout)?.with_token(environment_token(&environment)?);
+    let alertmanager = environment
+        .alertmanager
+        .as_deref()
+        .map(|url| {
+            AlertmanagerClient::new(url, Duration::from_millis(config.alertmanager.request_timeout_ms))
+        })
+        .transpose()?;
+    let kube = match &environment.kube {
+        Some(target) => Some(crate::sources::kube::connect(target).await?),
         None => None,
     };
     let env = ActionEnv {

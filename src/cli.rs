@@ -69,7 +69,7 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
 
-    /// The environment to start on (a `[[environments]]` name). Default: the first.
+    /// The environment to start on, or `mdops action` acts on (a `[[environments]]` name). Default: the first.
     #[arg(long, value_name = "NAME", global = true)]
     pub env: Option<String>,
     /// ASCII only: no Unicode blocks, braille, arrows or box drawing, for poor

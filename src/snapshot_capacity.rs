@@ -33,6 +33,8 @@ pub struct ResourceReport {
     pub forecast: Option<ForecastReport>,
     /// At 80% and 95%; null without a limit.
     pub time_to_limit: Option<Vec<TimeToLimitReport>>,
+    /// The linear model's, when `model` is the seasonal one: for comparison.
+    pub linear_time_to_limit: Option<Vec<TimeToLimitReport>>,
     pub accuracy: Vec<AccuracyReport>,
     pub recommendation: Option<RecommendationReport>,
     /// Why there is no forecast, in words.
@@ -91,7 +93,8 @@ impl CapacityReport {
                 let outlook = c.outlooks.get(i).map(|o| &o.result);
                 let modelled = outlook.and_then(|o| o.as_ref().ok());
                 let assessment = c.assessments.get(i).and_then(Option::as_ref);
-                let limit = assessment.and_then(|a| a.limit.as_ref());
+                let limit = c.limits.per_resource.get(i).and_then(Option::as_ref);
+                let (current, used) = c.current_use(i);
                 let why = outlook.and_then(|o| o.as_ref().err());
                 let ttl = |t: &TimeToLimit| {
                     let s = |c: Crossing| until(c, app.now_ms).map(seconds);
@@ -104,13 +107,13 @@ impl CapacityReport {
                 };
                 ResourceReport {
                     name: r.name,
-                    current: modelled.map(|m| m.current),
+                    current,
                     limit: limit.map(|l| l.value),
                     limit_from: limit.map(|l| match l.origin {
                         LimitOrigin::Pods { field, count } => format!("pods ({field}, {count} pods)"),
                         LimitOrigin::Config => "config".to_string(),
                     }),
-                    used: assessment.and_then(|a| a.used),
+                    used,
                     model: modelled.map(|m| model_name(m.primary().prediction.model)),
                     forecast: modelled.zip(assessment.and_then(|a| a.at_horizon)).map(|(m, h)| {
                         ForecastReport {
@@ -122,6 +125,9 @@ impl CapacityReport {
                     }),
                     time_to_limit: assessment
                         .and_then(|a| a.time_to_limit)
+                        .map(|t| t.iter().map(ttl).collect()),
+                    linear_time_to_limit: assessment
+                        .and_then(|a| a.linear_time_to_limit)
                         .map(|t| t.iter().map(ttl).collect()),
                     accuracy: modelled.map_or_else(Vec::new, |m| {
                         let seasonal = m.seasonal.as_ref().map_err(|why| why.to_string());

@@ -676,7 +676,7 @@ async fn spawn_embedded(env: &Environment) -> anyhow::Result<(AgentHandle, Strin
 /// one environment's token is never sent to another's agent; then
 /// `MDOPS_AGENT_TOKEN`. The implicit environment keeps the rule of
 /// `remote_agent_token`.
-fn environment_token(env: &Environment) -> anyhow::Result<Option<String>> {
+pub fn environment_token(env: &Environment) -> anyhow::Result<Option<String>> {
     if env.named && !env.token_file.is_empty() {
         return token_from_file(&env.token_file).map(Some);
     }

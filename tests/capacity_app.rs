@@ -48,7 +48,7 @@ fn app(prometheus: bool) -> App {
 
 fn scrape(at_ms: i64, requests: f64) -> Msg {
     let text = format!(
-        "mda_http_requests_total{{route=\"quotes\"}} {requests}\nprocess_resident_memory_bytes 1.0e8\nmda_ws_clients 3\n"
+        "mda_http_requests_total{{route=\"quotes\"}} {requests}\nmda_process_resident_memory_bytes 1.0e8\nmda_ws_clients 3\n"
     );
     Msg::Scrape {
         exposition: Box::new(metrics_text::parse(&text)),
@@ -137,8 +137,17 @@ fn without_prometheus_scrapes_ask_for_a_forecast_once_an_interval() {
         panic!("capacity screen");
     };
     let memory = &model.rows[1];
-    let why = memory.unavailable.unwrap();
-    assert!(why.contains("need 9m more"), "{why}");
+    let no = memory.unavailable.unwrap();
+    assert_eq!(no.brief, "need 9m more history");
+    assert!(
+        no.why.contains("history too short") && no.why.ends_with("need 9m more"),
+        "{}",
+        no.why
+    );
+    // No forecast yet, but the current use against the limit is known.
+    assert_eq!(memory.current, Some(1.0e8));
+    assert_eq!(memory.limit, Some(512.0 * 1_048_576.0));
+    assert_eq!(memory.used, Some(1.0e8 / (512.0 * 1_048_576.0)));
     assert!(model.source.contains("no Prometheus"), "{}", model.source);
 }
 
@@ -166,8 +175,9 @@ fn a_round_of_outlooks_becomes_rows_a_chart_and_the_tightest_headroom() {
     assert!(ttl.earliest.unwrap() <= ttl.median.unwrap());
     assert!(cpu.accuracy[1].is_some(), "linear backtest");
     assert_eq!(model.rows[1].time_to_limit.unwrap().median, None, "memory flat");
-    assert!(model.rows[3].unavailable.unwrap().contains("need"));
-    assert!(model.rows[5].unavailable.unwrap().starts_with("no data"));
+    assert!(model.rows[3].unavailable.unwrap().brief.starts_with("need"));
+    let no_data = model.rows[5].unavailable.unwrap();
+    assert!(no_data.brief.starts_with("no data") && no_data.brief == no_data.why);
     // ~210 req/s at the peak: 420 MiB over 384 MiB (75% of 512) per pod.
     assert_eq!(model.rows[2].replicas, Some(Ok((2, "mem"))));
     let chart = model.chart.unwrap();

@@ -1,6 +1,7 @@
 //! The real `mdops` binary with a fresh embedded agent and no Prometheus:
 //! the capacity screen (4) and `mdops snapshot --format json` say the
-//! history is too short and how much more is needed.
+//! history is too short and how much more is needed, and show the current
+//! use meanwhile.
 
 mod common;
 
@@ -49,4 +50,14 @@ fn a_fresh_agent_without_prometheus_needs_more_history() {
     let why = clients["unavailable"].as_str().unwrap();
     assert!(why.contains("history too short"), "{clients}");
     assert!(clients["need_more_s"].as_f64().unwrap() > 0.0, "{clients}");
+    // The agent's own process metrics feed CPU and memory: too short to
+    // forecast, yet the current use is known from the first scrapes.
+    for (index, name) in [(0, "cpu"), (1, "memory")] {
+        let row = &json["capacity"]["resources"][index];
+        assert_eq!(row["name"], name);
+        let why = row["unavailable"].as_str().unwrap();
+        assert!(why.contains("history too short"), "{row}");
+    }
+    let memory = &json["capacity"]["resources"][1];
+    assert!(memory["current"].as_f64().unwrap() > 1e6, "{memory}");
 }

@@ -41,8 +41,8 @@ type Family = (&'static str, &'static str, Vec<(i64, f64)>);
 fn openmetrics(end_s: i64) -> String {
     let start_s = end_s - 14 * DAY_S;
     let mut families: Vec<Family> = vec![
-        ("process_cpu_seconds_total", "counter", Vec::new()),
-        ("process_resident_memory_bytes", "gauge", Vec::new()),
+        ("mda_process_cpu_seconds_total", "counter", Vec::new()),
+        ("mda_process_resident_memory_bytes", "gauge", Vec::new()),
         ("mda_http_requests_total", "counter", Vec::new()),
         ("mda_ws_clients", "gauge", Vec::new()),
         ("mda_ticks_accepted_total", "counter", Vec::new()),
@@ -215,6 +215,9 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
         "{memory}"
     );
     assert!(memory["accuracy"][0]["mape_pct"].as_f64().is_some(), "{memory}");
+    // The straight line's answer beside the seasonal one: the same trend.
+    let linear_days = memory["linear_time_to_limit"][0]["median_s"].as_f64().unwrap() / 86_400.0;
+    assert!((1.0..2.2).contains(&linear_days), "{memory}");
 }
 
 /// The real binary against the backfilled Prometheus, in a terminal: screen

@@ -3,8 +3,9 @@
 //! symbols. Proves: the summary pollers feed the overview through the App;
 //! the real binary in tmux lands on the overview with both, switches to
 //! prod-eu from its tile and shows its prices, and the DR screen lists
-//! both; `mdops snapshot --format markdown` has both environments, the
-//! firing incident and the action just audited.
+//! both; `mdops action --env prod-eu` acts on prod-eu's agent alone;
+//! `mdops snapshot --format markdown` has both environments, the firing
+//! incident and the action just audited.
 
 mod common;
 
@@ -93,6 +94,16 @@ impl Agents {
             }
             panic!("prod-us opened no incident");
         });
+    }
+
+    /// How many backups `agent` lists.
+    fn backups(&self, agent: &AgentHandle) -> usize {
+        let url = format!("{}/api/v1/dr", Agents::url(agent));
+        self.runtime.block_on(async {
+            let status: market_data_agent::api::DrStatus =
+                reqwest::get(url).await.unwrap().json().await.unwrap();
+            status.backups.len()
+        })
     }
 
     /// The console's config naming both agents.
@@ -242,16 +253,12 @@ fn the_console_and_the_snapshot_show_both_environments() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_for_file("exit", Duration::from_secs(15)).trim(), "0");
 
-    // An action on prod-us, audited in the console's state directory.
+    // An action on the environment named by --env, audited in the
+    // console's state directory.
     let state = agents.scratch.join("state");
     let action = Process::new(mdops_bin())
-        .args([
-            "action",
-            "backup-now",
-            "--yes",
-            "--agent",
-            &Agents::url(&agents.us),
-        ])
+        .args(["action", "backup-now", "--yes", "--env", "prod-eu", "--config"])
+        .arg(&config)
         .env("MDOPS_AGENT_TOKEN", TOKEN)
         .env("XDG_STATE_HOME", &state)
         .env("XDG_CONFIG_HOME", &state)
@@ -262,6 +269,8 @@ fn the_console_and_the_snapshot_show_both_environments() {
         "{}",
         String::from_utf8_lossy(&action.stderr)
     );
+    assert_eq!(agents.backups(&agents.eu), 1, "the backup ran on prod-eu");
+    assert_eq!(agents.backups(&agents.us), 0, "and not on prod-us");
 
     let snapshot = Process::new(mdops_bin())
         .args(["snapshot", "--format", "markdown", "--config"])

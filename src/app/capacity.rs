@@ -27,6 +27,36 @@ pub struct Headroom {
     pub time_to_limit: Option<Duration>,
 }
 
+/// An outlook's shortcomings, worded once per round for the screen.
+#[derive(Debug, Default)]
+pub struct WhyText {
+    /// Why there is no forecast: briefly for its row (how much more history
+    /// is needed, when that is the reason), then in full.
+    pub no_forecast: Option<(String, String)>,
+    pub seasonal: Option<String>,
+}
+
+impl WhyText {
+    fn of(outlook: &Outlook) -> WhyText {
+        match &outlook.result {
+            Err(why) => {
+                let brief = why.need_more_ms.map_or_else(
+                    || why.reason.clone(),
+                    |ms| format!("need {} more history", crate::domain::forecast::human(ms)),
+                );
+                WhyText {
+                    no_forecast: Some((brief, why.to_string())),
+                    seasonal: None,
+                }
+            }
+            Ok(m) => WhyText {
+                no_forecast: None,
+                seasonal: m.seasonal.as_ref().err().map(|why| format!("ETS/MSTL: {why}")),
+            },
+        }
+    }
+}
+
 /// The local store's grid: its history older than an hour is kept a point
 /// a minute, so a finer step would only interpolate.
 const LOCAL_STEP_MS: i64 = 60_000;
@@ -46,9 +76,9 @@ pub struct CapacityState {
     pub problem: Option<String>,
     /// Where the history comes from, for the screen.
     pub source_text: String,
-    /// Per outlook: why it has no forecast, and why the seasonal model did
-    /// not run, in words.
-    pub why_text: Vec<(Option<String>, Option<String>)>,
+    /// Per outlook, in words: why it has no forecast, or why the seasonal
+    /// model did not run.
+    pub why_text: Vec<WhyText>,
     /// A local forecast is running.
     pending: bool,
     next_due_ms: Option<i64>,
@@ -75,6 +105,15 @@ impl CapacityState {
 
     pub fn horizon(&self) -> Duration {
         Duration::from_millis(self.settings.horizon_ms() as u64)
+    }
+
+    /// Resource `index`'s newest value and its share of the limit: known
+    /// from the first samples, before there is history enough to forecast.
+    pub fn current_use(&self, index: usize) -> (Option<f64>, Option<f64>) {
+        let current = self.outlooks.get(index).and_then(|o| o.current);
+        let limit = self.limits.per_resource.get(index).cloned().flatten();
+        let used = current.zip(limit).map(|(value, limit)| value / limit.value);
+        (current, used)
     }
 }
 
@@ -116,16 +155,7 @@ impl App {
             self.touch(SourceId::Capacity, at_ms);
         }
         let capacity = &mut self.capacity;
-        capacity.why_text = outlooks
-            .iter()
-            .map(|o| match &o.result {
-                Err(why) => (Some(why.to_string()), None),
-                Ok(m) => (
-                    None,
-                    m.seasonal.as_ref().err().map(|why| format!("ETS/MSTL: {why}")),
-                ),
-            })
-            .collect();
+        capacity.why_text = outlooks.iter().map(WhyText::of).collect();
         capacity.source_text = describe(&origin, &outlooks, at_ms);
         capacity.outlooks = outlooks;
         capacity.origin = Some(origin);

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use mdops_views::model::{
     AccuracyCell, CapacityChartModel, CapacityModel, CapacityRowModel, CapacityUnit, ForecastCell,
-    TimeToLimitCell,
+    NoForecast, TimeToLimitCell,
 };
 
 use super::App;
 use crate::domain::capacity::RESOURCES;
 use crate::domain::capacity_plan::{Assessment, LimitOrigin, Modelled, model_name, until};
 use crate::domain::forecast::replicas::Resource as Bound;
-use crate::domain::forecast::{Accuracy, Crossing, Prediction};
+use crate::domain::forecast::{Accuracy, Crossing, Prediction, TimeToLimit};
 
 /// Units of the resources, in `RESOURCES` order.
 const UNITS: [CapacityUnit; 6] = [
@@ -32,7 +32,11 @@ impl App {
             .map(|(i, r)| {
                 let outlook = c.outlooks.get(i).and_then(|o| o.result.as_ref().ok());
                 let assessment = c.assessments.get(i).and_then(Option::as_ref);
-                let unavailable = c.why_text.get(i).and_then(|w| w.0.as_deref());
+                let unavailable = c
+                    .why_text
+                    .get(i)
+                    .and_then(|w| w.no_forecast.as_ref())
+                    .map(|(brief, why)| NoForecast { brief, why });
                 self.capacity_row(i, r.name, outlook, assessment, unavailable)
             })
             .collect();
@@ -47,7 +51,7 @@ impl App {
                     selected,
                     m,
                     assessment,
-                    c.why_text.get(selected).and_then(|w| w.1.as_deref()),
+                    c.why_text.get(selected).and_then(|w| w.seasonal.as_deref()),
                 )
             });
         CapacityModel {
@@ -67,7 +71,7 @@ impl App {
         name: &'static str,
         outlook: Option<&Modelled>,
         assessment: Option<&'a Assessment>,
-        unavailable: Option<&'a str>,
+        unavailable: Option<NoForecast<'a>>,
     ) -> CapacityRowModel<'a> {
         let limit = self.capacity.limits.per_resource.get(i).cloned().flatten();
         let limit_source = match limit.as_ref().map(|l| &l.origin) {
@@ -78,13 +82,14 @@ impl App {
         };
         let now = self.now_ms;
         let duration = |c: Crossing| until(c, now).map(|ms| Duration::from_millis(ms as u64));
+        let (current, used) = self.capacity.current_use(i);
         CapacityRowModel {
             name,
             unit: UNITS[i],
-            current: outlook.map(|m| m.current),
+            current,
             limit: limit.as_ref().map(|l| l.value),
             limit_source,
-            used: assessment.and_then(|a| a.used),
+            used,
             forecast: assessment.and_then(|a| a.at_horizon).map(|h| ForecastCell {
                 median: h.median,
                 p80: h.bands[0],
@@ -156,12 +161,18 @@ fn chart<'a>(
         ],
         linear: points(&m.linear.prediction, &m.linear.prediction.point),
         limit: assessment.and_then(|a| a.limit.as_ref()).map(|l| l.value),
-        crossing_ms: assessment
-            .and_then(|a| a.time_to_limit)
-            .and_then(|t| match t[0].median {
-                Crossing::At(t) => Some(t as f64),
-                Crossing::Now | Crossing::NotWithin => None,
-            }),
+        crossing_ms: assessment.and_then(|a| a.time_to_limit).and_then(median_crossing),
+        linear_crossing_ms: assessment
+            .and_then(|a| a.linear_time_to_limit)
+            .and_then(median_crossing),
         note,
+    }
+}
+
+/// When the median forecast crosses the limit, as a chart x value.
+fn median_crossing(t: [TimeToLimit; 2]) -> Option<f64> {
+    match t[0].median {
+        Crossing::At(t) => Some(t as f64),
+        Crossing::Now | Crossing::NotWithin => None,
     }
 }

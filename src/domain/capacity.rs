@@ -24,12 +24,12 @@ pub struct Resource {
 pub const RESOURCES: [Resource; 6] = [
     Resource {
         name: "cpu",
-        metric: "process_cpu_seconds_total",
+        metric: "mda_process_cpu_seconds_total",
         kind: Kind::Counter,
     },
     Resource {
         name: "memory",
-        metric: "process_resident_memory_bytes",
+        metric: "mda_process_resident_memory_bytes",
         kind: Kind::Gauge,
     },
     Resource {
@@ -137,10 +137,10 @@ mod tests {
         let q = cpu().range_query(week, 15_000);
         assert!(week / q.step_ms <= 11_000, "step {}", q.step_ms);
         assert_eq!(q.step_ms, 60_000);
-        assert_eq!(q.promql, "sum(rate(process_cpu_seconds_total[240s]))");
+        assert_eq!(q.promql, "sum(rate(mda_process_cpu_seconds_total[240s]))");
         assert_eq!(q.kind, Kind::Gauge, "Prometheus answers rates");
         let q = RESOURCES[1].range_query(3_600_000, 15_000);
-        assert_eq!(q.promql, "sum(process_resident_memory_bytes)");
+        assert_eq!(q.promql, "sum(mda_process_resident_memory_bytes)");
         assert_eq!(q.step_ms, 15_000, "never finer than the scrape");
     }
 
@@ -211,7 +211,7 @@ mod tests {
         for (i, v) in [100.0, 90.0, 120.0].into_iter().enumerate() {
             store.ingest(
                 1_000 + i as i64 * 5_000,
-                [("process_resident_memory_bytes", &none, v)],
+                [("mda_process_resident_memory_bytes", &none, v)],
             );
         }
         let got: Vec<f64> = RESOURCES[1].from_store(&store).iter().map(|s| s.value).collect();

@@ -11,7 +11,7 @@ use super::cluster::PodInfo;
 use super::forecast::replicas::{CostModel, PodLimits, Recommendation, recommend};
 use super::forecast::{
     Accuracy, Band, Crossing, ForecastError, Kind, Level, MIN_LINEAR_POINTS, Model, ModelRun, Prediction,
-    Sample, Settings, TimeToLimit, Unavailable, forecast, time_to_limit,
+    Sample, Settings, TimeToLimit, Unavailable, forecast, latest, time_to_limit,
 };
 
 /// Most points kept of a history or of a forecast: more than a chart's
@@ -53,6 +53,8 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outlook {
     pub resource: String,
+    /// The newest value, shown even when there is no forecast yet.
+    pub current: Option<f64>,
     pub result: Result<Modelled, Unavailable>,
 }
 
@@ -126,6 +128,7 @@ pub fn outlook(resource: &str, samples: &[Sample], kind: Kind, settings: &Settin
         });
     Outlook {
         resource: resource.to_string(),
+        current: latest(samples, kind, settings.max_gap_ms),
         result,
     }
 }
@@ -268,6 +271,10 @@ pub struct Assessment {
     pub at_horizon: Option<AtHorizon>,
     /// Of the primary model, at 80% and 95%; `None` without a limit.
     pub time_to_limit: Option<[TimeToLimit; 2]>,
+    /// Of the linear model (Prometheus' `predict_linear`) when the seasonal
+    /// one leads, for comparison: a seasonal fit without a trend can see
+    /// no crossing where the straight line does.
+    pub linear_time_to_limit: Option<[TimeToLimit; 2]>,
     /// Replicas for the peak forecast request rate (the request-rate row only).
     pub recommendation: Option<Result<Recommendation, String>>,
 }
@@ -283,9 +290,17 @@ pub fn assess(index: usize, modelled: &Modelled, limits: &Limits, cost: &CostMod
         median: primary.point[i],
         bands: Level::ALL.map(|l| (primary.band(l).lower[i], primary.band(l).upper[i])),
     });
-    let time_to_limit = limit
-        .as_ref()
-        .map(|l| Level::ALL.map(|level| time_to_limit(primary, modelled.current, l.value, level)));
+    let crossings = |p: &Prediction| {
+        limit
+            .as_ref()
+            .map(|l| Level::ALL.map(|level| time_to_limit(p, modelled.current, l.value, level)))
+    };
+    let time_to_limit = crossings(primary);
+    let linear_time_to_limit = modelled
+        .seasonal
+        .is_ok()
+        .then(|| crossings(&modelled.linear.prediction))
+        .flatten();
     let recommendation = (index == REQUESTS).then(|| {
         let peak = primary.point.iter().copied().fold(modelled.current, f64::max);
         match limits.pod {
@@ -298,6 +313,7 @@ pub fn assess(index: usize, modelled: &Modelled, limits: &Limits, cost: &CostMod
         limit,
         at_horizon,
         time_to_limit,
+        linear_time_to_limit,
         recommendation,
     }
 }
@@ -499,6 +515,17 @@ mod tests {
         let ttl = cpu.time_to_limit.unwrap();
         let days = until(ttl[0].median, now).unwrap() as f64 / DAY as f64;
         assert!((5.0..7.0).contains(&days), "~6 days to 200: {days}");
+        // The straight line's crossing beside it, for comparison.
+        let linear = cpu.linear_time_to_limit.expect("the seasonal model leads");
+        let days = until(linear[0].median, now).unwrap() as f64 / DAY as f64;
+        assert!((5.0..7.0).contains(&days), "linear: {days}");
+        let short = outlook("cpu", &rising(1, 10.0), Kind::Gauge, &settings)
+            .result
+            .unwrap();
+        assert!(short.seasonal.is_err());
+        let alone = assess(0, &short, &limits, &cost);
+        assert!(alone.time_to_limit.is_some());
+        assert!(alone.linear_time_to_limit.is_none(), "linear leads already");
         assert!(cpu.recommendation.is_none());
         let memory = assess(1, &m, &limits, &cost);
         assert_eq!(memory.time_to_limit.unwrap()[0].median, Crossing::NotWithin);

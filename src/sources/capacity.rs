@@ -95,6 +95,7 @@ pub async fn forecast(job: CapacityJob) -> Msg {
                 .iter()
                 .map(|r| crate::domain::capacity_plan::Outlook {
                     resource: r.name.to_string(),
+                    current: None,
                     result: Err(why.clone()),
                 })
                 .collect()

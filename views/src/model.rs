@@ -1088,8 +1088,16 @@ pub struct CapacityRowModel<'a> {
     /// Replicas for the peak forecast and the resource bounding them, or
     /// why there is no recommendation; `None` on rows that size nothing.
     pub replicas: Option<Result<(u32, &'static str), &'a str>>,
-    /// Why there is no forecast, with how much more history is needed.
-    pub unavailable: Option<&'a str>,
+    /// Why there is no forecast.
+    pub unavailable: Option<NoForecast<'a>>,
+}
+
+/// Why a resource has no forecast: briefly for its row (e.g. `need 8m more
+/// history`), in full under the table when it is selected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoForecast<'a> {
+    pub brief: &'a str,
+    pub why: &'a str,
 }
 
 /// The forecast at the horizon: median, 80% and 95% bands `(low, high)`.
@@ -1133,6 +1141,9 @@ pub struct CapacityChartModel<'a> {
     pub limit: Option<f64>,
     /// When the median forecast reaches the limit.
     pub crossing_ms: Option<f64>,
+    /// When the linear trend reaches it, when the linear model is not the
+    /// one drawn as the median.
+    pub linear_crossing_ms: Option<f64>,
     /// Said under the chart, e.g. why the seasonal model did not run.
     pub note: Option<&'a str>,
 }

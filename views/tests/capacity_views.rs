@@ -35,6 +35,7 @@ fn chart() -> CapacityChartModel<'static> {
         linear: line(T, 7 * 24, |h| 0.68 + 0.02 * h / 24.0),
         limit: Some(0.8),
         crossing_ms: Some(T + 4.2 * 24.0 * HOUR),
+        linear_crossing_ms: Some(T + 6.0 * 24.0 * HOUR),
         note: None,
     }
 }
@@ -163,7 +164,10 @@ fn capacity_too_little_history() {
             r.forecast = None;
             r.time_to_limit = None;
             r.accuracy = [None, None];
-            r.unavailable = Some(why);
+            r.unavailable = Some(NoForecast {
+                brief: "need 8m more history",
+                why,
+            });
             r
         })
         .collect();

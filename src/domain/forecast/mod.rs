@@ -235,6 +235,13 @@ impl Forecast {
     }
 }
 
+/// The newest value as the models would read it (a counter's latest rate),
+/// known even when the history is too short to forecast.
+pub fn latest(samples: &[Sample], kind: Kind, max_gap_ms: i64) -> Option<f64> {
+    let cleaned = prepare::clean(samples, kind, max_gap_ms, &mut Preparation::default());
+    cleaned.last().map(|s| s.value)
+}
+
 /// Forecasts `samples` (see the module doc).
 pub fn forecast(samples: &[Sample], kind: Kind, settings: &Settings) -> Result<Forecast, ForecastError> {
     check(settings)?;

@@ -257,6 +257,19 @@ fn too_short_history_says_how_much_more_is_needed() {
 }
 
 #[test]
+fn the_latest_value_is_known_before_a_forecast_is() {
+    let s = |ts_ms, value| Sample { ts_ms, value };
+    let gauge = [s(T0 + 10_000, 7.0), s(T0, 5.0), s(T0 + 5_000, f64::NAN)];
+    assert_eq!(latest(&gauge, Kind::Gauge, DAY_MS), Some(7.0), "newest finite");
+    assert_eq!(latest(&[], Kind::Gauge, DAY_MS), None);
+    // A counter's latest rate, also across a reset; one sample has none.
+    let counter = [s(T0, 100.0), s(T0 + 10_000, 150.0), s(T0 + 20_000, 20.0)];
+    assert_eq!(latest(&counter[..2], Kind::Counter, DAY_MS), Some(5.0));
+    assert_eq!(latest(&counter, Kind::Counter, DAY_MS), Some(2.0));
+    assert_eq!(latest(&counter[..1], Kind::Counter, DAY_MS), None);
+}
+
+#[test]
 fn short_gaps_are_filled_and_a_long_one_cuts_the_history() {
     let mut samples = synthetic(10, 4);
     // A 30-minute hole (5 points) on day 9, a 3-hour one on day 2.

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::text::{self, clock_of_ms};
+use super::text::{self, time_label};
 use super::{Ctx, put_str};
 
 /// With at least this many rows, the times go on a row under the plot.
@@ -41,10 +41,11 @@ pub(crate) fn frame(
     put_str(buf, area.x, plot.y, top, gutter - 1, style);
     put_str(buf, area.x, plot.bottom() - 1, bottom, gutter - 1, style);
     if show_x {
-        let x0 = clock_of_ms(first);
+        let span = last.map_or(0.0, |last| last - first);
+        let x0 = time_label(first, span);
         let y = plot.bottom();
         put_str(buf, plot.x, y, &x0, plot.width, style);
-        if let Some(x1) = last.map(clock_of_ms)
+        if let Some(x1) = last.map(|last| time_label(last, span))
             && text::width(&x0) + text::width(&x1) < plot.width as usize
         {
             let x = plot.right() - text::width(&x1) as u16;

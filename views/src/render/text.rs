@@ -323,6 +323,18 @@ pub(crate) fn clock_of_ms(ms: f64) -> String {
     format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
+/// An x-axis label for a time on a chart spanning `span_ms`: the clock
+/// within a day, the date and minute (UTC) beyond, where a clock alone
+/// would not say which day.
+pub(crate) fn time_label(ms: f64, span_ms: f64) -> String {
+    const DAY_MS: f64 = 86_400_000.0;
+    if span_ms <= DAY_MS || !ms.is_finite() {
+        return clock_of_ms(ms);
+    }
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map_or_else(|| clock_of_ms(ms), |t| t.format("%b %d %H:%M").to_string())
+}
+
 /// A connection error shortened for the header: the first line, without
 /// `(os error N)`, keeping the most specific (last) `a: b: c` parts that fit.
 pub(crate) fn short_error(e: &str, max: usize, ellipsis: &str) -> String {
@@ -479,6 +491,11 @@ mod tests {
         assert_eq!(age(Duration::from_secs(245)), "4m05s");
         assert_eq!(age(Duration::from_secs(7800)), "2h10m");
         assert_eq!(clock_of_ms(1_700_000_000_000.0), "22:13:20");
+        assert_eq!(time_label(1_700_000_000_000.0, 3_600_000.0), "22:13:20");
+        assert_eq!(
+            time_label(1_700_000_000_000.0, 7.0 * 86_400_000.0),
+            "Nov 14 22:13"
+        );
         let secs = |s: u64| span(Duration::from_secs(s));
         assert_eq!(secs(0), "0s");
         assert_eq!(secs(45), "45s");

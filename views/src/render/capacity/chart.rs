@@ -103,13 +103,30 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &CapacityChartModel, ctx: 
             spans.push(Span::styled(format!("{rule} limit {limit} "), ctx.theme.critical));
         }
         let last_seen = m.history.last().map(|p| p.0);
-        if let (Some(t), Some(seen)) = (m.crossing_ms, last_seen) {
-            let after = std::time::Duration::from_millis((t - seen).max(0.0) as u64);
+        let after = |t: f64| {
+            let seen = last_seen.unwrap_or(t);
+            fmt::until(Some(std::time::Duration::from_millis((t - seen).max(0.0) as u64)))
+        };
+        if let Some(t) = m.crossing_ms {
             spans.push(Span::styled(
-                format!("{} reached in {}", ctx.g.sep, fmt::until(Some(after))),
+                format!("{} reached in {} ", ctx.g.sep, after(t)),
                 ctx.theme.critical,
             ));
         }
+        if let Some(t) = m.linear_crossing_ms {
+            spans.push(Span::styled(
+                format!("{} linear in {} ", ctx.g.sep, after(t)),
+                ctx.theme.warn,
+            ));
+        }
+        // Whole entries only: one cut short would read as another.
+        let mut room = legend_area.width as usize;
+        spans.retain(|span| {
+            let w = text::width(&span.content);
+            let fits = w <= room;
+            room = if fits { room - w } else { 0 };
+            fits
+        });
         put_line(buf, legend_area, &Line::from(spans));
         if let Some(note) = m.note.filter(|_| legend_area.height > 1) {
             let (_, below) = stacked(legend_area, 1);

@@ -10,7 +10,7 @@ mod table;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Ctx, banner, centered_message, put_str, stacked};
+use super::{Ctx, banner, centered_message, put_str, stacked, text};
 use crate::model::CapacityModel;
 
 /// The chart is drawn only with at least this many rows left for it.
@@ -54,5 +54,31 @@ pub(crate) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx)
         && let Some(chart) = &m.chart
     {
         chart::render(buf, chart_area, chart, ctx);
+    } else if m.chart.is_none() {
+        no_forecast(buf, chart_area, m, ctx);
+    }
+}
+
+/// Under the table, in full, why the selected resource has no forecast:
+/// its row has room only for the start of the reason.
+fn no_forecast(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx) {
+    let Some(row) = m.selected.and_then(|i| m.rows.get(i)) else {
+        return;
+    };
+    let Some(no) = row.unavailable else {
+        return;
+    };
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let message = format!("{}: no forecast: {}", row.name, text::sanitize(no.why));
+    let lines = text::wrap_at_most(
+        &message,
+        area.width as usize,
+        area.height as usize,
+        ctx.g.ellipsis,
+    );
+    for (y, line) in (area.y..area.bottom()).zip(&lines) {
+        put_str(buf, area.x, y, line, area.width, ctx.theme.warn);
     }
 }

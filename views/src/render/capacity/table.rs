@@ -24,6 +24,9 @@ struct Column {
     /// Lower is kept longer.
     priority: u8,
     right: bool,
+    /// Tells of the present (use, limit), so it is filled even when the
+    /// resource has no forecast yet.
+    present: bool,
     cell: Cell,
 }
 
@@ -42,31 +45,33 @@ fn columns(horizon: &str) -> Vec<Column> {
             width,
             priority,
             right,
+            present: false,
             cell: Box::new(cell),
         }
     }
+    let present = |c: Column| Column { present: true, ..c };
     let not_within = format!("not within {horizon}");
     vec![
-        col("Resource", 15, 0, false, |r, ctx| {
+        present(col("Resource", 15, 0, false, |r, ctx| {
             (r.name.to_string(), ctx.theme.base)
-        }),
-        col("Now", 10, 1, true, |r, ctx| {
+        })),
+        present(col("Now", 10, 1, true, |r, ctx| {
             let s = r
                 .current
                 .map_or(text::MISSING.to_string(), |v| fmt::value(r.unit, v));
             (ctx.g.swap_missing(s), ctx.theme.base)
-        }),
-        col("Use", 5, 0, true, |r, ctx| match r.used {
+        })),
+        present(col("Use", 5, 0, true, |r, ctx| match r.used {
             Some(u) => (format!("{:.0}%", u * 100.0), used_style(u, ctx)),
             None => (ctx.g.missing.to_string(), ctx.theme.muted),
-        }),
-        col("Limit", 10, 3, true, |r, ctx| match r.limit {
+        })),
+        present(col("Limit", 10, 3, true, |r, ctx| match r.limit {
             Some(l) => (fmt::value(r.unit, l), ctx.theme.base),
             None => ("none".to_string(), ctx.theme.muted),
-        }),
-        col("From", 6, 9, false, |r, ctx| {
+        })),
+        present(col("From", 6, 9, false, |r, ctx| {
             (r.limit_source.to_string(), ctx.theme.muted)
-        }),
+        })),
         Column {
             title: format!("In {horizon}"),
             ..col("", 10, 2, true, |r, ctx| match r.forecast {
@@ -214,10 +219,10 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &CapacityModel, ctx: &Ctx)
         }
         let style = ctx.theme.base;
         let mut x = line.x + 1;
-        for (n, c) in cols.iter().enumerate() {
-            if let (Some(why), true) = (row.unavailable, n == 1) {
+        for c in &cols {
+            if let (Some(no), false) = (row.unavailable, c.present) {
                 let w = line.right().saturating_sub(x);
-                let why = text::truncate(&text::sanitize(why), w as usize, ctx.g.ellipsis);
+                let why = text::truncate(&text::sanitize(no.brief), w as usize, ctx.g.ellipsis);
                 put_str(buf, x, line.y, &why, w, ctx.theme.warn);
                 break;
             }
