@@ -20,6 +20,9 @@ pub struct CapacitySection {
     pub min_step_ms: u64,
     pub horizon_hours: u64,
     pub deployment: String,
+    /// The label naming the pod on the agent's series in Prometheus (as
+    /// Kubernetes service discovery sets it); empty: no per-pod rows.
+    pub pod_label: String,
     pub cpu_cores: f64,
     pub memory_bytes: f64,
     pub http_requests_per_s: f64,
@@ -40,6 +43,7 @@ impl Default for CapacitySection {
             min_step_ms: 600_000,
             horizon_hours: 7 * 24,
             deployment: "market-data-agent".to_string(),
+            pod_label: "pod".to_string(),
             cpu_cores: 1.0,
             memory_bytes: 512.0 * 1_048_576.0,
             http_requests_per_s: 1_000.0,
@@ -73,6 +77,12 @@ impl CapacitySection {
         }
         if self.min_step_ms < 1_000 {
             return fail("min_step_ms", "must be at least 1000");
+        }
+        if !is_label_name(&self.pod_label) {
+            return fail(
+                "pod_label",
+                "must be a Prometheus label name (letters, digits and _, not starting with a digit) or empty",
+            );
         }
         for (key, value) in self.limits() {
             if !(value.is_finite() && value >= 0.0) {
@@ -129,6 +139,13 @@ impl CapacitySection {
     }
 }
 
+/// Empty, or a Prometheus label name: it is written into PromQL.
+fn is_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_none_or(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -142,6 +159,8 @@ mod tests {
             ("min_step_ms = 0", "capacity.min_step_ms"),
             ("cpu_cores = -1.0", "capacity.cpu_cores"),
             ("memory_bytes = nan", "capacity.memory_bytes"),
+            ("pod_label = \"pod) or vector(1\"", "capacity.pod_label"),
+            ("pod_label = \"1pod\"", "capacity.pod_label"),
             ("cpu_target = 1.5", "capacity.cpu_target"),
             ("memory_target = 0.0", "capacity.memory_target"),
             ("cpu_cores_per_rps = -0.1", "capacity.cpu_cores_per_rps"),

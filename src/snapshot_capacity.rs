@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::app::App;
+use crate::app::capacity::CapacityRow;
 use crate::domain::capacity::RESOURCES;
 use crate::domain::capacity_plan::{LimitOrigin, model_name, until};
 use crate::domain::forecast::{Accuracy, Crossing, Level, TimeToLimit, human};
@@ -17,6 +18,23 @@ pub struct CapacityReport {
     pub source: String,
     pub horizon_s: f64,
     pub resources: Vec<ResourceReport>,
+    /// Per watched pod, for CPU and memory: against each pod's own limit.
+    pub pods: Vec<PodReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PodReport {
+    pub resource: &'static str,
+    pub pod: String,
+    pub current: Option<f64>,
+    pub limit: Option<f64>,
+    /// `limits` or `requests` of the pod's spec; null without either.
+    pub limit_from: Option<&'static str>,
+    pub used: Option<f64>,
+    /// At 80% and 95%; null without a limit or a forecast.
+    pub time_to_limit: Option<Vec<TimeToLimitReport>>,
+    /// Why there is no forecast, in words.
+    pub unavailable: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,17 +112,9 @@ impl CapacityReport {
                 let modelled = outlook.and_then(|o| o.as_ref().ok());
                 let assessment = c.assessments.get(i).and_then(Option::as_ref);
                 let limit = c.limits.per_resource.get(i).and_then(Option::as_ref);
-                let (current, used) = c.current_use(i);
+                let (current, used) = c.current_use(CapacityRow::Total(i));
                 let why = outlook.and_then(|o| o.as_ref().err());
-                let ttl = |t: &TimeToLimit| {
-                    let s = |c: Crossing| until(c, app.now_ms).map(seconds);
-                    TimeToLimitReport {
-                        level: t.level.share(),
-                        median_s: s(t.median),
-                        earliest_s: s(t.earliest),
-                        latest_s: s(t.latest),
-                    }
-                };
+                let ttl = |t: &TimeToLimit| ttl_report(t, app.now_ms);
                 ResourceReport {
                     name: r.name,
                     current,
@@ -158,13 +168,43 @@ impl CapacityReport {
                 }
             })
             .collect();
+        let pods = c
+            .rows()
+            .into_iter()
+            .filter_map(|row| match row {
+                CapacityRow::Pod(p) => Some((row, &c.pod_rows[p])),
+                CapacityRow::Total(_) => None,
+            })
+            .map(|(row, pod)| {
+                let (current, used) = c.current_use(row);
+                PodReport {
+                    resource: RESOURCES[pod.resource].name,
+                    pod: pod.pod.clone(),
+                    current,
+                    limit: pod.limit.as_ref().map(|l| l.value),
+                    limit_from: pod.limit.as_ref().and_then(|l| match l.origin {
+                        LimitOrigin::Pods { field, .. } => Some(field),
+                        LimitOrigin::Config => None,
+                    }),
+                    used,
+                    time_to_limit: pod
+                        .assessment
+                        .as_ref()
+                        .and_then(|a| a.time_to_limit)
+                        .map(|t| t.iter().map(|t| ttl_report(t, app.now_ms)).collect()),
+                    unavailable: pod.why.no_forecast.as_ref().map(|(_, why)| why.clone()),
+                }
+            })
+            .collect();
         Some(CapacityReport {
             source: c.source_text.clone(),
             horizon_s: seconds(c.settings.horizon_ms()),
             resources,
+            pods,
         })
     }
 
+    /// The Markdown section: one table row per resource, then per pod.
     pub fn markdown(report: Option<&CapacityReport>) -> String {
         let mut out = String::from("\n### Capacity\n\n");
         let Some(r) = report else {
@@ -236,6 +276,34 @@ impl CapacityReport {
                 replicas
             );
         }
+        for pod in &r.pods {
+            let ttl = match (
+                &pod.unavailable,
+                pod.time_to_limit.as_ref().and_then(|t| t.first()),
+            ) {
+                (Some(why), _) => why.replace('|', "/"),
+                (None, None) => "no limit".to_string(),
+                (None, Some(t)) if t.median_s.is_none() && t.earliest_s.is_none() => {
+                    format!("not within {horizon}")
+                }
+                (None, Some(t)) => format!(
+                    "{} ({}–{})",
+                    span(t.median_s),
+                    span(t.earliest_s),
+                    span(t.latest_s)
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "| {} · pod {} | {} | {} | {} | | {} | | |",
+                pod.resource,
+                pod.pod.replace('|', "/"),
+                num(pod.current),
+                num(pod.limit),
+                pod.used.map_or("-".to_string(), |u| format!("{:.0}%", u * 100.0)),
+                ttl
+            );
+        }
         out
     }
 }
@@ -260,5 +328,16 @@ fn accuracy(
             coverage95: None,
             unavailable: Some(why),
         },
+    }
+}
+
+/// A crossing as seconds from `now_ms`.
+fn ttl_report(t: &TimeToLimit, now_ms: i64) -> TimeToLimitReport {
+    let s = |c: Crossing| until(c, now_ms).map(|ms| ms as f64 / 1000.0);
+    TimeToLimitReport {
+        level: t.level.share(),
+        median_s: s(t.median),
+        earliest_s: s(t.earliest),
+        latest_s: s(t.latest),
     }
 }

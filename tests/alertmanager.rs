@@ -603,7 +603,9 @@ impl Console {
 
     /// Applies messages until the action labelled `label` reports; its outcome.
     async fn outcome(&mut self, label: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // A deadline for a hung action, not a timing: generous for a loaded
+        // machine, as `until`'s.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.rx.recv()).await {
@@ -613,7 +615,11 @@ impl Console {
                     return text;
                 }
                 Ok(Some(msg)) => self.apply(msg),
-                _ => panic!("{label} never reported"),
+                Ok(None) => panic!("{label}: the sources' channel closed before it reported"),
+                Err(_) => panic!(
+                    "{label} never reported; status line: {:?}",
+                    self.app.view().status
+                ),
             }
         }
     }

@@ -236,6 +236,7 @@ fn pod_specs_set_cpu_and_memory_limits() {
     let BodyModel::Capacity(model) = app.view().body else {
         panic!("capacity screen");
     };
+    assert_eq!(model.rows.len(), 6, "no per-pod rows from the local store");
     assert_eq!(model.rows[0].limit, Some(1.5));
     assert_eq!(model.rows[0].limit_source, "pods");
     assert_eq!(model.rows[1].limit, Some((768u64 << 20) as f64));

@@ -12,10 +12,13 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::fake_kube::{self, FakeKube, NAMESPACE, Resource};
 use common::{Daemon, free_port, run_tool_ok, scratch_dir};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mdops::app::slos::{SloSource, SlosState};
-use mdops::app::{App, AppConfig, Screen, SourceId};
+use mdops::app::{App, AppConfig, Msg, Screen, SourceId};
 use mdops::capacity_config::CapacitySection;
+use mdops::domain::cluster::{ClusterSnapshot, PodInfo, PodResources};
 use mdops::slo::SloSet;
 use mdops::sources::prometheus::PrometheusClient;
 use mdops_views::model::BodyModel;
@@ -34,19 +37,46 @@ fn cpu_rate(days: f64) -> f64 {
     0.2 + 0.01 * days + 0.05 * (TAU * days).sin()
 }
 
-/// A metric's name, type and samples `(Unix s, value)`.
-type Family = (&'static str, &'static str, Vec<(i64, f64)>);
+/// One series of a family: its labels (`{pod="market-data-agent-5d8c7-a"}` or empty) and
+/// samples `(Unix s, value)`.
+type Series = (&'static str, Vec<(i64, f64)>);
 
-/// 14 days of the six metrics, one sample a minute, ending `end_s`.
+/// A metric's name, type and series.
+type Family = (&'static str, &'static str, Vec<Series>);
+
+/// Memory below the first pod's: the second pod's, flat.
+const POD_B_MEMORY: f64 = 100.0 * MIB;
+
+/// 14 days of the six metrics, one sample a minute, ending `end_s`. CPU and
+/// memory come per pod, as Kubernetes service discovery labels them: pod
+/// `market-data-agent-5d8c7-a` uses all the CPU and the memory above `POD_B_MEMORY`, pod
+/// `market-data-agent-5d8c7-b` that much memory; `market-data-agent-5d8c7-old`, replaced on day 3, used a
+/// little CPU before.
 fn openmetrics(end_s: i64) -> String {
     let start_s = end_s - 14 * DAY_S;
+    let series =
+        |labels: &'static [&'static str]| labels.iter().map(|l| (*l, Vec::new())).collect::<Vec<Series>>();
     let mut families: Vec<Family> = vec![
-        ("mda_process_cpu_seconds_total", "counter", Vec::new()),
-        ("mda_process_resident_memory_bytes", "gauge", Vec::new()),
-        ("mda_http_requests_total", "counter", Vec::new()),
-        ("mda_ws_clients", "gauge", Vec::new()),
-        ("mda_ticks_accepted_total", "counter", Vec::new()),
-        ("mda_backup_storage_bytes", "gauge", Vec::new()),
+        (
+            "mda_process_cpu_seconds_total",
+            "counter",
+            series(&[
+                "{pod=\"market-data-agent-5d8c7-a\"}",
+                "{pod=\"market-data-agent-5d8c7-old\"}",
+            ]),
+        ),
+        (
+            "mda_process_resident_memory_bytes",
+            "gauge",
+            series(&[
+                "{pod=\"market-data-agent-5d8c7-a\"}",
+                "{pod=\"market-data-agent-5d8c7-b\"}",
+            ]),
+        ),
+        ("mda_http_requests_total", "counter", series(&[""])),
+        ("mda_ws_clients", "gauge", series(&[""])),
+        ("mda_ticks_accepted_total", "counter", series(&[""])),
+        ("mda_backup_storage_bytes", "gauge", series(&[""])),
     ];
     let (mut cpu, mut requests, mut ticks) = (0.0, 0.0, 0.0);
     for t in (start_s..=end_s).step_by(STEP_S as usize) {
@@ -55,24 +85,31 @@ fn openmetrics(end_s: i64) -> String {
         cpu += cpu_rate(days) * STEP_S as f64;
         requests += (100.0 + 5.0 * days + 30.0 * wave) * STEP_S as f64;
         ticks += (400.0 + 50.0 * wave) * STEP_S as f64;
-        let values = [
-            cpu,
-            memory(days),
-            requests,
-            (40.0 + days + 10.0 * wave).round(),
-            ticks,
-            1e8 + 5e6 * days.floor(),
+        let values: [&[f64]; 6] = [
+            &[cpu, 0.05 * (t - start_s) as f64],
+            &[memory(days) - POD_B_MEMORY, POD_B_MEMORY],
+            &[requests],
+            &[(40.0 + days + 10.0 * wave).round()],
+            &[ticks],
+            &[1e8 + 5e6 * days.floor()],
         ];
-        for (family, value) in families.iter_mut().zip(values) {
-            family.2.push((t, value));
+        for (family, values) in families.iter_mut().zip(values) {
+            for (series, value) in family.2.iter_mut().zip(values) {
+                if series.0.contains("market-data-agent-5d8c7-old") && days > 3.0 {
+                    continue;
+                }
+                series.1.push((t, *value));
+            }
         }
     }
     let mut out = String::new();
-    for (name, kind, samples) in families {
+    for (name, kind, all) in families {
         let family = name.strip_suffix("_total").unwrap_or(name);
         let _ = writeln!(out, "# TYPE {family} {kind}");
-        for (t, v) in samples {
-            let _ = writeln!(out, "{name} {v} {t}");
+        for (labels, samples) in all {
+            for (t, v) in samples {
+                let _ = writeln!(out, "{name}{labels} {v} {t}");
+            }
         }
     }
     out.push_str("# EOF\n");
@@ -161,6 +198,19 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
         "rates and gauges"
     );
 
+    // Per pod, the pods running now by their `pod` label: market-data-agent-5d8c7-old's
+    // series ended on day 3.
+    let pods: Vec<(usize, &str)> = job.pods.iter().map(|p| (p.resource, p.pod.as_str())).collect();
+    assert_eq!(
+        pods,
+        [
+            (0, "market-data-agent-5d8c7-a"),
+            (1, "market-data-agent-5d8c7-a"),
+            (1, "market-data-agent-5d8c7-b")
+        ]
+    );
+    assert!(job.pods.iter().all(|p| p.samples.len() > 1_900));
+
     let started = Instant::now();
     let msg = mdops::sources::capacity::forecast(job).await;
     eprintln!(
@@ -218,20 +268,171 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
     // The straight line's answer beside the seasonal one: the same trend.
     let linear_days = memory["linear_time_to_limit"][0]["median_s"].as_f64().unwrap() / 86_400.0;
     assert!((1.0..2.2).contains(&linear_days), "{memory}");
+
+    per_pod_rows_against_each_pods_limit(&mut app);
 }
 
-/// The real binary against the backfilled Prometheus, in a terminal: screen
-/// 4 shows the six rows with use, forecast, time to limit and accuracy, and
-/// the chart. Three days at 5-minute steps keep the forecasts quick in a
-/// debug build.
+/// With the cluster watched, each pod's CPU and memory against the pod's
+/// own limit (else request): market-data-agent-5d8c7-a has 20 MiB left below 400 MiB and
+/// gains 20 MiB a day, sooner full than the total is.
+fn per_pod_rows_against_each_pods_limit(app: &mut App) {
+    let pod = |name: &str, cpu: (Option<u64>, Option<u64>), memory: (Option<u64>, Option<u64>)| PodInfo {
+        name: name.to_string(),
+        phase: "Running".to_string(),
+        ready_containers: 1,
+        containers: 1,
+        restarts: 0,
+        node: None,
+        reason: None,
+        created_at_ms: None,
+        healthy: true,
+        terminating: false,
+        owner: Some("market-data-agent".to_string()),
+        restarted_at_ms: None,
+        resources: PodResources {
+            cpu_request_millis: cpu.0,
+            cpu_limit_millis: cpu.1,
+            memory_request_bytes: memory.0,
+            memory_limit_bytes: memory.1,
+        },
+    };
+    app.cluster = Some(mdops::app::cluster::ClusterState::new("ctx", "mda"));
+    app.update(Msg::Cluster {
+        snapshot: Box::new(ClusterSnapshot {
+            deployments: Vec::new(),
+            pods: vec![
+                pod(
+                    "market-data-agent-5d8c7-b",
+                    (Some(100), None),
+                    (Some(256 << 20), None),
+                ),
+                pod(
+                    "market-data-agent-5d8c7-a",
+                    (None, Some(1_000)),
+                    (None, Some(400 << 20)),
+                ),
+            ],
+            events: Vec::new(),
+        }),
+        at_ms: mdops::sources::now_ms(),
+    });
+    let BodyModel::Capacity(model) = app.view().body else {
+        panic!("capacity screen");
+    };
+    let names: Vec<(&str, bool)> = model.rows.iter().map(|r| (r.name, r.pod)).collect();
+    assert_eq!(
+        names[..7],
+        [
+            ("cpu", false),
+            ("market-data-agent-5d8c7-a", true),
+            ("market-data-agent-5d8c7-b", true),
+            ("memory", false),
+            ("market-data-agent-5d8c7-a", true),
+            ("market-data-agent-5d8c7-b", true),
+            ("http requests/s", false)
+        ]
+    );
+    let cpu_b = &model.rows[2];
+    assert_eq!(
+        cpu_b.unavailable.unwrap().brief,
+        "no data",
+        "no CPU series for market-data-agent-5d8c7-b"
+    );
+    assert_eq!((cpu_b.limit, cpu_b.limit_source), (Some(0.1), "reqs"));
+    let memory_a = &model.rows[4];
+    assert!(
+        (memory_a.current.unwrap() / MIB - 380.0).abs() < 6.0,
+        "{:?}",
+        memory_a.current
+    );
+    assert_eq!(
+        (memory_a.limit, memory_a.limit_source),
+        (Some(400.0 * MIB), "pod")
+    );
+    let days = memory_a
+        .time_to_limit
+        .unwrap()
+        .median
+        .expect("within 7 days")
+        .as_secs_f64()
+        / 86_400.0;
+    assert!(
+        (0.5..1.5).contains(&days),
+        "market-data-agent-5d8c7-a reaches 400 MiB in {days} days"
+    );
+    let memory_b = &model.rows[5];
+    assert_eq!(memory_b.limit, Some(256.0 * MIB), "its request");
+    assert_eq!(memory_b.time_to_limit.unwrap().median, None, "flat");
+
+    let headroom = app.tightest_headroom().unwrap();
+    assert_eq!(
+        (headroom.resource, headroom.pod),
+        ("memory", Some("market-data-agent-5d8c7-a"))
+    );
+    for _ in 0..4 {
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+    }
+    let BodyModel::Capacity(model) = app.view().body else {
+        panic!("capacity screen");
+    };
+    assert_eq!(model.selected, Some(4));
+    assert_eq!(model.chart.unwrap().name, "market-data-agent-5d8c7-a");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&mdops::snapshot::Report::from_app(app).to_json()).unwrap();
+    let pods = json["capacity"]["pods"].as_array().unwrap();
+    assert_eq!(pods.len(), 4, "{pods:?}");
+    let memory_a = pods
+        .iter()
+        .find(|p| p["resource"] == "memory" && p["pod"] == "market-data-agent-5d8c7-a")
+        .unwrap();
+    assert_eq!(memory_a["limit_from"], "limits");
+    let days = memory_a["time_to_limit"][0]["median_s"].as_f64().unwrap() / 86_400.0;
+    assert!((0.5..1.5).contains(&days), "{memory_a}");
+    let markdown = mdops::snapshot::Report::from_app(app).to_markdown();
+    assert!(
+        markdown.contains("| memory · pod market-data-agent-5d8c7-a |"),
+        "{markdown}"
+    );
+}
+
+/// A pod of the agent's deployment with these container resources.
+fn agent_pod(suffix: &str, resources: serde_json::Value) -> serde_json::Value {
+    let mut pod = fake_kube::pod("market-data-agent", suffix, None);
+    pod["spec"]["containers"][0]["resources"] = resources;
+    pod
+}
+
+/// The real binary against the backfilled Prometheus and a (fake) cluster
+/// running pods a and b, in a terminal: screen 4 shows the six rows with
+/// use, forecast, time to limit and accuracy, each pod's rows against its
+/// own limit, and the chart; the overview names the pod closest to its
+/// limit. Three days at 5-minute steps keep the forecasts quick in a debug
+/// build.
 #[test]
 fn the_console_shows_the_capacity_screen_from_prometheus() {
     let (prometheus, url) = backfilled(recent_end_s());
+    let cluster = FakeKube::start();
+    cluster.put(
+        Resource::Pods,
+        agent_pod(
+            "a",
+            serde_json::json!({"limits": {"cpu": "1", "memory": "400Mi"}}),
+        ),
+    );
+    cluster.put(
+        Resource::Pods,
+        agent_pod(
+            "b",
+            serde_json::json!({"requests": {"cpu": "100m", "memory": "256Mi"}}),
+        ),
+    );
     let dir = scratch_dir("mdops-capacity-config");
     let config = dir.join("mdops.toml");
     std::fs::write(&config, "[capacity]\nlookback_hours = 72\nmin_step_ms = 300000\n").unwrap();
     let command = format!(
-        "{} --fps 10 --prometheus {url} --config {}",
+        "KUBECONFIG='{}' {} --fps 10 --prometheus {url} --config {} --namespace {NAMESPACE}",
+        cluster.write_kubeconfig(&dir).display(),
         common::tmux::mdops_bin().display(),
         config.display()
     );
@@ -260,9 +461,31 @@ fn the_console_shows_the_capacity_screen_from_prometheus() {
         screen.contains("linear") && screen.contains("limit 1.00 cores"),
         "{screen}"
     );
-    tmux.keys(&["j"]);
+    // Pod a's memory: ~380 MiB of its own 400 MiB; pod b has no CPU series.
+    let screen = tmux.wait_for("the pods' rows", Duration::from_secs(60), |s| {
+        s.lines().any(|l| l.contains("8c7-a") && l.contains("95%"))
+    });
+    // Over three days the seasonal model damps the trend out; the straight
+    // line still reaches 400 MiB in about a day, and the row says so.
+    let pod_a_memory = screen
+        .lines()
+        .find(|l| l.contains("8c7-a") && l.contains("95%"))
+        .unwrap();
+    assert!(pod_a_memory.contains(" lin"), "{pod_a_memory}");
+    let pod_b_cpu = screen.lines().find(|l| l.contains("8c7-b")).unwrap();
+    assert!(
+        pod_b_cpu.contains("100m") || pod_b_cpu.contains("0.10"),
+        "{pod_b_cpu}"
+    );
+    assert!(pod_b_cpu.contains("no data"), "{pod_b_cpu}");
+    tmux.keys(&["j", "j", "j"]);
     tmux.wait_for("memory's chart", Duration::from_secs(10), |s| {
         s.contains("memory · ETS/MSTL forecast")
     });
+    tmux.keys(&["0"]);
+    let overview = tmux.wait_for("the tightest pod on the overview", Duration::from_secs(10), |s| {
+        s.contains("of pod limit") && s.contains("pod market-data-agent-5d8c7-a")
+    });
+    assert!(overview.contains("memory 95% of pod limit"), "{overview}");
     tmux.keys(&["q"]);
 }

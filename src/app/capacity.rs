@@ -10,25 +10,52 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::slos::SloSource;
 use super::{App, Command, SourceId};
 use crate::capacity_config::CapacitySection;
-use crate::domain::capacity::RESOURCES;
+use crate::domain::capacity::{MAX_PODS, PER_POD, RESOURCES};
 use crate::domain::capacity_plan::{
-    Assessment, CapacityJob, Limits, Origin, Outlook, assess, resolve_limits, tightest, until,
+    Assessment, CapacityJob, Limit, Limits, Origin, Outlook, assess, assess_against, measured_pods,
+    pod_limit, resolve_limits, tightest,
 };
+use crate::domain::cluster::PodInfo;
 use crate::domain::forecast::Settings;
 
 /// The resource closest to its limit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Headroom {
+pub struct Headroom<'a> {
     /// e.g. `memory`.
     pub resource: &'static str,
+    /// Set when one pod is closer to its own limit than the total is.
+    pub pod: Option<&'a str>,
     /// Current use as a share of the limit (0.83 is 83 %).
     pub used: f64,
     /// When the median forecast crosses the limit, if it does in the horizon.
     pub time_to_limit: Option<Duration>,
 }
 
+/// One watched pod's row of a resource in `PER_POD`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodRow {
+    /// Index in `RESOURCES`.
+    pub resource: usize,
+    pub pod: String,
+    /// Index in `CapacityState::pods`, when Prometheus has the pod's history.
+    pub outlook: Option<usize>,
+    /// The pod's own limit (else request).
+    pub limit: Option<Limit>,
+    pub assessment: Option<Assessment>,
+    pub why: WhyText,
+}
+
+/// A row of the capacity table, in the order shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityRow {
+    /// Index in `RESOURCES`.
+    Total(usize),
+    /// Index in `CapacityState::pod_rows`.
+    Pod(usize),
+}
+
 /// An outlook's shortcomings, worded once per round for the screen.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhyText {
     /// Why there is no forecast: briefly for its row (how much more history
     /// is needed, when that is the reason), then in full.
@@ -55,6 +82,14 @@ impl WhyText {
             },
         }
     }
+
+    /// No history at all, for the reason given.
+    fn missing(why: &str) -> WhyText {
+        WhyText {
+            no_forecast: Some(("no data".to_string(), format!("no data: {why}"))),
+            seasonal: None,
+        }
+    }
 }
 
 /// The local store's grid: its history older than an hour is kept a point
@@ -66,6 +101,11 @@ pub struct CapacityState {
     pub settings: CapacitySection,
     /// Per resource in `RESOURCES` order; empty until the first round.
     pub outlooks: Vec<Outlook>,
+    /// Per pod, for the resources in `PER_POD` (Prometheus only).
+    pub pods: Vec<Outlook>,
+    /// The watched pods' rows under their resource's, with the Prometheus
+    /// outlook matched by name; derived like `assessments`.
+    pub pod_rows: Vec<PodRow>,
     pub origin: Option<Origin>,
     pub updated_at_ms: Option<i64>,
     /// Derived from `outlooks` and the limits whenever either changes.
@@ -90,6 +130,8 @@ impl CapacityState {
         CapacityState {
             settings,
             outlooks: Vec::new(),
+            pods: Vec::new(),
+            pod_rows: Vec::new(),
             origin: None,
             updated_at_ms: None,
             assessments: Vec::new(),
@@ -107,13 +149,78 @@ impl CapacityState {
         Duration::from_millis(self.settings.horizon_ms() as u64)
     }
 
-    /// Resource `index`'s newest value and its share of the limit: known
-    /// from the first samples, before there is history enough to forecast.
-    pub fn current_use(&self, index: usize) -> (Option<f64>, Option<f64>) {
-        let current = self.outlooks.get(index).and_then(|o| o.current);
-        let limit = self.limits.per_resource.get(index).cloned().flatten();
+    /// A row's newest value and its share of the limit: known from the
+    /// first samples, before there is history enough to forecast.
+    pub fn current_use(&self, row: CapacityRow) -> (Option<f64>, Option<f64>) {
+        let (outlook, limit) = match row {
+            CapacityRow::Total(i) => (
+                self.outlooks.get(i),
+                self.limits.per_resource.get(i).and_then(Option::as_ref),
+            ),
+            CapacityRow::Pod(p) => {
+                let pod = &self.pod_rows[p];
+                (pod.outlook.and_then(|o| self.pods.get(o)), pod.limit.as_ref())
+            }
+        };
+        let current = outlook.and_then(|o| o.current);
         let used = current.zip(limit).map(|(value, limit)| value / limit.value);
         (current, used)
+    }
+
+    /// Every row in table order: each resource, its pods' rows under it.
+    pub fn rows(&self) -> Vec<CapacityRow> {
+        let mut rows = Vec::with_capacity(RESOURCES.len() + self.pod_rows.len());
+        for i in 0..RESOURCES.len() {
+            rows.push(CapacityRow::Total(i));
+            let pods = self.pod_rows.iter().enumerate().filter(|(_, p)| p.resource == i);
+            rows.extend(pods.map(|(p, _)| CapacityRow::Pod(p)));
+        }
+        rows
+    }
+
+    /// The selected row (kept in range when rows go away).
+    pub fn selected_row(&self) -> CapacityRow {
+        let rows = self.rows();
+        rows[self.selected.min(rows.len() - 1)]
+    }
+
+    /// The watched pods' rows, from the cluster's pods and the per-pod
+    /// outlooks; none without both (the local store has no pods).
+    fn derive_pod_rows(&self, pods: Option<&[PodInfo]>) -> Vec<PodRow> {
+        let prometheus = matches!(self.origin, Some(Origin::Prometheus { .. }));
+        let (Some(pods), true) = (pods, prometheus && !self.settings.pod_label.is_empty()) else {
+            return Vec::new();
+        };
+        let mut measured = measured_pods(pods, &self.settings.deployment);
+        measured.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut rows = Vec::new();
+        for resource in PER_POD {
+            let name = RESOURCES[resource].name;
+            for pod in measured.iter().take(MAX_PODS) {
+                let outlook = self
+                    .pods
+                    .iter()
+                    .position(|o| o.resource == name && o.pod.as_deref() == Some(pod.name.as_str()));
+                let limit = pod_limit(pod, resource);
+                let modelled = outlook.and_then(|o| self.pods[o].result.as_ref().ok());
+                let why = match outlook {
+                    Some(o) => WhyText::of(&self.pods[o]),
+                    None => WhyText::missing(&format!(
+                        "Prometheus has no {} series with {}=\"{}\" up to now",
+                        RESOURCES[resource].metric, self.settings.pod_label, pod.name
+                    )),
+                };
+                rows.push(PodRow {
+                    resource,
+                    pod: pod.name.clone(),
+                    outlook,
+                    assessment: modelled.map(|m| assess_against(m, limit.clone())),
+                    limit,
+                    why,
+                });
+            }
+        }
+        rows
     }
 }
 
@@ -155,9 +262,12 @@ impl App {
             self.touch(SourceId::Capacity, at_ms);
         }
         let capacity = &mut self.capacity;
-        capacity.why_text = outlooks.iter().map(WhyText::of).collect();
-        capacity.source_text = describe(&origin, &outlooks, at_ms);
-        capacity.outlooks = outlooks;
+        let (pods, totals): (Vec<Outlook>, Vec<Outlook>) =
+            outlooks.into_iter().partition(|o| o.pod.is_some());
+        capacity.why_text = totals.iter().map(WhyText::of).collect();
+        capacity.source_text = describe(&origin, &totals, at_ms);
+        capacity.outlooks = totals;
+        capacity.pods = pods;
         capacity.origin = Some(origin);
         capacity.updated_at_ms = Some(at_ms);
         capacity.pending = false;
@@ -184,6 +294,7 @@ impl App {
             .map(|(i, o)| o.result.as_ref().ok().map(|m| assess(i, m, &limits, &cost)))
             .collect();
         self.capacity.limits = limits;
+        self.capacity.pod_rows = self.capacity.derive_pod_rows(pods);
     }
 
     /// Words the banner while Prometheus fails; the last forecasts stay.
@@ -220,13 +331,15 @@ impl App {
         };
         Some(Command::ForecastCapacity(Box::new(CapacityJob {
             histories: RESOURCES.iter().map(|r| (r.kind, r.from_store(store))).collect(),
+            // The console scrapes the agent's service: one pod at a time.
+            pods: Vec::new(),
             settings,
             origin: Origin::Local,
         })))
     }
 
     pub(super) fn on_capacity_key(&mut self, key: KeyEvent) {
-        let last = RESOURCES.len() - 1;
+        let last = self.capacity.rows().len() - 1;
         let selected = &mut self.capacity.selected;
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => *selected = (*selected + 1).min(last),
@@ -237,20 +350,35 @@ impl App {
         }
     }
 
-    /// The resource with the least headroom; `None` until one is known.
-    /// Soonest to reach its limit first, else the most used.
-    pub fn tightest_headroom(&self) -> Option<Headroom> {
-        let assessments: Vec<Option<&Assessment>> =
-            self.capacity.assessments.iter().map(Option::as_ref).collect();
-        let at_ms = self.capacity.updated_at_ms?;
+    /// The resource (or one pod's) with the least headroom; `None` until
+    /// one is known. Soonest to reach its limit first, else the most used.
+    pub fn tightest_headroom(&self) -> Option<Headroom<'_>> {
+        let c = &self.capacity;
+        let rows: Vec<(CapacityRow, Option<&Assessment>)> = c
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let assessment = match row {
+                    CapacityRow::Total(i) => c.assessments.get(i).and_then(Option::as_ref),
+                    CapacityRow::Pod(p) => c.pod_rows[p].assessment.as_ref(),
+                };
+                (row, assessment)
+            })
+            .collect();
+        let at_ms = c.updated_at_ms?;
+        let assessments: Vec<Option<&Assessment>> = rows.iter().map(|r| r.1).collect();
         let i = tightest(&assessments, at_ms)?;
         let a = assessments[i]?;
+        let (resource, pod) = match rows[i].0 {
+            CapacityRow::Total(i) => (i, None),
+            CapacityRow::Pod(p) => (c.pod_rows[p].resource, Some(c.pod_rows[p].pod.as_str())),
+        };
         Some(Headroom {
-            resource: RESOURCES[i].name,
+            resource: RESOURCES[resource].name,
+            pod,
             used: a.used?,
             time_to_limit: a
-                .time_to_limit
-                .and_then(|t| until(t[0].median, self.now_ms))
+                .until_limit(self.now_ms)
                 .map(|ms| Duration::from_millis(ms as u64)),
         })
     }

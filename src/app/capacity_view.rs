@@ -8,8 +8,9 @@ use mdops_views::model::{
 };
 
 use super::App;
+use super::capacity::{CapacityRow, CapacityState, WhyText};
 use crate::domain::capacity::RESOURCES;
-use crate::domain::capacity_plan::{Assessment, LimitOrigin, Modelled, model_name, until};
+use crate::domain::capacity_plan::{Assessment, Limit, LimitOrigin, Modelled, model_name, until};
 use crate::domain::forecast::replicas::Resource as Bound;
 use crate::domain::forecast::{Accuracy, Crossing, Prediction, TimeToLimit};
 
@@ -23,37 +24,60 @@ const UNITS: [CapacityUnit; 6] = [
     CapacityUnit::Bytes,
 ];
 
+/// What one row of the table is built from.
+struct RowParts<'a> {
+    /// Index in `RESOURCES`.
+    resource: usize,
+    name: &'a str,
+    pod: bool,
+    modelled: Option<&'a Modelled>,
+    assessment: Option<&'a Assessment>,
+    limit: Option<&'a Limit>,
+    why: Option<&'a WhyText>,
+}
+
+impl CapacityState {
+    fn row_parts(&self, row: CapacityRow) -> RowParts<'_> {
+        match row {
+            CapacityRow::Total(i) => RowParts {
+                resource: i,
+                name: RESOURCES[i].name,
+                pod: false,
+                modelled: self.outlooks.get(i).and_then(|o| o.result.as_ref().ok()),
+                assessment: self.assessments.get(i).and_then(Option::as_ref),
+                limit: self.limits.per_resource.get(i).and_then(Option::as_ref),
+                why: self.why_text.get(i),
+            },
+            CapacityRow::Pod(p) => {
+                let pod = &self.pod_rows[p];
+                RowParts {
+                    resource: pod.resource,
+                    name: &pod.pod,
+                    pod: true,
+                    modelled: pod
+                        .outlook
+                        .and_then(|o| self.pods.get(o))
+                        .and_then(|o| o.result.as_ref().ok()),
+                    assessment: pod.assessment.as_ref(),
+                    limit: pod.limit.as_ref(),
+                    why: Some(&pod.why),
+                }
+            }
+        }
+    }
+}
+
 impl App {
     pub(super) fn capacity_model(&self) -> CapacityModel<'_> {
         let c = &self.capacity;
-        let rows = RESOURCES
+        let table = c.rows();
+        let rows = table
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let outlook = c.outlooks.get(i).and_then(|o| o.result.as_ref().ok());
-                let assessment = c.assessments.get(i).and_then(Option::as_ref);
-                let unavailable = c
-                    .why_text
-                    .get(i)
-                    .and_then(|w| w.no_forecast.as_ref())
-                    .map(|(brief, why)| NoForecast { brief, why });
-                self.capacity_row(i, r.name, outlook, assessment, unavailable)
-            })
+            .map(|&row| self.capacity_row(row, c.row_parts(row)))
             .collect();
-        let selected = c.selected.min(RESOURCES.len() - 1);
-        let chart = c
-            .outlooks
-            .get(selected)
-            .and_then(|o| o.result.as_ref().ok())
-            .map(|m| {
-                let assessment = c.assessments.get(selected).and_then(Option::as_ref);
-                chart(
-                    selected,
-                    m,
-                    assessment,
-                    c.why_text.get(selected).and_then(|w| w.seasonal.as_deref()),
-                )
-            });
+        let selected = c.selected.min(table.len() - 1);
+        let parts = c.row_parts(table[selected]);
+        let chart = parts.modelled.map(|m| chart(&parts, m));
         CapacityModel {
             source: &c.source_text,
             problem: c.problem.as_deref(),
@@ -65,16 +89,12 @@ impl App {
         }
     }
 
-    fn capacity_row<'a>(
-        &'a self,
-        i: usize,
-        name: &'static str,
-        outlook: Option<&Modelled>,
-        assessment: Option<&'a Assessment>,
-        unavailable: Option<NoForecast<'a>>,
-    ) -> CapacityRowModel<'a> {
-        let limit = self.capacity.limits.per_resource.get(i).cloned().flatten();
-        let limit_source = match limit.as_ref().map(|l| &l.origin) {
+    fn capacity_row<'a>(&'a self, row: CapacityRow, parts: RowParts<'a>) -> CapacityRowModel<'a> {
+        let limit_source = match parts.limit.map(|l| &l.origin) {
+            Some(LimitOrigin::Pods {
+                count: 1,
+                field: "limits",
+            }) if parts.pod => "pod",
             Some(LimitOrigin::Pods { field: "limits", .. }) => "pods",
             Some(LimitOrigin::Pods { .. }) => "reqs",
             Some(LimitOrigin::Config) => "config",
@@ -82,12 +102,15 @@ impl App {
         };
         let now = self.now_ms;
         let duration = |c: Crossing| until(c, now).map(|ms| Duration::from_millis(ms as u64));
-        let (current, used) = self.capacity.current_use(i);
+        let (current, used) = self.capacity.current_use(row);
+        let assessment = parts.assessment;
+        let outlook = parts.modelled;
         CapacityRowModel {
-            name,
-            unit: UNITS[i],
+            name: parts.name,
+            pod: parts.pod,
+            unit: UNITS[parts.resource],
             current,
-            limit: limit.as_ref().map(|l| l.value),
+            limit: parts.limit.map(|l| l.value),
             limit_source,
             used,
             forecast: assessment.and_then(|a| a.at_horizon).map(|h| ForecastCell {
@@ -99,6 +122,9 @@ impl App {
                 median: duration(t[0].median),
                 earliest: duration(t[0].earliest),
                 latest: duration(t[0].latest),
+                linear: assessment
+                    .and_then(|a| a.linear_time_to_limit)
+                    .and_then(|l| duration(l[0].median)),
             }),
             accuracy: [
                 outlook
@@ -118,7 +144,10 @@ impl App {
                     )),
                     Err(why) => Err(why.as_str()),
                 }),
-            unavailable,
+            unavailable: parts
+                .why
+                .and_then(|w| w.no_forecast.as_ref())
+                .map(|(brief, why)| NoForecast { brief, why }),
         }
     }
 }
@@ -139,17 +168,13 @@ fn points(p: &Prediction, values: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn chart<'a>(
-    i: usize,
-    m: &Modelled,
-    assessment: Option<&Assessment>,
-    note: Option<&'a str>,
-) -> CapacityChartModel<'a> {
+fn chart<'a>(parts: &RowParts<'a>, m: &Modelled) -> CapacityChartModel<'a> {
     let primary = &m.primary().prediction;
     let [p80, p95] = &primary.bands;
+    let assessment = parts.assessment;
     CapacityChartModel {
-        name: RESOURCES[i].name,
-        unit: UNITS[i],
+        name: parts.name,
+        unit: UNITS[parts.resource],
         model: model_name(primary.model),
         history: m.history.iter().map(|&(t, v)| (t as f64, v)).collect(),
         median: points(primary, &primary.point),
@@ -165,7 +190,7 @@ fn chart<'a>(
         linear_crossing_ms: assessment
             .and_then(|a| a.linear_time_to_limit)
             .and_then(median_crossing),
-        note,
+        note: parts.why.and_then(|w| w.seasonal.as_deref()),
     }
 }
 

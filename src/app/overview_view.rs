@@ -107,6 +107,7 @@ impl App {
                 let body = match self.tightest_headroom() {
                     Some(h) => TileBody::Capacity {
                         resource: h.resource,
+                        pod: h.pod,
                         used: h.used,
                         time_to_limit: h.time_to_limit,
                     },

@@ -54,6 +54,11 @@ pub const RESOURCES: [Resource; 6] = [
     },
 ];
 
+/// The resources also shown per pod, against each pod's own limit: a
+/// total well under the summed limits can hide one pod about to be
+/// throttled or OOM-killed.
+pub const PER_POD: [usize; 2] = [0, 1];
+
 /// A Prometheus range query for a resource's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RangeQuery {
@@ -69,12 +74,22 @@ impl Resource {
     /// least a minute), so each point sees several scrapes and a restarted
     /// pod's reset is handled by Prometheus, not by the sum.
     pub fn range_query(&self, span_ms: i64, scrape_ms: i64) -> RangeQuery {
+        self.query_summed_by("", span_ms, scrape_ms)
+    }
+
+    /// As [`Resource::range_query`], one series per value of `label` (the
+    /// pod, as Kubernetes service discovery labels the scraped series).
+    pub fn per_pod_query(&self, label: &str, span_ms: i64, scrape_ms: i64) -> RangeQuery {
+        self.query_summed_by(&format!(" by ({label})"), span_ms, scrape_ms)
+    }
+
+    fn query_summed_by(&self, by: &str, span_ms: i64, scrape_ms: i64) -> RangeQuery {
         let step_ms = range_step(span_ms, scrape_ms);
         let promql = match self.kind {
-            Kind::Gauge => format!("sum({})", self.metric),
+            Kind::Gauge => format!("sum{by}({})", self.metric),
             Kind::Counter => {
                 let window_s = (4 * step_ms).max(60_000) / 1_000;
-                format!("sum(rate({}[{window_s}s]))", self.metric)
+                format!("sum{by}(rate({}[{window_s}s]))", self.metric)
             }
         };
         RangeQuery {
@@ -119,6 +134,31 @@ pub fn from_matrix<'a>(series: impl IntoIterator<Item = &'a [(f64, f64)]>) -> Ve
         .collect()
 }
 
+/// Most pods forecast per resource: each costs a forecast per round.
+pub const MAX_PODS: usize = 16;
+
+/// A per-pod range query's series (the pod label's value, the points) as
+/// one history per pod running now: series whose newest point is older
+/// than `alive_after_ms` belong to pods already replaced. In name order, at
+/// most [`MAX_PODS`].
+pub fn live_pods<'a>(
+    series: impl IntoIterator<Item = (Option<&'a str>, &'a [(f64, f64)])>,
+    alive_after_ms: i64,
+) -> Vec<(String, Vec<Sample>)> {
+    let mut pods: Vec<(String, Vec<Sample>)> = series
+        .into_iter()
+        .filter_map(|(pod, points)| {
+            let pod = pod.filter(|p| !p.is_empty())?;
+            let samples = from_matrix([points]);
+            let alive = samples.last().is_some_and(|s| s.ts_ms >= alive_after_ms);
+            alive.then(|| (pod.to_string(), samples))
+        })
+        .collect();
+    pods.sort_by(|a, b| a.0.cmp(&b.0));
+    pods.truncate(MAX_PODS);
+    pods
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -142,6 +182,16 @@ mod tests {
         let q = RESOURCES[1].range_query(3_600_000, 15_000);
         assert_eq!(q.promql, "sum(mda_process_resident_memory_bytes)");
         assert_eq!(q.step_ms, 15_000, "never finer than the scrape");
+        let q = cpu().per_pod_query("pod", week, 15_000);
+        assert_eq!(
+            q.promql,
+            "sum by (pod)(rate(mda_process_cpu_seconds_total[240s]))"
+        );
+        let q = RESOURCES[1].per_pod_query("kubernetes_pod_name", 3_600_000, 15_000);
+        assert_eq!(
+            q.promql,
+            "sum by (kubernetes_pod_name)(mda_process_resident_memory_bytes)"
+        );
     }
 
     #[test]
@@ -216,5 +266,46 @@ mod tests {
         }
         let got: Vec<f64> = RESOURCES[1].from_store(&store).iter().map(|s| s.value).collect();
         assert_eq!(got, [100.0, 90.0, 120.0], "a drop in a gauge is kept");
+    }
+
+    #[test]
+    fn per_pod_series_are_kept_for_the_pods_running_now() {
+        let (old, b, a) = (
+            [(100.0, 1.0), (160.0, 2.0)],
+            [(100.0, 3.0), (500.0, f64::NAN), (560.0, 4.0)],
+            [(500.0, 5.0), (560.0, 6.0)],
+        );
+        let series = [
+            (Some("agent-old"), &old[..]),
+            (Some("agent-b"), &b[..]),
+            (None, &a[..]),
+            (Some("agent-a"), &a[..]),
+        ];
+        let pods = live_pods(series, 500_000);
+        let names: Vec<&str> = pods.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            names,
+            ["agent-a", "agent-b"],
+            "replaced and unlabelled series left out"
+        );
+        assert_eq!(
+            pods[1].1,
+            [
+                Sample {
+                    ts_ms: 100_000,
+                    value: 3.0
+                },
+                Sample {
+                    ts_ms: 560_000,
+                    value: 4.0
+                }
+            ]
+        );
+        let many: Vec<(String, [(f64, f64); 1])> = (0..40)
+            .map(|i| (format!("agent-{i:02}"), [(600.0, 1.0)]))
+            .collect();
+        let kept = live_pods(many.iter().map(|(n, p)| (Some(n.as_str()), &p[..])), 0);
+        assert_eq!(kept.len(), MAX_PODS);
+        assert_eq!(kept[0].0, "agent-00");
     }
 }

@@ -19,22 +19,39 @@ use super::forecast::{
 pub const CHART_POINTS: usize = 480;
 
 /// Histories to forecast, per resource in [`RESOURCES`] order, each with
-/// how to read it (Prometheus answers a counter as a rate already).
+/// how to read it (Prometheus answers a counter as a rate already), then
+/// per pod for the resources in [`PER_POD`](super::capacity::PER_POD).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityJob {
     pub histories: Vec<(Kind, Vec<Sample>)>,
+    pub pods: Vec<PodHistory>,
     pub settings: Settings,
     pub origin: Origin,
 }
 
+/// One pod's history of one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodHistory {
+    /// Index in [`RESOURCES`].
+    pub resource: usize,
+    pub pod: String,
+    pub kind: Kind,
+    pub samples: Vec<Sample>,
+}
+
 impl CapacityJob {
-    /// Runs every forecast: CPU-bound, so off the UI thread.
+    /// Runs every forecast: CPU-bound, so off the UI thread. The totals in
+    /// [`RESOURCES`] order, then one outlook per pod history.
     pub fn run(&self) -> Vec<Outlook> {
-        RESOURCES
+        let totals = RESOURCES
             .iter()
             .zip(&self.histories)
-            .map(|(r, (kind, samples))| outlook(r.name, samples, *kind, &self.settings))
-            .collect()
+            .map(|(r, (kind, samples))| outlook(r.name, samples, *kind, &self.settings));
+        let pods = self.pods.iter().map(|h| Outlook {
+            pod: Some(h.pod.clone()),
+            ..outlook(RESOURCES[h.resource].name, &h.samples, h.kind, &self.settings)
+        });
+        totals.chain(pods).collect()
     }
 }
 
@@ -53,6 +70,8 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outlook {
     pub resource: String,
+    /// Set on one pod's outlook; `None` on the total over the agent's pods.
+    pub pod: Option<String>,
     /// The newest value, shown even when there is no forecast yet.
     pub current: Option<f64>,
     pub result: Result<Modelled, Unavailable>,
@@ -128,6 +147,7 @@ pub fn outlook(resource: &str, samples: &[Sample], kind: Kind, settings: &Settin
         });
     Outlook {
         resource: resource.to_string(),
+        pod: None,
         current: latest(samples, kind, settings.max_gap_ms),
         result,
     }
@@ -200,12 +220,7 @@ pub struct Limits {
 /// (else requests) on every pod; otherwise, and for the other resources,
 /// `configured` (by resource, 0 meaning none).
 pub fn resolve_limits(pods: Option<&[PodInfo]>, deployment: &str, configured: [f64; 6]) -> Limits {
-    let pods: Vec<&PodInfo> = pods
-        .unwrap_or_default()
-        .iter()
-        .filter(|p| !p.terminating && p.phase == "Running")
-        .filter(|p| deployment.is_empty() || p.owner.as_deref() == Some(deployment))
-        .collect();
+    let pods = measured_pods(pods.unwrap_or_default(), deployment);
     let from_pods = |limit: fn(&PodInfo) -> Option<f64>, request: fn(&PodInfo) -> Option<f64>| {
         if pods.is_empty() {
             return None;
@@ -254,6 +269,34 @@ pub fn resolve_limits(pods: Option<&[PodInfo]>, deployment: &str, configured: [f
     Limits { per_resource, pod }
 }
 
+/// The pods `resolve_limits` measures: running, not terminating, owned by
+/// `deployment` (every pod when it is empty).
+pub fn measured_pods<'a>(pods: &'a [PodInfo], deployment: &str) -> Vec<&'a PodInfo> {
+    pods.iter()
+        .filter(|p| !p.terminating && p.phase == "Running")
+        .filter(|p| deployment.is_empty() || p.owner.as_deref() == Some(deployment))
+        .collect()
+}
+
+/// One pod's own limit (else request) of a resource in [`PER_POD`](super::capacity::PER_POD).
+pub fn pod_limit(pod: &PodInfo, resource: usize) -> Option<Limit> {
+    let r = &pod.resources;
+    let (limit, request) = match resource {
+        0 => (r.cpu_limit_cores(), r.cpu_request_cores()),
+        1 => (r.memory_limit(), r.memory_request()),
+        _ => return None,
+    };
+    let (value, field) = match (limit, request) {
+        (Some(v), _) => (v, "limits"),
+        (None, Some(v)) => (v, "requests"),
+        (None, None) => return None,
+    };
+    (value > 0.0).then_some(Limit {
+        value,
+        origin: LimitOrigin::Pods { count: 1, field },
+    })
+}
+
 /// A forecast value at the horizon with its bands, `(lower, upper)` in
 /// [`Level::ALL`] order.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -279,11 +322,36 @@ pub struct Assessment {
     pub recommendation: Option<Result<Recommendation, String>>,
 }
 
+impl Assessment {
+    /// Milliseconds until the limit is reached: by the lead model's median,
+    /// else by the linear model's (a damped seasonal trend can flatten out
+    /// where the straight line does not). `None` when neither reaches it.
+    pub fn until_limit(&self, now_ms: i64) -> Option<i64> {
+        let median = |t: Option<[TimeToLimit; 2]>| t.and_then(|t| until(t[0].median, now_ms));
+        median(self.time_to_limit).or_else(|| median(self.linear_time_to_limit))
+    }
+}
+
 /// The request-rate resource, whose forecast sizes the replicas.
 pub const REQUESTS: usize = 2;
 
 pub fn assess(index: usize, modelled: &Modelled, limits: &Limits, cost: &CostModel) -> Assessment {
     let limit = limits.per_resource.get(index).cloned().flatten();
+    let mut assessment = assess_against(modelled, limit);
+    assessment.recommendation = (index == REQUESTS).then(|| {
+        let primary = &modelled.primary().prediction;
+        let peak = primary.point.iter().copied().fold(modelled.current, f64::max);
+        match limits.pod {
+            Some(pod) => recommend(peak, pod, cost),
+            None => Err("no pod CPU and memory limits to size replicas with".to_string()),
+        }
+    });
+    assessment
+}
+
+/// One resource's forecast against `limit`: its use, the forecast at the
+/// horizon and when each model reaches the limit. No replica advice.
+pub fn assess_against(modelled: &Modelled, limit: Option<Limit>) -> Assessment {
     let primary = &modelled.primary().prediction;
     let last = primary.point.len().checked_sub(1);
     let at_horizon = last.map(|i| AtHorizon {
@@ -301,20 +369,13 @@ pub fn assess(index: usize, modelled: &Modelled, limits: &Limits, cost: &CostMod
         .is_ok()
         .then(|| crossings(&modelled.linear.prediction))
         .flatten();
-    let recommendation = (index == REQUESTS).then(|| {
-        let peak = primary.point.iter().copied().fold(modelled.current, f64::max);
-        match limits.pod {
-            Some(pod) => recommend(peak, pod, cost),
-            None => Err("no pod CPU and memory limits to size replicas with".to_string()),
-        }
-    });
     Assessment {
         used: limit.as_ref().map(|l| modelled.current / l.value),
         limit,
         at_horizon,
         time_to_limit,
         linear_time_to_limit,
-        recommendation,
+        recommendation: None,
     }
 }
 
@@ -331,13 +392,7 @@ pub fn until(crossing: Crossing, now_ms: i64) -> Option<i64> {
 /// The resource with the least headroom: the one whose median forecast
 /// reaches its limit soonest, else the one using most of its limit.
 pub fn tightest(assessments: &[Option<&Assessment>], now_ms: i64) -> Option<usize> {
-    let key = |a: &Assessment| {
-        let soonest = a
-            .time_to_limit
-            .and_then(|t| until(t[0].median, now_ms))
-            .map_or(i64::MAX, |ms| ms);
-        (soonest, a.used.unwrap_or(0.0))
-    };
+    let key = |a: &Assessment| (a.until_limit(now_ms).unwrap_or(i64::MAX), a.used.unwrap_or(0.0));
     assessments
         .iter()
         .enumerate()
@@ -502,6 +557,43 @@ mod tests {
     }
 
     #[test]
+    fn a_pods_own_limit_else_its_request() {
+        let limited = pod("agent", Some(500), Some(256 << 20), Some(100));
+        assert_eq!(
+            pod_limit(&limited, 0),
+            Some(Limit {
+                value: 0.5,
+                origin: LimitOrigin::Pods {
+                    count: 1,
+                    field: "limits"
+                }
+            })
+        );
+        let requested = pod("agent", None, None, Some(100));
+        let cpu = pod_limit(&requested, 0).unwrap();
+        assert_eq!(
+            (cpu.value, &cpu.origin),
+            (
+                0.1,
+                &LimitOrigin::Pods {
+                    count: 1,
+                    field: "requests"
+                }
+            )
+        );
+        assert_eq!(pod_limit(&requested, 1), None, "no memory limit nor request");
+        assert_eq!(pod_limit(&limited, 2), None, "requests/s are not per pod");
+        let mut done = pod("agent", None, None, None);
+        done.phase = "Succeeded".to_string();
+        let pods = [limited, done, pod("other", None, None, None)];
+        let names: Vec<&str> = measured_pods(&pods, "agent")
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names.len(), 1, "running pods of the deployment only");
+    }
+
+    #[test]
     fn assessment_and_the_tightest_headroom() {
         let settings = Settings::default();
         let limits = resolve_limits(None, "", [200.0, 1e9, 1000.0, 0.0, 0.0, 0.0]);
@@ -526,6 +618,27 @@ mod tests {
         let alone = assess(0, &short, &limits, &cost);
         assert!(alone.time_to_limit.is_some());
         assert!(alone.linear_time_to_limit.is_none(), "linear leads already");
+        // Until the limit: the lead model's median, else the line's.
+        assert_eq!(cpu.until_limit(now), until(ttl[0].median, now));
+        let at = |median| {
+            Level::ALL.map(|level| TimeToLimit {
+                level,
+                median,
+                earliest: median,
+                latest: Crossing::NotWithin,
+            })
+        };
+        let damped = Assessment {
+            time_to_limit: Some(at(Crossing::NotWithin)),
+            linear_time_to_limit: Some(at(Crossing::At(now + DAY))),
+            ..cpu.clone()
+        };
+        assert_eq!(damped.until_limit(now), Some(DAY));
+        let neither = Assessment {
+            linear_time_to_limit: Some(at(Crossing::NotWithin)),
+            ..damped
+        };
+        assert_eq!(neither.until_limit(now), None);
         assert!(cpu.recommendation.is_none());
         let memory = assess(1, &m, &limits, &cost);
         assert_eq!(memory.time_to_limit.unwrap()[0].median, Crossing::NotWithin);

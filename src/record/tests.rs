@@ -333,9 +333,14 @@ fn capacity_outlooks() -> Vec<crate::domain::capacity_plan::Outlook> {
         horizon_ms: 3_600_000,
         ..Settings::default()
     };
+    let pod = crate::domain::capacity_plan::Outlook {
+        pod: Some("agent-7d9f8c5b4-x2x9z".to_string()),
+        ..outlook("memory", &samples[..12], Kind::Gauge, &settings)
+    };
     vec![
         outlook("memory", &samples, Kind::Gauge, &settings),
         outlook("ws clients", &samples[..3], Kind::Gauge, &settings),
+        pod,
     ]
 }
 
@@ -522,6 +527,6 @@ fn the_encoding_is_pinned() {
     );
 }
 
-const PINNED_EVERY_KIND_CRC: u32 = 4_078_837_867;
+const PINNED_EVERY_KIND_CRC: u32 = 989_763_279;
 
 const PINNED_TICKS_FRAME: &str = "4e00000010d7185a80c0e285e368010201044141504c00000000005059408fc2f5285c4f5940713d0ad7a350594000000000000024400000000000489340000000000000594080c0e285e3680373696d80c0e285e368";

@@ -14,8 +14,8 @@ use super::{now_ms, poll_every};
 use crate::app::{Msg, SourceId};
 use crate::capacity_config::CapacitySection;
 use crate::domain::backoff::Backoff;
-use crate::domain::capacity::{RESOURCES, from_matrix};
-use crate::domain::capacity_plan::{CapacityJob, Origin};
+use crate::domain::capacity::{PER_POD, RESOURCES, from_matrix, live_pods};
+use crate::domain::capacity_plan::{CapacityJob, Origin, PodHistory};
 use crate::domain::forecast::{Kind, Sample, Settings};
 
 /// Polls Prometheus every `interval_ms`, the first round at once; a failed
@@ -39,7 +39,9 @@ pub async fn run_prometheus(
     .await;
 }
 
-/// Each resource's history as of `now_ms`, one range query each.
+/// Each resource's history as of `now_ms`, one range query each; then, for
+/// the resources in `PER_POD`, one query by the pod label for the pods
+/// running now.
 pub async fn gather(
     client: &PrometheusClient,
     url: String,
@@ -69,8 +71,39 @@ pub async fn gather(
             from_matrix(series.iter().map(|s| s.points.as_slice())),
         ));
     }
+    let mut pods = Vec::new();
+    let label = settings.pod_label.as_str();
+    for index in PER_POD.into_iter().filter(|_| !label.is_empty()) {
+        let query = RESOURCES[index].per_pod_query(label, lookback_ms, min_step_ms);
+        let end_ms = now_ms - now_ms.rem_euclid(query.step_ms);
+        let series = client
+            .query_range(
+                &query.promql,
+                end_ms as f64 / 1000.0,
+                Duration::from_millis(query.span_ms as u64),
+                Duration::from_millis(query.step_ms as u64),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let labelled = series
+            .iter()
+            .map(|s| (s.labels.get(label).map(String::as_str), s.points.as_slice()));
+        // Alive: a point within the last two steps.
+        let alive_after_ms = end_ms - 2 * query.step_ms;
+        pods.extend(
+            live_pods(labelled, alive_after_ms)
+                .into_iter()
+                .map(|(pod, samples)| PodHistory {
+                    resource: index,
+                    pod,
+                    kind: query.kind,
+                    samples,
+                }),
+        );
+    }
     Ok(CapacityJob {
         histories,
+        pods,
         settings: Settings {
             horizon_ms: settings.horizon_ms(),
             step_ms: Some(step_ms),
@@ -95,6 +128,7 @@ pub async fn forecast(job: CapacityJob) -> Msg {
                 .iter()
                 .map(|r| crate::domain::capacity_plan::Outlook {
                     resource: r.name.to_string(),
+                    pod: None,
                     current: None,
                     result: Err(why.clone()),
                 })

@@ -1019,6 +1019,8 @@ pub enum TileBody<'a> {
     },
     Capacity {
         resource: &'a str,
+        /// The pod, when one pod is tighter against its own limit.
+        pod: Option<&'a str>,
         /// Share of the limit in use (0.83 is 83 %).
         used: f64,
         time_to_limit: Option<Duration>,
@@ -1072,7 +1074,11 @@ pub enum CapacityUnit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityRowModel<'a> {
+    /// The resource, or on a pod's row the pod.
     pub name: &'a str,
+    /// One pod's row, under its resource's and measured against the pod's
+    /// own limit.
+    pub pod: bool,
     pub unit: CapacityUnit,
     pub current: Option<f64>,
     pub limit: Option<f64>,
@@ -1115,6 +1121,10 @@ pub struct TimeToLimitCell {
     pub median: Option<Duration>,
     pub earliest: Option<Duration>,
     pub latest: Option<Duration>,
+    /// The linear model's median crossing, when the seasonal model leads:
+    /// shown when the seasonal median does not cross (a damped trend can
+    /// flatten out where the straight line does not).
+    pub linear: Option<Duration>,
 }
 
 /// A backtest: mean absolute percentage error and the share of held-out

@@ -49,6 +49,7 @@ fn row(
     let at = current * 1.1;
     CapacityRowModel {
         name,
+        pod: false,
         unit,
         current: Some(current),
         limit,
@@ -63,6 +64,7 @@ fn row(
             median: None,
             earliest: None,
             latest: None,
+            linear: None,
         }),
         accuracy: [
             Some(AccuracyCell {
@@ -88,6 +90,7 @@ fn rows() -> Vec<CapacityRowModel<'static>> {
         median: Some(Duration::from_secs(4 * 86_400 + 5 * 3600)),
         earliest: Some(Duration::from_secs(2 * 86_400 + 3 * 3600)),
         latest: None,
+        linear: None,
     });
     let mut http = row("http requests/s", CapacityUnit::PerSecond, 412.0, Some(1000.0));
     http.replicas = Some(Ok((3, "mem")));
@@ -101,6 +104,7 @@ fn rows() -> Vec<CapacityRowModel<'static>> {
         median: Some(Duration::ZERO),
         earliest: Some(Duration::ZERO),
         latest: Some(Duration::ZERO),
+        linear: None,
     });
     vec![
         cpu,
@@ -152,6 +156,45 @@ fn capacity_ascii_monochrome_80x24() {
     v.status.hints = &[("q", "quit"), ("j/k", "select"), ("?", "help")];
     let text = render_to_text(&v, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn capacity_pod_rows_under_their_resource() {
+    let pod = |name, current: f64, limit: f64| CapacityRowModel {
+        pod: true,
+        limit_source: "pod",
+        ..row(name, CapacityUnit::Bytes, current, Some(limit))
+    };
+    let mut tight = pod("market-data-agent-7d9f8c5b4-x2x9z", 3.8e8, 4.0e8);
+    tight.time_to_limit = Some(TimeToLimitCell {
+        median: Some(Duration::from_secs(86_400)),
+        earliest: Some(Duration::from_secs(20 * 3600)),
+        latest: Some(Duration::from_secs(30 * 3600)),
+        linear: None,
+    });
+    let mut fresh = pod("market-data-agent-7d9f8c5b4-k8q2m", 0.9e8, 4.0e8);
+    fresh.forecast = None;
+    fresh.time_to_limit = None;
+    fresh.accuracy = [None, None];
+    fresh.unavailable = Some(NoForecast {
+        brief: "need 1h40m more history",
+        why: "history too short: 3 of the 10 points the linear model needs: need 1h40m more",
+    });
+    let mut rows = rows();
+    // The seasonal median damps out below the limit; the line crosses.
+    rows[1].time_to_limit = Some(TimeToLimitCell {
+        median: None,
+        earliest: Some(Duration::from_secs(3 * 86_400)),
+        latest: None,
+        linear: Some(Duration::from_secs(36 * 3600)),
+    });
+    rows.splice(2..2, [tight, fresh]);
+    let mut m = model(rows, None);
+    m.selected = Some(2);
+    let text = render_to_text(&view(m), &Theme::default(), 120, 30);
+    assert!(text.contains("  market…-x2x9z"), "{text}");
+    assert!(text.contains("1d12h lin"), "{text}");
     assert_snapshot!(text);
 }
 

@@ -60,7 +60,12 @@ fn healthy(name: &'static str, active: bool) -> EnvOverviewModel<'static> {
             tile(
                 OverviewTile::Capacity,
                 if active {
-                    TileBody::CapacityUnknown
+                    TileBody::Capacity {
+                        resource: "memory",
+                        pod: Some("market-data-agent-7d9f8c5b4-x2x9z"),
+                        used: 0.94,
+                        time_to_limit: Some(std::time::Duration::from_secs(30 * 3600)),
+                    }
                 } else {
                     TileBody::CapacityWhenActive
                 },

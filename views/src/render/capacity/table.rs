@@ -53,7 +53,13 @@ fn columns(horizon: &str) -> Vec<Column> {
     let not_within = format!("not within {horizon}");
     vec![
         present(col("Resource", 15, 0, false, |r, ctx| {
-            (r.name.to_string(), ctx.theme.base)
+            if r.pod {
+                // Indented under its resource; a pod's name differs at its end.
+                let name = text::truncate_middle(&text::sanitize(r.name), 13, ctx.g.ellipsis);
+                (format!("  {name}"), ctx.theme.muted)
+            } else {
+                (r.name.to_string(), ctx.theme.base)
+            }
         })),
         present(col("Now", 10, 1, true, |r, ctx| {
             let s = r
@@ -84,6 +90,10 @@ fn columns(horizon: &str) -> Vec<Column> {
         Column {
             title: "To limit".to_string(),
             ..col("", 13, 0, true, move |r, ctx| match r.time_to_limit {
+                Some(t) if t.median.is_none() && t.linear.is_some() => (
+                    format!("{} lin", fmt::until(t.linear)),
+                    until_style(t.linear, ctx),
+                ),
                 Some(t) if t.median.is_none() && t.earliest.is_none() => (not_within.clone(), ctx.theme.ok),
                 Some(t) => (fmt::until(t.median), until_style(t.earliest, ctx)),
                 None => (ctx.g.missing.to_string(), ctx.theme.muted),

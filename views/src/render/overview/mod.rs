@@ -144,7 +144,7 @@ fn render_tile(buf: &mut Buffer, area: Rect, tile: &TileModel, selected: bool, c
         let error = text::short_error(&text::sanitize(error), room.saturating_sub(2), ctx.g.ellipsis);
         lines.push(Line::from(Span::styled(format!("! {error}"), th.critical)));
     }
-    lines.extend(body_lines(&tile.body, inner.height, ctx));
+    lines.extend(body_lines(&tile.body, inner.height, inner.width, ctx));
     for (row, line) in (inner.y..inner.bottom()).zip(lines.iter()) {
         put_line(
             buf,
@@ -158,7 +158,7 @@ fn render_tile(buf: &mut Buffer, area: Rect, tile: &TileModel, selected: bool, c
     }
 }
 
-fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
+fn body_lines<'a>(body: &'a TileBody, height: u16, width: u16, ctx: &Ctx) -> Vec<Line<'a>> {
     let th = ctx.theme;
     let muted = |s: String| vec![Line::from(Span::styled(s, th.muted))];
     match body {
@@ -219,6 +219,7 @@ fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
         ],
         TileBody::Capacity {
             resource,
+            pod,
             used,
             time_to_limit,
         } => {
@@ -229,14 +230,22 @@ fn body_lines<'a>(body: &'a TileBody, height: u16, ctx: &Ctx) -> Vec<Line<'a>> {
             } else {
                 th.ok
             };
+            let of = if pod.is_some() { "pod limit" } else { "limit" };
             let mut spans = vec![
                 Span::raw(format!("{} ", text::sanitize(resource))),
-                Span::styled(format!("{:.0}% of limit", used * 100.0), style),
+                Span::styled(format!("{:.0}% of {of}", used * 100.0), style),
             ];
             if let Some(left) = time_to_limit {
                 spans.push(Span::styled(format!(", full in {}", text::span(*left)), th.muted));
             }
-            vec![Line::from(spans)]
+            let mut lines = vec![Line::from(spans)];
+            if let Some(pod) = pod {
+                // Pod names differ at their end: keep it.
+                let room = usize::from(width).saturating_sub(4);
+                let pod = text::truncate_middle(&text::sanitize(pod), room, ctx.g.ellipsis);
+                lines.push(Line::styled(format!("pod {pod}"), th.muted));
+            }
+            lines
         }
         TileBody::CapacityUnknown => muted("not known yet".to_string()),
         TileBody::CapacityWhenActive => muted("shows when switched to".to_string()),
