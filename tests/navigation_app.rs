@@ -300,6 +300,53 @@ fn a_rebound_key_works_the_old_one_does_nothing_and_help_shows_it() {
 }
 
 #[test]
+fn list_and_pane_keys_follow_a_rebinding_on_every_screen() {
+    let mut app = app();
+    app.set_keymap(keymap(&[("down", "n"), ("up", "p"), ("focus_next", "<C-l>")]));
+    app.screen = Screen::Capacity;
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.capacity.selected, 1, "n moves down the capacity rows");
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.capacity.selected, 1, "j is free now");
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.capacity.selected, 0);
+
+    app.screen = Screen::Overview;
+    let tile = |app: &App| match app.view().body {
+        mdops_views::model::BodyModel::Overview(m) => m.selected,
+        _ => panic!("the overview"),
+    };
+    let first = tile(&app);
+    key(&mut app, KeyCode::Char('n'));
+    assert_ne!(tile(&app), first, "n selects the next tile");
+
+    key(&mut app, KeyCode::Char('?'));
+    let help = app.view().help.expect("help is open");
+    for section in ["Overview", "Capacity", "Timeline"] {
+        let rows = &help
+            .sections
+            .iter()
+            .find(|(title, _)| *title == section)
+            .unwrap()
+            .1;
+        assert!(
+            rows.iter().any(|(keys, _)| keys.starts_with("n / p")),
+            "{section}: {rows:?}"
+        );
+    }
+    let overview = &help
+        .sections
+        .iter()
+        .find(|(title, _)| *title == "Overview")
+        .unwrap()
+        .1;
+    assert!(
+        overview.iter().any(|(keys, _)| keys.contains("Ctrl-L")),
+        "{overview:?}"
+    );
+}
+
+#[test]
 fn a_sequence_binding_waits_for_its_second_key() {
     let mut app = app();
     app.set_keymap(keymap(&[("next_screen", "g t"), ("top", "g g")]));

@@ -199,11 +199,14 @@ fn show(keys: &[Key]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Global,
-    /// Every screen with a selectable list: prices, SLOs, incidents, cluster.
+    /// Every screen with a selection to move: the overview's tiles, and the
+    /// lists of prices, SLOs, incidents, capacity, cluster and timeline.
     Lists,
     Prices,
     Incidents,
-    Cluster,
+    /// Screens of side-by-side panes: the cluster's, the overview's
+    /// environments.
+    Panes,
     Dr,
 }
 
@@ -214,7 +217,7 @@ impl Scope {
             Scope::Lists => "the list screens",
             Scope::Prices => "the prices screen",
             Scope::Incidents => "the incidents screen",
-            Scope::Cluster => "the cluster screen",
+            Scope::Panes => "the cluster and overview screens",
             Scope::Dr => "the DR screen",
         }
     }
@@ -222,13 +225,10 @@ impl Scope {
     pub fn on(self, screen: Screen) -> bool {
         match self {
             Scope::Global => true,
-            Scope::Lists => matches!(
-                screen,
-                Screen::Prices | Screen::Slos | Screen::Incidents | Screen::Cluster
-            ),
+            Scope::Lists => screen != Screen::Dr,
             Scope::Prices => screen == Screen::Prices,
             Scope::Incidents => screen == Screen::Incidents,
-            Scope::Cluster => screen == Screen::Cluster,
+            Scope::Panes => matches!(screen, Screen::Cluster | Screen::Overview),
             Scope::Dr => screen == Screen::Dr,
         }
     }
@@ -298,8 +298,8 @@ actions! {
     Silence "silence" Incidents ["s"];
     Expire "expire" Incidents ["E"];
     Resolve "resolve" Incidents ["R"];
-    FocusNext "focus_next" Cluster ["l", "<Right>"];
-    FocusPrevious "focus_previous" Cluster ["h", "<Left>"];
+    FocusNext "focus_next" Panes ["l", "<Right>"];
+    FocusPrevious "focus_previous" Panes ["h", "<Left>"];
     Backup "backup" Dr ["b"];
     Drill "drill" Dr ["d"];
 }
@@ -610,7 +610,8 @@ fn help_actions(section: &str, keys: &str) -> &'static [Action] {
         (_, "j k / Down Up") => &[Down, Up],
         (_, "PgDn PgUp") => &[PageDown, PageUp],
         (_, "g G / Home End") => &[Top, Bottom],
-        ("Incidents", "PgDn PgUp / g G") => &[PageDown, PageUp, Top, Bottom],
+        (_, "PgDn PgUp / g G") => &[PageDown, PageUp, Top, Bottom],
+        (_, "h l / Left Right") => &[FocusPrevious, FocusNext],
         ("Prices", "/") => &[Filter],
         ("Prices", "s / S") => &[Sort, ReverseSort],
         ("Prices", "i") => &[Interval],
@@ -620,8 +621,6 @@ fn help_actions(section: &str, keys: &str) -> &'static [Action] {
         ("Incidents", "s") => &[Silence],
         ("Incidents", "E") => &[Expire],
         ("Incidents", "R") => &[Resolve],
-        ("Cluster", "PgDn PgUp / g G") => &[PageDown, PageUp, Top, Bottom],
-        ("Cluster", "h l / Left Right") => &[FocusPrevious, FocusNext],
         ("DR", "b") => &[Backup],
         ("DR", "d") => &[Drill],
         _ => &[],

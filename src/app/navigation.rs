@@ -100,12 +100,14 @@ impl App {
     /// The screens' own handlers, which know each action by its default key.
     fn on_screen_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match self.screen {
+            Screen::Overview => return self.on_overview_key(key),
             Screen::Prices => return self.on_prices_key(key),
             Screen::Slos => self.on_slos_key(key),
             Screen::Incidents => self.on_incidents_key(key),
+            Screen::Capacity => self.on_capacity_key(key),
             Screen::Cluster => self.on_cluster_key(key),
             Screen::Dr => return self.on_dr_key(key),
-            _ => self.dirty = false,
+            Screen::Timeline => self.on_timeline_key(key),
         }
         Vec::new()
     }
