@@ -267,6 +267,11 @@ fn expand_fills_the_body_and_e_or_esc_restores() {
 fn a_rebound_key_works_the_old_one_does_nothing_and_help_shows_it() {
     let mut app = app();
     app.set_keymap(keymap(&[("quit", "<C-q>"), ("sort", "o")]));
+    let hints = app.view().status.hints;
+    assert!(
+        hints.contains(&("o", "sort")) && hints.contains(&("Ctrl-Q", "quit")),
+        "the status line shows the keys in force: {hints:?}"
+    );
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(
         app.prices.sort,
@@ -304,6 +309,12 @@ fn list_and_pane_keys_follow_a_rebinding_on_every_screen() {
     let mut app = app();
     app.set_keymap(keymap(&[("down", "n"), ("up", "p"), ("focus_next", "<C-l>")]));
     app.screen = Screen::Capacity;
+    let hints = app.view().status.hints;
+    assert!(hints.contains(&("n/p", "resource")), "{hints:?}");
+    assert!(
+        !hints.iter().any(|(_, what)| *what == "sort"),
+        "no sort here: {hints:?}"
+    );
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.capacity.selected, 1, "n moves down the capacity rows");
     key(&mut app, KeyCode::Char('j'));
@@ -319,6 +330,8 @@ fn list_and_pane_keys_follow_a_rebinding_on_every_screen() {
     let first = tile(&app);
     key(&mut app, KeyCode::Char('n'));
     assert_ne!(tile(&app), first, "n selects the next tile");
+    let hints = app.view().status.hints;
+    assert!(hints.contains(&("h/Ctrl-L", "environment")), "{hints:?}");
 
     key(&mut app, KeyCode::Char('?'));
     let help = app.view().help.expect("help is open");

@@ -509,6 +509,32 @@ impl Keymap {
             .collect()
     }
 
+    /// The status line's hints on `screen` with the keys in force; a hint
+    /// whose action has no key is left out.
+    pub fn hints(&self, screen: Screen) -> Vec<(String, &'static str)> {
+        use super::keys::HintKey;
+        let first = |action: Action| self.keys_of(action).into_iter().next();
+        super::keys::status_hints(screen)
+            .iter()
+            .filter_map(|&(key, what)| {
+                let text = match key {
+                    HintKey::Action(action) => first(action)?,
+                    HintKey::Pair(a, b) => format!("{}/{}", first(a)?, first(b)?),
+                    HintKey::Fixed(text) => text.to_string(),
+                    HintKey::Screens => {
+                        let screens = Action::ALL.iter().filter(|a| a.screen().is_some());
+                        if screens.clone().all(|&a| self.is_default(a)) {
+                            "0-7".to_string()
+                        } else {
+                            first(Action::NextScreen)?
+                        }
+                    }
+                };
+                Some((text, what))
+            })
+            .collect()
+    }
+
     /// Whether every key of `action` is its default.
     fn is_default(&self, action: Action) -> bool {
         self.bindings.iter().any(|b| b.action == action && !b.configured)

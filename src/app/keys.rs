@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use market_data_agent::api::BarInterval;
 use mdops_views::model::PriceColumn;
 
+use super::keymap::Action;
 use super::{App, Command, Screen};
 
 /// Every key the console understands, by section.
@@ -131,54 +132,90 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
-/// Hints on the status line of the prices screen (and the default).
-pub const HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("0-7", "screens"),
-    ("/", "filter"),
-    ("s", "sort"),
-    ("i", "interval"),
-    ("q", "quit"),
-];
+/// A status-line hint's key: an action's, shown as bound now, or a key the
+/// keymap does not rebind.
+#[derive(Debug, Clone, Copy)]
+pub enum HintKey {
+    Action(Action),
+    /// Two actions' first keys, `j/k`.
+    Pair(Action, Action),
+    Fixed(&'static str),
+    /// The screen keys: `0-7` while they are the defaults.
+    Screens,
+}
 
-/// Hints on the status line of the overview.
-pub const OVERVIEW_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("0-7", "screens"),
-    ("hjkl", "select tile"),
-    ("Enter", "open"),
-    ("q", "quit"),
-];
-
-/// Hints on the status line of the incidents screen.
-pub const INCIDENT_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("a", "ack"),
-    ("s", "silence"),
-    ("E", "expire"),
-    ("R", "resolve"),
-    ("r", "resolved"),
-    ("/", "filter"),
-    ("q", "quit"),
-];
-
-/// Hints on the status line of the DR screen.
-pub const DR_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("b", "backup now"),
-    ("d", "restore drill"),
-    ("q", "quit"),
-];
-
-/// Hints on the status line of the timeline screen.
-pub const TIMELINE_HINTS: &[(&str, &str)] = &[
-    ("?", "help"),
-    ("s a i c u", "kinds"),
-    ("E", "env"),
-    ("/", "filter"),
-    ("Enter", "go to"),
-    ("q", "quit"),
-];
+/// The status line's hints on `screen`: what is worth remembering there,
+/// the screen's own keys first.
+pub fn status_hints(screen: Screen) -> &'static [(HintKey, &'static str)] {
+    use Action::*;
+    use HintKey::{Fixed, Pair, Screens};
+    const HELP: (HintKey, &str) = (HintKey::Action(Help), "help");
+    const QUIT: (HintKey, &str) = (HintKey::Action(Quit), "quit");
+    match screen {
+        Screen::Overview => &[
+            HELP,
+            (Screens, "screens"),
+            (Pair(Down, Up), "tile"),
+            (Pair(FocusPrevious, FocusNext), "environment"),
+            (Fixed("Enter"), "open"),
+            QUIT,
+        ],
+        Screen::Prices => &[
+            HELP,
+            (Screens, "screens"),
+            (HintKey::Action(Filter), "filter"),
+            (HintKey::Action(Sort), "sort"),
+            (HintKey::Action(Interval), "interval"),
+            QUIT,
+        ],
+        Screen::Slos => &[
+            HELP,
+            (Screens, "screens"),
+            (Pair(Down, Up), "select"),
+            (Fixed("/"), "filter"),
+            QUIT,
+        ],
+        Screen::Incidents => &[
+            HELP,
+            (HintKey::Action(Ack), "ack"),
+            (HintKey::Action(Silence), "silence"),
+            (HintKey::Action(Expire), "expire"),
+            (HintKey::Action(Resolve), "resolve"),
+            (HintKey::Action(ShowResolved), "resolved"),
+            (HintKey::Action(IncidentFilter), "filter"),
+            QUIT,
+        ],
+        Screen::Capacity => &[
+            HELP,
+            (Screens, "screens"),
+            (Pair(Down, Up), "resource"),
+            (HintKey::Action(Expand), "chart"),
+            QUIT,
+        ],
+        Screen::Dr => &[
+            HELP,
+            (HintKey::Action(Backup), "backup now"),
+            (HintKey::Action(Drill), "restore drill"),
+            QUIT,
+        ],
+        Screen::Cluster => &[
+            HELP,
+            (Screens, "screens"),
+            (Pair(FocusPrevious, FocusNext), "pane"),
+            (Pair(Down, Up), "select"),
+            (Fixed("/"), "filter"),
+            QUIT,
+        ],
+        Screen::Timeline => &[
+            HELP,
+            (Fixed("s a i c u"), "kinds"),
+            (Fixed("E"), "env"),
+            (Fixed("/"), "filter"),
+            (Fixed("Enter"), "go to"),
+            QUIT,
+        ],
+    }
+}
 
 /// Hints inside a dialog.
 pub const DIALOG_HINTS: &[(&str, &str)] = &[("Enter", "confirm"), ("Esc", "cancel"), ("Tab", "next field")];

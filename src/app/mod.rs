@@ -175,6 +175,9 @@ pub struct App {
     pub keymap: keymap::Keymap,
     /// The help overlay's rows with the keys in force.
     help: Vec<(&'static str, Vec<(String, &'static str)>)>,
+    /// The status line's hints per screen (in `Screen::ALL` order), with
+    /// the keys in force.
+    hints: [Vec<(String, &'static str)>; 8],
     pub nav: navigation::NavState,
     pub now_ms: i64,
     clock_text: String,
@@ -217,6 +220,7 @@ impl App {
             show_help: false,
             keymap: keymap::Keymap::default(),
             help: keymap::Keymap::default().help(),
+            hints: Screen::ALL.map(|screen| keymap::Keymap::default().hints(screen)),
             nav: navigation::NavState::default(),
             now_ms,
             clock_text: format_clock(now_ms),
@@ -237,6 +241,7 @@ impl App {
     /// Uses `keymap` from now on (the config's `[keys]`).
     pub fn set_keymap(&mut self, keymap: keymap::Keymap) {
         self.help = keymap.help();
+        self.hints = Screen::ALL.map(|screen| keymap.hints(screen));
         self.keymap = keymap;
     }
 

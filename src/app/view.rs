@@ -14,7 +14,7 @@ use mdops_views::model::{
 
 use super::runbooks::Verification;
 
-use super::keys::{DIALOG_HINTS, DR_HINTS, HINTS, INCIDENT_HINTS, OVERVIEW_HINTS, TIMELINE_HINTS};
+use super::keys::DIALOG_HINTS;
 use super::prices::BarsData;
 use super::{App, Link, Screen, SourceId};
 use crate::domain::sli::WindowFigure;
@@ -40,13 +40,10 @@ impl App {
             },
             body: self.body(screen),
             status: StatusModel {
-                hints: match screen {
-                    Screen::Incidents => INCIDENT_HINTS,
-                    Screen::Dr => DR_HINTS,
-                    Screen::Overview => OVERVIEW_HINTS,
-                    Screen::Timeline => TIMELINE_HINTS,
-                    _ => HINTS,
-                },
+                hints: self.hints[screen.index()]
+                    .iter()
+                    .map(|(key, what)| (key.as_str(), *what))
+                    .collect(),
                 filter: self.filter_model(screen),
                 message: self
                     .notice

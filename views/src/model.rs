@@ -743,7 +743,8 @@ pub enum BarsState<'a> {
 /// Bottom line: key hints, the filter being typed, transient messages.
 #[derive(Debug, Clone)]
 pub struct StatusModel<'a> {
-    pub hints: &'a [(&'a str, &'a str)],
+    /// Key and what it does, as bound now.
+    pub hints: Vec<(&'a str, &'a str)>,
     pub filter: Option<FilterModel<'a>>,
     pub message: Option<&'a str>,
 }

@@ -153,7 +153,7 @@ fn capacity_50x20_narrow() {
 fn capacity_ascii_monochrome_80x24() {
     let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
     let mut v = view(model(rows(), None));
-    v.status.hints = &[("q", "quit"), ("j/k", "select"), ("?", "help")];
+    v.status.hints = vec![("q", "quit"), ("j/k", "select"), ("?", "help")];
     let text = render_to_text(&v, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
     assert_snapshot!(text);

@@ -182,7 +182,7 @@ fn odd_input_never_panics() {
                     }],
                 }),
                 status: StatusModel {
-                    hints: &[("", "")],
+                    hints: vec![("", "")],
                     filter: Some(FilterModel {
                         text: "\u{1b}",
                         editing: true,

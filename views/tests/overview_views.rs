@@ -134,7 +134,7 @@ fn view(environments: Vec<EnvOverviewModel<'static>>, selected: (usize, Overview
         }),
     );
     view.tabs.selected = 0;
-    view.status.hints = &[
+    view.status.hints = vec![
         ("?", "help"),
         ("hjkl", "select tile"),
         ("Enter", "open"),

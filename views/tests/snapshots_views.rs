@@ -101,7 +101,7 @@ fn prices_filter_being_typed() {
         editing: true,
         error: None,
     });
-    view.status.hints = &[("Enter", "apply"), ("Esc", "clear")];
+    view.status.hints = vec![("Enter", "apply"), ("Esc", "clear")];
     assert_snapshot!(draw(&view, &theme(), 80, 24).backend());
 }
 
@@ -328,7 +328,7 @@ fn ascii_theme_80x24() {
     p.rows[4].stale = true;
     p.descending = true;
     let mut view = app(header_every_state(), BodyModel::Prices(p));
-    view.status.hints = &[("q", "quit"), ("/", "filter"), ("j/k", "select")];
+    view.status.hints = vec![("q", "quit"), ("/", "filter"), ("j/k", "select")];
     let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
     let text = render_to_text(&view, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
@@ -496,7 +496,7 @@ fn slos_ascii_monochrome_80x24() {
     let fx = SloFixture::new();
     let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
     let mut view = slos_app(fx.source_down());
-    view.status.hints = &[("q", "quit"), ("j/k", "select")];
+    view.status.hints = vec![("q", "quit"), ("j/k", "select")];
     let text = render_to_text(&view, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
     assert_snapshot!(text);
@@ -647,7 +647,7 @@ fn incidents_ascii_monochrome_80x24() {
     let mut view = incidents_app(m);
     view.header = header_every_state();
     view.header.incidents = Some(HEADER_COUNTS);
-    view.status.hints = &[("q", "quit"), ("a", "ack"), ("s", "silence")];
+    view.status.hints = vec![("q", "quit"), ("a", "ack"), ("s", "silence")];
     let text = render_to_text(&view, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
     // The dialogs too, busy or not.
@@ -796,7 +796,7 @@ fn cluster_events_focused_with_selection() {
 fn cluster_ascii_monochrome_80x24() {
     let theme = Theme::builtin("monochrome").unwrap().with_ascii(true);
     let mut view = cluster_app(cluster_model());
-    view.status.hints = &[("q", "quit"), ("Tab", "next pane"), (":", "actions")];
+    view.status.hints = vec![("q", "quit"), ("Tab", "next pane"), (":", "actions")];
     let text = render_to_text(&view, &theme, 80, 24);
     assert!(text.is_ascii(), "non-ASCII in:\n{text}");
     // The overlays too.

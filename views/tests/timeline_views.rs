@@ -114,7 +114,7 @@ fn model(rows: Vec<TimelineRow<'static>>, selected: Option<usize>) -> TimelineMo
 fn timeline_app(m: TimelineModel<'static>, filter: Option<(&'static str, bool)>) -> AppView<'static> {
     let mut view = app(header_all_connected(), BodyModel::Timeline(m));
     view.tabs.selected = 7;
-    view.status.hints = &[
+    view.status.hints = vec![
         ("q", "quit"),
         ("s a i c u", "kinds"),
         ("e", "env"),

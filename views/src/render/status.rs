@@ -37,7 +37,7 @@ pub(super) fn render(buf: &mut Buffer, area: Rect, m: &StatusModel, ctx: &Ctx) {
         line.spans.push(Span::raw("   "));
     }
     let mut used: usize = line.spans.iter().map(Span::width).sum();
-    for (key, what) in m.hints {
+    for &(key, what) in &m.hints {
         let key = text::sanitize(key);
         let what = text::sanitize(what);
         let w = text::width(&key) + 1 + text::width(&what) + 2;

@@ -286,7 +286,7 @@ pub fn header_every_state() -> HeaderModel<'static> {
 
 pub fn status() -> StatusModel<'static> {
     StatusModel {
-        hints: HINTS,
+        hints: HINTS.to_vec(),
         filter: None,
         message: None,
     }
@@ -597,7 +597,7 @@ impl SloFixture {
 pub fn slos_app(m: SlosModel<'_>) -> AppView<'_> {
     let mut view = app(header_all_connected(), BodyModel::Slos(m));
     view.tabs.selected = 2;
-    view.status.hints = &[("q", "quit"), ("↑↓", "select"), ("w", "window"), ("?", "help")];
+    view.status.hints = vec![("q", "quit"), ("↑↓", "select"), ("w", "window"), ("?", "help")];
     view
 }
 
@@ -889,7 +889,7 @@ pub fn incidents_app(m: IncidentsModel<'_>) -> AppView<'_> {
     header.incidents = Some(HEADER_COUNTS);
     let mut view = app(header, BodyModel::Incidents(m));
     view.tabs.selected = 3;
-    view.status.hints = INCIDENT_HINTS;
+    view.status.hints = INCIDENT_HINTS.to_vec();
     view
 }
 
@@ -1193,7 +1193,7 @@ pub fn many_pods(names: &[String]) -> Vec<PodRow<'_>> {
 pub fn cluster_app(m: ClusterModel<'_>) -> AppView<'_> {
     let mut view = app(header_all_connected(), BodyModel::Cluster(m));
     view.tabs.selected = 6;
-    view.status.hints = CLUSTER_HINTS;
+    view.status.hints = CLUSTER_HINTS.to_vec();
     view
 }
 
