@@ -4,6 +4,8 @@
 //! the pod specs of a watched cluster; a failing Prometheus shows as a
 //! banner over the last forecasts.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mdops::app::slos::{SloSource, SlosState};
 use mdops::app::{App, AppConfig, Command, Link, Msg, Screen, SourceId};
 use mdops::domain::capacity_plan::{Origin, Outlook, outlook};
-use mdops::domain::cluster::{ClusterSnapshot, PodInfo, PodResources};
+use mdops::domain::cluster::{ClusterSnapshot, PodResources};
 use mdops::domain::forecast::{Kind, Sample, Settings};
 use mdops::metrics_text;
 use mdops::slo::SloSet;
@@ -203,25 +205,16 @@ fn a_round_of_outlooks_becomes_rows_a_chart_and_the_tightest_headroom() {
 fn pod_specs_set_cpu_and_memory_limits() {
     let mut app = app(true);
     app.cluster = Some(mdops::app::cluster::ClusterState::new("ctx", "mda"));
-    let pod = |name: &str| PodInfo {
-        name: name.to_string(),
-        phase: "Running".to_string(),
-        ready_containers: 1,
-        containers: 1,
-        restarts: 0,
-        node: None,
-        reason: None,
-        created_at_ms: None,
-        healthy: true,
-        terminating: false,
-        owner: Some("market-data-agent".to_string()),
-        restarted_at_ms: None,
-        resources: PodResources {
-            cpu_request_millis: Some(50),
-            cpu_limit_millis: Some(500),
-            memory_request_bytes: Some(64 << 20),
-            memory_limit_bytes: Some(256 << 20),
-        },
+    let pod = |name: &str| {
+        common::agent_pod(
+            name,
+            PodResources {
+                cpu_request_millis: Some(50),
+                cpu_limit_millis: Some(500),
+                memory_request_bytes: Some(64 << 20),
+                memory_limit_bytes: Some(256 << 20),
+            },
+        )
     };
     app.update(Msg::Cluster {
         snapshot: Box::new(ClusterSnapshot {

@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mdops::app::slos::{SloSource, SlosState};
 use mdops::app::{App, AppConfig, Msg, Screen, SourceId};
 use mdops::capacity_config::CapacitySection;
-use mdops::domain::cluster::{ClusterSnapshot, PodInfo, PodResources};
+use mdops::domain::cluster::{ClusterSnapshot, PodResources};
 use mdops::slo::SloSet;
 use mdops::sources::prometheus::PrometheusClient;
 use mdops_views::model::BodyModel;
@@ -276,25 +276,16 @@ async fn fourteen_days_in_prometheus_forecast_to_a_plausible_time_to_limit() {
 /// own limit (else request): market-data-agent-5d8c7-a has 20 MiB left below 400 MiB and
 /// gains 20 MiB a day, sooner full than the total is.
 fn per_pod_rows_against_each_pods_limit(app: &mut App) {
-    let pod = |name: &str, cpu: (Option<u64>, Option<u64>), memory: (Option<u64>, Option<u64>)| PodInfo {
-        name: name.to_string(),
-        phase: "Running".to_string(),
-        ready_containers: 1,
-        containers: 1,
-        restarts: 0,
-        node: None,
-        reason: None,
-        created_at_ms: None,
-        healthy: true,
-        terminating: false,
-        owner: Some("market-data-agent".to_string()),
-        restarted_at_ms: None,
-        resources: PodResources {
-            cpu_request_millis: cpu.0,
-            cpu_limit_millis: cpu.1,
-            memory_request_bytes: memory.0,
-            memory_limit_bytes: memory.1,
-        },
+    let pod = |name: &str, cpu: (Option<u64>, Option<u64>), memory: (Option<u64>, Option<u64>)| {
+        common::agent_pod(
+            name,
+            PodResources {
+                cpu_request_millis: cpu.0,
+                cpu_limit_millis: cpu.1,
+                memory_request_bytes: memory.0,
+                memory_limit_bytes: memory.1,
+            },
+        )
     };
     app.cluster = Some(mdops::app::cluster::ClusterState::new("ctx", "mda"));
     app.update(Msg::Cluster {

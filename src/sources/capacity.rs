@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::prometheus::PrometheusClient;
+use super::prometheus::{PrometheusClient, RangeSeries};
 use super::{now_ms, poll_every};
 use crate::app::{Msg, SourceId};
 use crate::capacity_config::CapacitySection;
 use crate::domain::backoff::Backoff;
-use crate::domain::capacity::{PER_POD, RESOURCES, from_matrix, live_pods};
+use crate::domain::capacity::{PER_POD, RESOURCES, RangeQuery, from_matrix, live_pods};
 use crate::domain::capacity_plan::{CapacityJob, Origin, PodHistory};
 use crate::domain::forecast::{Kind, Sample, Settings};
 
@@ -55,17 +55,7 @@ pub async fn gather(
     for resource in RESOURCES {
         let query = resource.range_query(lookback_ms, min_step_ms);
         step_ms = query.step_ms;
-        // On the step's grid, so successive rounds see the same points.
-        let end_ms = now_ms - now_ms.rem_euclid(query.step_ms);
-        let series = client
-            .query_range(
-                &query.promql,
-                end_ms as f64 / 1000.0,
-                Duration::from_millis(query.span_ms as u64),
-                Duration::from_millis(query.step_ms as u64),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let (series, _) = run_query(client, &query, now_ms).await?;
         histories.push((
             query.kind,
             from_matrix(series.iter().map(|s| s.points.as_slice())),
@@ -75,16 +65,7 @@ pub async fn gather(
     let label = settings.pod_label.as_str();
     for index in PER_POD.into_iter().filter(|_| !label.is_empty()) {
         let query = RESOURCES[index].per_pod_query(label, lookback_ms, min_step_ms);
-        let end_ms = now_ms - now_ms.rem_euclid(query.step_ms);
-        let series = client
-            .query_range(
-                &query.promql,
-                end_ms as f64 / 1000.0,
-                Duration::from_millis(query.span_ms as u64),
-                Duration::from_millis(query.step_ms as u64),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let (series, end_ms) = run_query(client, &query, now_ms).await?;
         let labelled = series
             .iter()
             .map(|s| (s.labels.get(label).map(String::as_str), s.points.as_slice()));
@@ -111,6 +92,26 @@ pub async fn gather(
         },
         origin: Origin::Prometheus { url, lookback_ms },
     })
+}
+
+/// One range query ending at `now_ms` put on the step's grid, so that
+/// successive rounds see the same points; the series and that end.
+async fn run_query(
+    client: &PrometheusClient,
+    query: &RangeQuery,
+    now_ms: i64,
+) -> Result<(Vec<RangeSeries>, i64), String> {
+    let end_ms = now_ms - now_ms.rem_euclid(query.step_ms);
+    let series = client
+        .query_range(
+            &query.promql,
+            end_ms as f64 / 1000.0,
+            Duration::from_millis(query.span_ms as u64),
+            Duration::from_millis(query.step_ms as u64),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((series, end_ms))
 }
 
 /// Runs the job's forecasts on the blocking pool and wraps them as the

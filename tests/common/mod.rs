@@ -126,6 +126,29 @@ pub fn app_config() -> mdops::app::AppConfig {
     }
 }
 
+/// A running pod of the agent's deployment (`market-data-agent`) with
+/// these container resources, as the cluster watch reports it.
+pub fn agent_pod(
+    name: &str,
+    resources: mdops::domain::cluster::PodResources,
+) -> mdops::domain::cluster::PodInfo {
+    mdops::domain::cluster::PodInfo {
+        name: name.to_string(),
+        phase: "Running".to_string(),
+        ready_containers: 1,
+        containers: 1,
+        restarts: 0,
+        node: None,
+        reason: None,
+        created_at_ms: None,
+        healthy: true,
+        terminating: false,
+        owner: Some("market-data-agent".to_string()),
+        restarted_at_ms: None,
+        resources,
+    }
+}
+
 /// An `App` at `now_ms` with the built-in SLOs computed from local scrapes.
 pub fn local_app(config: mdops::app::AppConfig, now_ms: i64) -> mdops::app::App {
     use mdops::app::slos::SlosState;
