@@ -11,6 +11,8 @@ pub(super) fn value(unit: CapacityUnit, v: f64) -> String {
         return text::MISSING.to_string();
     }
     match unit {
+        // An idle agent uses a few thousandths of a core: not `0.00`.
+        CapacityUnit::Cores if v.abs() < 0.1 && v != 0.0 => format!("{v:.3}"),
         CapacityUnit::Cores => format!("{v:.2}"),
         CapacityUnit::Bytes => text::bytes(v),
         CapacityUnit::PerSecond => format!("{}/s", compact(v)),
@@ -60,6 +62,8 @@ mod tests {
     #[test]
     fn figures_fit_their_columns() {
         assert_eq!(value(CapacityUnit::Cores, 0.4236), "0.42");
+        assert_eq!(value(CapacityUnit::Cores, 0.0042), "0.004");
+        assert_eq!(value(CapacityUnit::Cores, 0.0), "0.00");
         assert_eq!(value(CapacityUnit::Bytes, 268_435_456.0), "256.0 MiB");
         assert_eq!(value(CapacityUnit::PerSecond, 1234.0), "1.2k/s");
         assert_eq!(value(CapacityUnit::Count, 35_000.0), "35k");
