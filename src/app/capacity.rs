@@ -178,12 +178,6 @@ impl CapacityState {
         rows
     }
 
-    /// The selected row (kept in range when rows go away).
-    pub fn selected_row(&self) -> CapacityRow {
-        let rows = self.rows();
-        rows[self.selected.min(rows.len() - 1)]
-    }
-
     /// The watched pods' rows, from the cluster's pods and the per-pod
     /// outlooks; none without both (the local store has no pods).
     fn derive_pod_rows(&self, pods: Option<&[PodInfo]>) -> Vec<PodRow> {
