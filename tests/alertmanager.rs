@@ -649,28 +649,15 @@ fn key(c: char) -> crossterm::event::KeyEvent {
 
 #[tokio::test]
 async fn the_console_lists_groups_then_silences_expires_and_acknowledges_through_its_action_path() {
-    use market_data_agent::api::Injection;
-    use market_data_agent::config::ScheduledInjection;
-
     let http = reqwest::Client::new();
     let mut am = Alertmanager::start();
     am.wait_ready(&http).await;
     // A real agent whose simulator jumps AAPL's price after a second: one
     // agent incident (price anomaly) to acknowledge.
     let token = "console-path-token";
-    let mut config = market_data_agent::AgentConfig::embedded();
-    config.set_listen("127.0.0.1:0").unwrap();
-    config.set_symbols("5").unwrap();
-    config.set_tick_rate(200.0).unwrap();
-    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
-    config.simulator.inject = vec![ScheduledInjection {
-        after_s: 1.0,
-        injection: Injection::PriceJump {
-            symbol: "AAPL".into(),
-            factor: 1.3,
-        },
-    }];
-    let agent = market_data_agent::spawn(config).await.unwrap();
+    let agent = market_data_agent::spawn(common::incident_agent_config(token))
+        .await
+        .unwrap();
     let agent_url = format!("http://{}", agent.addr());
 
     let alert = |source: &str| {

@@ -15,20 +15,6 @@ fn app() -> App {
     common::local_app(common::app_config(), T0)
 }
 
-fn quote(symbol: &str, price: f64, ts: i64) -> Quote {
-    Quote {
-        symbol: symbol.to_string(),
-        price,
-        bid: price - 0.01,
-        ask: price + 0.01,
-        size: 1.0,
-        volume: 100.0,
-        open: 100.0,
-        ts,
-        source: "sim".to_string(),
-    }
-}
-
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
@@ -62,9 +48,9 @@ fn three_symbols(app: &mut App) {
     feed(
         app,
         vec![
-            quote("AAPL", 190.0, T0),
-            quote("MSFT", 410.0, T0),
-            quote("GOOG", 150.0, T0),
+            common::quote("AAPL", 190.0, T0),
+            common::quote("MSFT", 410.0, T0),
+            common::quote("GOOG", 150.0, T0),
         ],
         T0,
     );
@@ -117,7 +103,7 @@ fn link_states_show_in_header_with_attempt_and_error() {
     assert_eq!(ws.data_age, None, "a source that never answered has no data age");
     drop(view);
 
-    feed(&mut app, vec![quote("AAPL", 1.0, T0 + 10)], T0 + 10);
+    feed(&mut app, vec![common::quote("AAPL", 1.0, T0 + 10)], T0 + 10);
     app.update(Msg::Clock { now_ms: T0 + 2_510 });
     let view = app.view();
     let ws = view.header.sources.iter().find(|b| b.name == "agent ws").unwrap();
@@ -129,7 +115,11 @@ fn link_states_show_in_header_with_attempt_and_error() {
 fn quotes_older_than_threshold_are_marked_stale() {
     let mut app = app();
     three_symbols(&mut app);
-    feed(&mut app, vec![quote("AAPL", 191.0, T0 + 4_000)], T0 + 4_000);
+    feed(
+        &mut app,
+        vec![common::quote("AAPL", 191.0, T0 + 4_000)],
+        T0 + 4_000,
+    );
     app.update(Msg::Clock { now_ms: T0 + 6_000 });
     with_prices(&app, |p| {
         for row in &p.rows {
@@ -144,7 +134,10 @@ fn direction_and_change_follow_prices() {
     three_symbols(&mut app);
     feed(
         &mut app,
-        vec![quote("AAPL", 189.0, T0 + 100), quote("MSFT", 411.0, T0 + 100)],
+        vec![
+            common::quote("AAPL", 189.0, T0 + 100),
+            common::quote("MSFT", 411.0, T0 + 100),
+        ],
         T0 + 100,
     );
     with_prices(&app, |p| {
@@ -160,8 +153,8 @@ fn direction_and_change_follow_prices() {
 fn out_of_order_quote_is_ignored() {
     let mut app = app();
     three_symbols(&mut app);
-    feed(&mut app, vec![quote("AAPL", 195.0, T0 + 500)], T0 + 500);
-    feed(&mut app, vec![quote("AAPL", 1.0, T0 + 200)], T0 + 600);
+    feed(&mut app, vec![common::quote("AAPL", 195.0, T0 + 500)], T0 + 500);
+    feed(&mut app, vec![common::quote("AAPL", 1.0, T0 + 200)], T0 + 600);
     with_prices(&app, |p| {
         assert_eq!(p.rows.iter().find(|r| r.symbol == "AAPL").unwrap().last, 195.0)
     });
@@ -363,7 +356,7 @@ fn ticks_per_second_come_from_arrivals() {
     three_symbols(&mut app);
     for i in 1..=40 {
         let at = T0 + i * 50;
-        feed(&mut app, vec![quote("AAPL", 190.0, at)], at);
+        feed(&mut app, vec![common::quote("AAPL", 190.0, at)], at);
     }
     app.update(Msg::Clock { now_ms: T0 + 2_000 });
     with_prices(&app, |p| {
@@ -378,7 +371,7 @@ fn ticks_per_second_come_from_arrivals() {
 fn rate_is_unknown_until_watched_and_snapshots_are_not_ticks() {
     let mut app = app();
     app.update(Msg::Snapshot {
-        quotes: vec![quote("AAPL", 190.0, T0), quote("MSFT", 410.0, T0)],
+        quotes: vec![common::quote("AAPL", 190.0, T0), common::quote("MSFT", 410.0, T0)],
         at_ms: T0,
     });
     app.update(Msg::Clock { now_ms: T0 + 500 });

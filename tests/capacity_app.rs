@@ -37,13 +37,8 @@ fn app(prometheus: bool) -> App {
         sources.push(SourceId::Capacity);
     }
     let config = AppConfig {
-        target: "agent test".to_string(),
-        environment: "local".to_string(),
-        environments: vec!["local".to_string()],
-        stale_after_ms: 5_000,
         sources,
-        incidents: mdops::app::IncidentSettings::default(),
-        actions: mdops::app::ActionSettings::default(),
+        ..common::app_config()
     };
     App::new(config, SlosState::new(set, source), T0)
 }

@@ -122,13 +122,8 @@ fn app() -> App {
         url: "prometheus".to_string(),
     };
     let config = AppConfig {
-        target: "agent test".to_string(),
-        environment: "local".to_string(),
-        environments: vec!["local".to_string()],
-        stale_after_ms: 5_000,
         sources: vec![SourceId::Capacity],
-        incidents: mdops::app::IncidentSettings::default(),
-        actions: mdops::app::ActionSettings::default(),
+        ..common::app_config()
     };
     App::new(config, SlosState::new(set, source), mdops::sources::now_ms())
 }

@@ -127,26 +127,6 @@ fn sigterm_restores_the_terminal_and_exits_zero() {
     assert_eq!(tmux.pane_flag("#{alternate_on}"), "0");
 }
 
-/// A real agent in this process whose simulator jumps AAPL's price after a
-/// second, so it opens a price-anomaly incident; its admin token is `token`.
-fn agent_with_an_incident(runtime: &tokio::runtime::Runtime, token: &str) -> market_data_agent::AgentHandle {
-    use market_data_agent::api::Injection;
-    use market_data_agent::config::ScheduledInjection;
-    let mut config = market_data_agent::AgentConfig::embedded();
-    config.set_listen("127.0.0.1:0").unwrap();
-    config.set_symbols("5").unwrap();
-    config.set_tick_rate(200.0).unwrap();
-    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
-    config.simulator.inject = vec![ScheduledInjection {
-        after_s: 1.0,
-        injection: Injection::PriceJump {
-            symbol: "AAPL".into(),
-            factor: 1.3,
-        },
-    }];
-    runtime.block_on(market_data_agent::spawn(config)).unwrap()
-}
-
 #[test]
 fn acknowledging_an_incident_with_a_changes_its_status_on_screen() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -154,7 +134,7 @@ fn acknowledging_an_incident_with_a_changes_its_status_on_screen() {
         .enable_all()
         .build()
         .unwrap();
-    let agent = agent_with_an_incident(&runtime, "e2e-token");
+    let agent = common::agent_with_an_incident(&runtime, "e2e-token");
     let command = format!(
         "MDOPS_AGENT_TOKEN=e2e-token USER=e2e-operator '{}' --agent http://{}",
         mdops_bin().display(),
@@ -188,7 +168,7 @@ fn read_only_refuses_to_acknowledge() {
         .enable_all()
         .build()
         .unwrap();
-    let agent = agent_with_an_incident(&runtime, "e2e-token");
+    let agent = common::agent_with_an_incident(&runtime, "e2e-token");
     let command = format!(
         "'{}' --read-only --agent http://{}",
         mdops_bin().display(),

@@ -6,7 +6,6 @@ mod common;
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use market_data_agent::api::Quote;
 use mdops::app::keymap::{KeySpecs, Keymap};
 use mdops::app::{App, AppConfig, Command, Msg, Screen};
 use mdops_views::model::BodyModel;
@@ -41,23 +40,9 @@ fn command(app: &mut App, line: &str) -> Vec<Command> {
     key(app, KeyCode::Enter)
 }
 
-fn quote(symbol: &str, price: f64, ts: i64) -> Quote {
-    Quote {
-        symbol: symbol.to_string(),
-        price,
-        bid: price - 0.01,
-        ask: price + 0.01,
-        size: 1.0,
-        volume: 100.0,
-        open: 100.0,
-        ts,
-        source: "sim".to_string(),
-    }
-}
-
 fn priced(app: &mut App, price: f64, at_ms: i64) {
     app.update(Msg::Ticks {
-        quotes: vec![quote("AAPL", price, at_ms)],
+        quotes: vec![common::quote("AAPL", price, at_ms)],
         at_ms,
     });
 }

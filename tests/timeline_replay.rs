@@ -11,26 +11,6 @@ use std::time::Duration;
 
 use common::tmux::{Tmux, mdops_bin};
 
-/// A real agent whose simulator jumps AAPL's price after a second, so it
-/// opens a price-anomaly incident; its admin token is `token`.
-fn agent_with_an_incident(runtime: &tokio::runtime::Runtime, token: &str) -> market_data_agent::AgentHandle {
-    use market_data_agent::api::Injection;
-    use market_data_agent::config::ScheduledInjection;
-    let mut config = market_data_agent::AgentConfig::embedded();
-    config.set_listen("127.0.0.1:0").unwrap();
-    config.set_symbols("5").unwrap();
-    config.set_tick_rate(200.0).unwrap();
-    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
-    config.simulator.inject = vec![ScheduledInjection {
-        after_s: 1.0,
-        injection: Injection::PriceJump {
-            symbol: "AAPL".into(),
-            factor: 1.3,
-        },
-    }];
-    runtime.block_on(market_data_agent::spawn(config)).unwrap()
-}
-
 const OPENED: &str = "Price anomaly on AAPL opened";
 const ACKED: &str = "Price anomaly on AAPL acknowledged by e2e-operator";
 const ACTION: &str = "by e2e-operator: ok";
@@ -42,7 +22,7 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
         .enable_all()
         .build()
         .unwrap();
-    let agent = agent_with_an_incident(&runtime, "e2e-token");
+    let agent = common::agent_with_an_incident(&runtime, "e2e-token");
     let dir = common::scratch_dir("mdops-timeline");
     let file = dir.join("incident.mdrec");
 

@@ -126,6 +126,51 @@ pub fn app_config() -> mdops::app::AppConfig {
     }
 }
 
+/// A loopback agent whose simulator jumps AAPL's price by 30 % after a
+/// second, so it opens a price-anomaly incident; its admin token is `token`.
+pub fn incident_agent_config(token: &str) -> market_data_agent::AgentConfig {
+    use market_data_agent::api::Injection;
+    use market_data_agent::config::ScheduledInjection;
+    let mut config = market_data_agent::AgentConfig::embedded();
+    config.set_listen("127.0.0.1:0").unwrap();
+    config.set_symbols("5").unwrap();
+    config.set_tick_rate(200.0).unwrap();
+    config.admin_token = Some(market_data_agent::AdminToken::new(token).unwrap());
+    config.simulator.inject = vec![ScheduledInjection {
+        after_s: 1.0,
+        injection: Injection::PriceJump {
+            symbol: "AAPL".into(),
+            factor: 1.3,
+        },
+    }];
+    config
+}
+
+/// A simulator quote of `symbol` at `price` (a cent either side), at `ts`.
+pub fn quote(symbol: &str, price: f64, ts: i64) -> market_data_agent::api::Quote {
+    market_data_agent::api::Quote {
+        symbol: symbol.to_string(),
+        price,
+        bid: price - 0.01,
+        ask: price + 0.01,
+        size: 1.0,
+        volume: 100.0,
+        open: 100.0,
+        ts,
+        source: "sim".to_string(),
+    }
+}
+
+/// [`incident_agent_config`]'s agent, started on `runtime`.
+pub fn agent_with_an_incident(
+    runtime: &tokio::runtime::Runtime,
+    token: &str,
+) -> market_data_agent::AgentHandle {
+    runtime
+        .block_on(market_data_agent::spawn(incident_agent_config(token)))
+        .unwrap()
+}
+
 /// A running pod of the agent's deployment (`market-data-agent`) with
 /// these container resources, as the cluster watch reports it.
 pub fn agent_pod(
