@@ -141,19 +141,7 @@ fn acknowledging_an_incident_with_a_changes_its_status_on_screen() {
         agent.addr()
     );
     let tmux = Tmux::start(&command, 140, 40);
-    tmux.keys(&["3"]);
-    tmux.wait_for("the triggered anomaly", Duration::from_secs(20), |s| {
-        s.contains("Price anomaly on AAPL") && s.contains("triggered")
-    });
-    tmux.keys(&["a"]);
-    tmux.wait_for("the confirmation", Duration::from_secs(5), |s| {
-        s.contains("Acknowledge") && s.contains("as e2e-operator")
-    });
-    tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("the incident acknowledged", Duration::from_secs(10), |s| {
-        s.contains("acked by") && s.contains("e2e-operator") && !s.contains("triggered")
-    });
-    assert!(screen.contains("acked"), "{screen}");
+    common::tmux::acknowledge_the_anomaly(&tmux);
 
     tmux.keys(&["q"]);
     let exit = tmux.wait_for_file("exit", Duration::from_secs(15));

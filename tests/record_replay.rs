@@ -73,15 +73,7 @@ fn record_the_embedded_agent_then_replay_it_at_10x() {
         "{frames} frames, prices {prices:?}"
     );
 
-    let replay = Tmux::start(
-        &format!(
-            "'{}' replay '{}' --speed 10",
-            mdops_bin().display(),
-            file.display()
-        ),
-        140,
-        40,
-    );
+    let replay = common::tmux::replay(&file, 10);
     // About 7 s recorded: at 10x the replay reaches its end, paused, at once.
     let end = replay.wait_for("the recording's last prices", Duration::from_secs(20), |s| {
         s.contains("REPLAY") && s.contains("session.mdrec") && s.contains("x10") && s.contains("PAUSED")
@@ -116,15 +108,7 @@ fn record_the_embedded_agent_then_replay_it_at_10x() {
     let cut = 200 + (std::process::id() as usize * 7919) % (bytes.len() - 200);
     let cut_file = dir.join("cut.mdrec");
     std::fs::write(&cut_file, &bytes[..cut]).unwrap();
-    let replay_cut = Tmux::start(
-        &format!(
-            "'{}' replay '{}' --speed 1000",
-            mdops_bin().display(),
-            cut_file.display()
-        ),
-        140,
-        40,
-    );
+    let replay_cut = common::tmux::replay(&cut_file, 1000);
     replay_cut.wait_for(
         &format!("the end of the copy cut at {cut}"),
         Duration::from_secs(20),

@@ -43,18 +43,7 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
         Duration::from_secs(20),
         |s| s.contains(OPENED),
     );
-    recording.keys(&["3"]);
-    recording.wait_for("the triggered anomaly", Duration::from_secs(10), |s| {
-        s.contains("Price anomaly on AAPL") && s.contains("triggered")
-    });
-    recording.keys(&["a"]);
-    recording.wait_for("the confirmation", Duration::from_secs(5), |s| {
-        s.contains("Acknowledge") && s.contains("as e2e-operator")
-    });
-    recording.keys(&["Enter"]);
-    recording.wait_for("the incident acknowledged", Duration::from_secs(10), |s| {
-        s.contains("acked by") && s.contains("e2e-operator")
-    });
+    common::tmux::acknowledge_the_anomaly(&recording);
     recording.keys(&["7"]);
     // The acknowledgement from the agent, and the action from the audit log
     // (read every 2 s).
@@ -68,15 +57,7 @@ fn record_an_incident_then_find_it_on_the_timeline_of_the_replay_at_10x() {
         "{live}"
     );
 
-    let replay = Tmux::start(
-        &format!(
-            "'{}' replay '{}' --speed 10",
-            mdops_bin().display(),
-            file.display()
-        ),
-        140,
-        40,
-    );
+    let replay = common::tmux::replay(&file, 10);
     replay.wait_for("the end of the replay", Duration::from_secs(30), |s| {
         s.contains("REPLAY") && s.contains("x10") && s.contains("PAUSED")
     });

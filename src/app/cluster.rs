@@ -150,12 +150,7 @@ impl ClusterState {
             return;
         }
         let current = self.selected_index().unwrap_or(0);
-        let target = match delta {
-            isize::MIN => 0,
-            isize::MAX => len - 1,
-            _ => current.saturating_add_signed(delta).min(len - 1),
-        };
-        self.select(target);
+        self.select(super::selection::step(current, delta, len));
     }
 
     /// After the filter changed: each pane's selection stays where it

@@ -117,12 +117,7 @@ impl IncidentsState {
             self.selected = Some(self.rows[first].clone());
             return;
         };
-        let last = visible.len() - 1;
-        let target = match delta {
-            isize::MIN => 0,
-            isize::MAX => last,
-            _ => current.saturating_add_signed(delta).min(last),
-        };
+        let target = super::selection::step(current, delta, visible.len());
         self.selected = Some(self.rows[visible[target]].clone());
     }
 

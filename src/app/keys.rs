@@ -505,13 +505,9 @@ impl App {
             let Some(current) = self.prices.selected_index(&rows) else {
                 return Vec::new();
             };
-            let last = rows.len() - 1;
-            let index = match delta {
-                isize::MIN => 0,
-                isize::MAX => last,
-                _ => current.saturating_add_signed(delta).min(last),
-            };
-            rows[index].symbol.to_string()
+            rows[super::selection::step(current, delta, rows.len())]
+                .symbol
+                .to_string()
         };
         self.prices.selected = Some(target);
         self.ensure_detail()

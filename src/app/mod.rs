@@ -24,6 +24,7 @@ mod overview_view;
 pub mod prices;
 pub mod runbooks;
 pub mod screen;
+mod selection;
 pub mod slos;
 pub mod timeline;
 pub mod timeline_view;
@@ -199,6 +200,7 @@ impl App {
             .as_ref()
             .map(|(context, namespace)| cluster::ClusterState::new(context, namespace));
         let environments = environments::EnvironmentsState::new(&config.environments, &config.environment);
+        let keymap = keymap::Keymap::default();
         App {
             config,
             screen: Screen::Prices,
@@ -218,9 +220,9 @@ impl App {
             health: None,
             health_at_ms: None,
             show_help: false,
-            keymap: keymap::Keymap::default(),
-            help: keymap::Keymap::default().help(),
-            hints: Screen::ALL.map(|screen| keymap::Keymap::default().hints(screen)),
+            help: keymap.help(),
+            hints: Screen::ALL.map(|screen| keymap.hints(screen)),
+            keymap,
             nav: navigation::NavState::default(),
             now_ms,
             clock_text: format_clock(now_ms),

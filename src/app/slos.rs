@@ -198,13 +198,7 @@ impl SlosState {
         let Some(current) = self.selected_position(&visible) else {
             return;
         };
-        let last = visible.len() - 1;
-        let target = match delta {
-            isize::MIN => 0,
-            isize::MAX => last,
-            _ => current.saturating_add_signed(delta).min(last),
-        };
-        self.selected = visible[target];
+        self.selected = visible[super::selection::step(current, delta, visible.len())];
     }
 
     /// After the filter changed: the selection stays where it still shows,

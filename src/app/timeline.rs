@@ -68,13 +68,7 @@ impl TimelineState {
         let Some(current) = self.selected_index(&visible) else {
             return;
         };
-        let last = visible.len() - 1;
-        let target = match delta {
-            isize::MIN => 0,
-            isize::MAX => last,
-            _ => current.saturating_add_signed(delta).min(last),
-        };
-        let event = visible[target];
+        let event = visible[super::selection::step(current, delta, visible.len())];
         self.selected = Some((event.at_ms, event.title.clone()));
     }
 

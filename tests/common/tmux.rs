@@ -121,3 +121,31 @@ fn rand_suffix() -> u128 {
 pub fn mdops_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_mdops"))
 }
+
+/// `mdops replay FILE --speed N` in a 140x40 terminal.
+pub fn replay(file: &Path, speed: u32) -> Tmux {
+    let command = format!(
+        "'{}' replay '{}' --speed {speed}",
+        mdops_bin().display(),
+        file.display()
+    );
+    Tmux::start(&command, 140, 40)
+}
+
+/// On the incidents screen of a console whose agent jumped AAPL's price
+/// (`incident_agent_config`), acknowledges the anomaly as `e2e-operator`
+/// through the confirmation; the screen once the row says so.
+pub fn acknowledge_the_anomaly(tmux: &Tmux) -> String {
+    tmux.keys(&["3"]);
+    tmux.wait_for("the triggered anomaly", Duration::from_secs(20), |s| {
+        s.contains("Price anomaly on AAPL") && s.contains("triggered")
+    });
+    tmux.keys(&["a"]);
+    tmux.wait_for("the confirmation", Duration::from_secs(5), |s| {
+        s.contains("Acknowledge") && s.contains("as e2e-operator")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the incident acknowledged", Duration::from_secs(10), |s| {
+        s.contains("acked by") && s.contains("e2e-operator") && !s.contains("triggered")
+    })
+}
